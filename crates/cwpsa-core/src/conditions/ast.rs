@@ -1,0 +1,257 @@
+//! The syntax tree of the conditions language.
+//!
+//! The tree is deliberately minimal: parentheses leave no node behind (grouping is implied by
+//! the shape of the tree), and `and`/`or` are binary and left-associative, exactly as the parser
+//! builds them. The printer (`Display`) adds whatever parentheses are needed so that
+//! `parse(&expr.to_string()) == Ok(expr)` for every tree.
+
+/// A whole conditions expression (also used for `childConditions` and `customFieldConditions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// `field op value`, e.g. `status/name = "New"`.
+    Compare(Comparison),
+    /// `field in (a, b)` or `field not in (a, b)`.
+    In(Membership),
+    /// `not <expr>`.
+    Not(Box<Expr>),
+    /// `<left> and <right>`; `a and b and c` is `And(And(a, b), c)`.
+    And(Box<Expr>, Box<Expr>),
+    /// `<left> or <right>`; `a or b or c` is `Or(Or(a, b), c)`.
+    Or(Box<Expr>, Box<Expr>),
+}
+
+/// A comparison of one field with one value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub field: FieldPath,
+    pub op: CompareOp,
+    pub value: Value,
+}
+
+/// A test of one field against a list of values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub field: FieldPath,
+    /// `true` for `not in`.
+    pub negated: bool,
+    pub values: Vec<Value>,
+}
+
+/// The comparison operators. `in`/`not in` take a list and live in [`Membership`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+    NotContains,
+    Like,
+    NotLike,
+}
+
+impl CompareOp {
+    /// The operator as the canonical form writes it (`=`, `not contains`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            CompareOp::Contains => "contains",
+            CompareOp::NotContains => "not contains",
+            CompareOp::Like => "like",
+            CompareOp::NotLike => "not like",
+        }
+    }
+}
+
+/// A field path such as `company/id` or `_info/lastUpdated`: one or more segments joined by `/`.
+///
+/// Segments keep the spelling the user wrote; the server (and the schema registry) compare them
+/// case-insensitively. A valid segment is an ASCII identifier: a letter or `_`, then letters,
+/// digits or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath {
+    segments: Vec<String>,
+}
+
+/// A scalar value in a comparison or an `in` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A string; printed with whichever quote character it does not contain.
+    String(String),
+    /// A whole number, e.g. `12` or `-3`.
+    Integer(i64),
+    /// A number with a fractional part, kept exactly as written (e.g. `2.50`).
+    Decimal(Decimal),
+    /// `true` / `false` (any case on input, lower case on output).
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `[2024-01-01T00:00:00Z]`; a date-only `[2024-01-01]` parses as midnight UTC.
+    DateTime(DateTime),
+}
+
+/// A decimal number held as its exact text (`-?digits.digits`), so that printing and parsing
+/// never lose precision the way a float would.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Decimal(String);
+
+/// A UTC date-time with millisecond precision, validated (month 1-12, day within the month,
+/// hour < 24, minute and second < 60, year 0-9999).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    pub(crate) year: u16,
+    pub(crate) month: u8,
+    pub(crate) day: u8,
+    pub(crate) hour: u8,
+    pub(crate) minute: u8,
+    pub(crate) second: u8,
+    pub(crate) millis: u16,
+}
+
+impl FieldPath {
+    /// Parses `company/id` into a path; `None` when a segment is empty or not an identifier.
+    pub fn new(path: &str) -> Option<FieldPath> {
+        let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+        segments
+            .iter()
+            .all(|s| is_identifier(s))
+            .then_some(FieldPath { segments })
+    }
+
+    /// Builds a path from segments already known to be identifiers.
+    pub fn from_segments<I, S>(segments: I) -> Option<FieldPath>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let segments: Vec<String> = segments.into_iter().map(Into::into).collect();
+        (!segments.is_empty() && segments.iter().all(|s| is_identifier(s)))
+            .then_some(FieldPath { segments })
+    }
+
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+}
+
+impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, segment) in self.segments.iter().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            f.write_str(segment)?;
+        }
+        Ok(())
+    }
+}
+
+/// True for an ASCII identifier: a letter or `_`, then letters, digits or `_`.
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl Decimal {
+    /// Accepts `-?[0-9]+\.[0-9]+` exactly; anything else is `None`.
+    pub fn new(text: &str) -> Option<Decimal> {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = unsigned.split_once('.')?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(whole) && digits(fraction)).then(|| Decimal(text.to_owned()))
+    }
+
+    /// The exact text, e.g. `2.50`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The nearest `f64`.
+    pub fn to_f64(&self) -> f64 {
+        // The text is validated digits, so this parse cannot fail; 0.0 is unreachable.
+        self.0.parse().unwrap_or(0.0)
+    }
+}
+
+impl DateTime {
+    /// A validated UTC date-time; `None` when any part is out of range.
+    pub fn new(
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        millis: u16,
+    ) -> Option<DateTime> {
+        let valid = year <= 9999
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && hour < 24
+            && minute < 60
+            && second < 60
+            && millis < 1000;
+        valid.then_some(DateTime { year, month, day, hour, minute, second, millis })
+    }
+
+    /// Midnight UTC of a date.
+    pub fn date(year: u16, month: u8, day: u8) -> Option<DateTime> {
+        DateTime::new(year, month, day, 0, 0, 0, 0)
+    }
+
+    pub fn year(self) -> u16 {
+        self.year
+    }
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    pub fn day(self) -> u8 {
+        self.day
+    }
+    pub fn hour(self) -> u8 {
+        self.hour
+    }
+    pub fn minute(self) -> u8 {
+        self.minute
+    }
+    pub fn second(self) -> u8 {
+        self.second
+    }
+    pub fn millis(self) -> u16 {
+        self.millis
+    }
+}
+
+/// Prints the wire form `2024-01-01T00:00:00Z` (with `.mmm` only when milliseconds are set);
+/// this is also how records carry date-times, so the text sorts chronologically.
+impl std::fmt::Display for DateTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )?;
+        if self.millis != 0 {
+            write!(f, ".{:03}", self.millis)?;
+        }
+        f.write_str("Z")
+    }
+}
+
+pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}

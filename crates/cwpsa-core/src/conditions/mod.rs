@@ -1,0 +1,8 @@
+//! The ConnectWise conditions language: `status/name = "New" and priority/id <= 2`.
+//!
+//! Used by the `conditions`, `childConditions` and `customFieldConditions` query parameters.
+//! [`parse`] turns text into an [`Expr`]; `Display` on [`Expr`] prints the canonical form.
+
+mod ast;
+
+pub use ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};

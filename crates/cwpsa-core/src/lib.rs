@@ -1,0 +1,4 @@
+//! The ConnectWise PSA wire format, pure and free of I/O: the conditions language, query list
+//! parameters (`orderBy`, `fields`), and the entity schema registry.
+
+pub mod conditions;

@@ -1,0 +1,1 @@
+//! Placeholder: see the project README for the plan of this crate.
