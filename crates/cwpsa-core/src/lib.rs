@@ -2,3 +2,5 @@
 //! parameters (`orderBy`, `fields`), and the entity schema registry.
 
 pub mod conditions;
+pub mod params;
+pub mod schema;

@@ -4,5 +4,10 @@
 //! [`parse`] turns text into an [`Expr`]; `Display` on [`Expr`] prints the canonical form.
 
 mod ast;
+mod build;
+mod error;
+mod lexer;
+mod parser;
+mod print;
 
 pub use ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};
