@@ -1,0 +1,247 @@
+//! The sandbox's view of the schema registry: for each core entity, its route, its storage
+//! columns, and how field paths of a request map onto them.
+
+use cwpsa_core::conditions::FieldPath;
+use cwpsa_core::schema::{Entity, FieldInfo, FieldType, Schema, registry};
+
+/// The SQLite storage class of a hot column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Integer,
+    Real,
+    /// 0 or 1, as SQLite's JSON functions return booleans.
+    Bool,
+    Text,
+    /// ISO-8601 text, which sorts chronologically.
+    DateTime,
+}
+
+impl ColumnKind {
+    fn of(ty: &FieldType) -> Option<ColumnKind> {
+        match ty {
+            FieldType::Integer => Some(ColumnKind::Integer),
+            FieldType::Number => Some(ColumnKind::Real),
+            FieldType::Boolean => Some(ColumnKind::Bool),
+            FieldType::DateTime => Some(ColumnKind::DateTime),
+            FieldType::String { .. } | FieldType::Enum(_) => Some(ColumnKind::Text),
+            _ => None,
+        }
+    }
+}
+
+/// A field stored in its own column of the entity's narrow table.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The canonical field path, also the column's name (`company/id`).
+    pub path: String,
+    pub kind: ColumnKind,
+    pub indexed: bool,
+}
+
+/// How a child collection's records point at their parent.
+#[derive(Debug, Clone)]
+pub struct ParentLink {
+    /// The parent entity (`tickets`).
+    pub entity: &'static str,
+    /// The field of the child holding the parent's id: an integer (`ticketId`) or a
+    /// reference (`board`).
+    pub field: String,
+    pub by_reference: bool,
+}
+
+/// One core entity as the sandbox stores and serves it.
+#[derive(Debug)]
+pub struct EntityTable {
+    pub name: &'static str,
+    /// The name used in messages (`Ticket 12 not found`).
+    pub resource: String,
+    /// The route relative to `apis/3.0/` (`service/tickets/{parentId}/notes`).
+    pub path: &'static str,
+    pub parent: Option<ParentLink>,
+    pub columns: Vec<Column>,
+    /// Whether `POST <path>/search` exists (service and project tickets).
+    pub searchable: bool,
+    pub entity: &'static Entity,
+}
+
+/// A field path of a request, resolved against an entity.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The canonical segments (`["status", "name"]`).
+    pub segments: Vec<String>,
+    /// How many leading segments reach the first list, for paths through a list.
+    pub array_len: Option<usize>,
+    /// The hot column holding the field, if it has one.
+    pub column: Option<String>,
+    pub kind: Option<ColumnKind>,
+}
+
+impl Resolved {
+    fn from_info(info: &FieldInfo, table: &EntityTable) -> Resolved {
+        let segments: Vec<String> = info.path.split('/').map(str::to_owned).collect();
+        let array_len = info.array.as_ref().map(|a| a.split('/').count());
+        let column = if info.path == "id" {
+            Some("id".to_owned())
+        } else if array_len.is_none() {
+            table.columns.iter().find(|c| c.path == info.path).map(|c| c.path.clone())
+        } else {
+            None
+        };
+        Resolved { segments, array_len, column, kind: ColumnKind::of(&info.ty) }
+    }
+
+    /// `$.status.name`.
+    pub fn json_path(&self) -> String {
+        json_path(&self.segments)
+    }
+
+    /// The list the path goes through (`$.communicationItems`), if any.
+    pub fn array_json_path(&self) -> Option<String> {
+        self.array_len.map(|n| json_path(&self.segments[..n]))
+    }
+
+    /// The path inside one element of that list (`$.value`), or inside the record otherwise.
+    pub fn element_json_path(&self) -> String {
+        json_path(&self.segments[self.array_len.unwrap_or(0)..])
+    }
+}
+
+fn json_path(segments: &[String]) -> String {
+    let mut path = String::from("$");
+    for segment in segments {
+        path.push('.');
+        path.push_str(segment);
+    }
+    path
+}
+
+impl EntityTable {
+    pub fn body_table(&self) -> String {
+        format!("{}$body", self.name)
+    }
+
+    /// The parent id a child record names (`ticketId`, `board/id`).
+    pub fn parent_id_of(&self, record: &serde_json::Map<String, serde_json::Value>) -> Option<i64> {
+        let link = self.parent.as_ref()?;
+        let value = record.get(&link.field)?;
+        if link.by_reference { value.get("id")?.as_i64() } else { value.as_i64() }
+    }
+
+    pub fn schema(&self) -> &'static Schema {
+        self.entity.schema()
+    }
+
+    /// Resolves a path of `conditions`, `childConditions`, `orderBy` or `fields`.
+    pub fn resolve(&self, path: &FieldPath) -> Result<Resolved, String> {
+        let info = self.entity.field(&path.to_string()).map_err(|e| e.to_string())?;
+        Ok(Resolved::from_info(&info, self))
+    }
+
+    /// Resolves a path of `customFieldConditions`, relative to one custom field value.
+    pub fn resolve_custom_field(&self, path: &FieldPath) -> Result<Resolved, String> {
+        if self.schema().property("customFields").is_none() {
+            return Err(format!("{} records have no custom fields", self.name));
+        }
+        let schema = registry()
+            .schema("CustomFieldValue")
+            .ok_or_else(|| "custom field values are not described".to_owned())?;
+        let info = schema.field(&path.to_string()).map_err(|e| e.to_string())?;
+        let mut resolved = Resolved::from_info(&info, self);
+        resolved.column = None;
+        resolved.segments.insert(0, "customFields".to_owned());
+        resolved.array_len = Some(1);
+        Ok(resolved)
+    }
+}
+
+/// Every core entity's table, in the registry's dependency order.
+#[derive(Debug)]
+pub struct Catalog {
+    tables: Vec<EntityTable>,
+}
+
+impl Catalog {
+    pub fn load() -> Catalog {
+        let tables = registry()
+            .entities()
+            .iter()
+            .map(|entity| {
+                let schema = entity.schema();
+                EntityTable {
+                    name: entity.name(),
+                    resource: resource_name(entity),
+                    path: entity.path(),
+                    parent: entity.parent().map(|parent| parent_link(entity, parent)),
+                    columns: hot_columns(entity, schema),
+                    searchable: matches!(entity.name(), "tickets"),
+                    entity,
+                }
+            })
+            .collect();
+        Catalog { tables }
+    }
+
+    pub fn tables(&self) -> &[EntityTable] {
+        &self.tables
+    }
+
+    pub fn table(&self, name: &str) -> Option<&EntityTable> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// What messages call a record (`Ticket`, `Company`, `Note`).
+fn resource_name(entity: &Entity) -> String {
+    match entity.schema_name() {
+        "ServiceNote" => "Note".to_owned(),
+        "CallbackEntry" => "Callback".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A child points at its parent by a reference to it (`board` on a status) or, failing
+/// that, by an integer `<parent>Id` field (`ticketId` on a note).
+fn parent_link(entity: &Entity, parent: &'static str) -> ParentLink {
+    if let Some((field, _)) = entity.references().iter().find(|(_, target)| *target == parent) {
+        return ParentLink { entity: parent, field: field.clone(), by_reference: true };
+    }
+    let singular = parent.trim_end_matches('s');
+    let field = entity
+        .schema()
+        .properties()
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(&format!("{singular}Id")))
+        .map_or_else(|| format!("{singular}Id"), |p| p.name.clone());
+    ParentLink { entity: parent, field, by_reference: false }
+}
+
+/// Strings longer than this stay in the body only: they are rarely filtered on and would
+/// widen every row.
+const MAX_HOT_TEXT: u32 = 255;
+
+/// The hot columns: top-level scalars, the id and name of every reference, and the `_info`
+/// dates. References to core entities and `lastUpdated` are indexed.
+fn hot_columns(entity: &Entity, schema: &Schema) -> Vec<Column> {
+    let mut columns = Vec::new();
+    for property in schema.properties() {
+        if property.name == "id" {
+            continue; // the primary key
+        }
+        match &property.ty {
+            FieldType::String { max_length } if max_length.is_none_or(|m| m > MAX_HOT_TEXT) => {}
+            FieldType::Reference(_) => {
+                let indexed = entity.reference_target(&property.name).is_some();
+                columns.push(Column { path: format!("{}/id", property.name), kind: ColumnKind::Integer, indexed });
+                columns.push(Column { path: format!("{}/name", property.name), kind: ColumnKind::Text, indexed: false });
+            }
+            ty => {
+                if let Some(kind) = ColumnKind::of(ty) {
+                    columns.push(Column { path: property.name.clone(), kind, indexed: false });
+                }
+            }
+        }
+    }
+    columns.push(Column { path: "_info/lastUpdated".to_owned(), kind: ColumnKind::DateTime, indexed: true });
+    columns.push(Column { path: "_info/dateEntered".to_owned(), kind: ColumnKind::DateTime, indexed: false });
+    columns
+}

@@ -1,0 +1,66 @@
+//! How a sandbox is started: address, storage, seed, profile, TLS.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::seed::SeedConfig;
+
+/// The fixed demo credentials (DESIGN.md contract): any other key pair is rejected.
+pub const COMPANY_ID: &str = "sandbox";
+pub const PUBLIC_KEY: &str = "sandbox-public";
+pub const PRIVATE_KEY: &str = "sandbox-private";
+pub const CLIENT_ID: &str = "00000000-0000-4000-8000-000000000000";
+/// The identifier the API member's writes are recorded under (`_info.updatedBy`).
+pub const API_MEMBER: &str = "SandboxAPI";
+/// The version reported in `api-current-version` and assumed when a request names none.
+pub const CURRENT_VERSION: &str = "2025.1";
+
+/// Which real-world behaviour the sandbox imitates where the seed document and the live
+/// service differ (see API-FACTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// The seed document: `X-Total-Count` on lists, `X-RateLimit-*` headers.
+    #[default]
+    Seed,
+    /// The live cloud service: totals only from `/count`, no rate-limit headers.
+    Cloud,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Profile, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "seed" => Ok(Profile::Seed),
+            "cloud" => Ok(Profile::Cloud),
+            other => Err(format!("unknown profile `{other}`; expected `seed` or `cloud`")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// A database file (data survives restarts); `None` keeps everything in memory.
+    pub db: Option<PathBuf>,
+    /// The demo data written into a new, empty database.
+    pub seed: SeedConfig,
+    /// The codebase in the URL, ending in `/` (`v4_6_release/`).
+    pub codebase: String,
+    pub profile: Profile,
+    /// Serve HTTPS with a certificate generated at start.
+    pub tls: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> SandboxConfig {
+        SandboxConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: None,
+            seed: SeedConfig::default(),
+            codebase: "v4_6_release/".to_owned(),
+            profile: Profile::Seed,
+            tls: false,
+        }
+    }
+}

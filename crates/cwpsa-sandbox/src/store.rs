@@ -1,0 +1,347 @@
+//! SQLite storage for the sandbox's records.
+//!
+//! Each entity has two tables: `"<entity>"` holds the id, the parent id (for child collections
+//! such as ticket notes) and one typed column per *hot* field (top-level scalars, reference ids
+//! and names, `_info` dates), and `"<entity>$body"` holds the record's JSON. Conditions,
+//! ordering and counting run on the narrow hot table, so a scan over a million tickets never
+//! reads their bodies; bodies are fetched by id only for the rows of the page being answered.
+//!
+//! Column and table names come from the schema registry, never from a request; values from a
+//! request are always bound parameters.
+
+use std::path::Path;
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
+use serde_json::Value;
+
+use crate::catalog::{ColumnKind, EntityTable};
+
+/// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
+const LAYOUT_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database file was written by an incompatible sandbox (layout {found}, expected {expected}); use a new --db path"
+    )]
+    Layout { found: i64, expected: i64 },
+    #[error("the storage worker stopped unexpectedly")]
+    Worker,
+}
+
+/// A small pool of connections to one database: reads run in parallel, writes serialize in
+/// SQLite itself (WAL for files, a rollback journal for the in-memory database).
+pub struct Store {
+    idle: Mutex<Vec<Connection>>,
+    available: Condvar,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// A page query already translated to SQL (see `crate::query`).
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// The `WHERE` clause (without the keyword), or empty for all rows.
+    pub where_sql: String,
+    /// Whether `where_sql` refers to the body table (`b.body`), which needs a join.
+    pub needs_body: bool,
+    pub params: Vec<SqlValue>,
+    /// `ORDER BY` terms (without the keyword); the id tie-break is appended by the store.
+    pub order_sql: String,
+}
+
+static MEMORY_DB_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Store {
+    /// Opens (creating if needed) a database file, or a private in-memory database when `path`
+    /// is `None`, and makes sure every entity's tables and indexes exist.
+    pub fn open(path: Option<&Path>, tables: &[EntityTable]) -> Result<Store, StoreError> {
+        const POOL_SIZE: usize = 4;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // The memdb VFS gives several connections one shared in-memory database.
+        let target = match path {
+            Some(path) => path.to_string_lossy().into_owned(),
+            None => {
+                let n = MEMORY_DB_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!("file:/cwpsa-sandbox-{}-{n}?vfs=memdb", std::process::id())
+            }
+        };
+        let mut connections = Vec::with_capacity(POOL_SIZE);
+        for _ in 0..POOL_SIZE {
+            let conn = Connection::open_with_flags(&target, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            if path.is_some() {
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+            }
+            conn.pragma_update(None, "cache_size", -64_000)?; // 64 MB per connection
+            conn.pragma_update(None, "temp_store", "MEMORY")?;
+            connections.push(conn);
+        }
+        create_layout(&connections[0], tables)?;
+        Ok(Store { idle: Mutex::new(connections), available: Condvar::new() })
+    }
+
+    /// Runs `f` with a connection from the pool (blocking: call from `spawn_blocking`).
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut conn = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(conn) = idle.pop() {
+                    break conn;
+                }
+                idle = self.available.wait(idle).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let result = f(&mut conn);
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        self.available.notify_one();
+        result
+    }
+}
+
+fn create_layout(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value)")?;
+    let found: Option<i64> = conn
+        .query_row("SELECT value FROM sandbox_meta WHERE key = 'layout'", [], |r| r.get(0))
+        .optional()?;
+    match found {
+        Some(found) if found != LAYOUT_VERSION => {
+            return Err(StoreError::Layout { found, expected: LAYOUT_VERSION });
+        }
+        Some(_) => {}
+        None => {
+            conn.execute(
+                "INSERT INTO sandbox_meta (key, value) VALUES ('layout', ?1)",
+                [LAYOUT_VERSION],
+            )?;
+        }
+    }
+    for table in tables {
+        let mut ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, parent_id INTEGER",
+            quote(table.name)
+        );
+        for column in &table.columns {
+            ddl.push_str(&format!(", {} {}", quote(&column.path), column.kind.sql_type()));
+        }
+        ddl.push_str(");\n");
+        ddl.push_str(&format!(
+            "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n",
+            quote(&table.body_table())
+        ));
+        ddl.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (parent_id);\n",
+            quote(&format!("{}$parent", table.name)),
+            quote(table.name)
+        ));
+        for column in table.columns.iter().filter(|c| c.indexed) {
+            ddl.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({});\n",
+                quote(&format!("{}${}", table.name, column.path)),
+                quote(table.name),
+                quote(&column.path)
+            ));
+        }
+        conn.execute_batch(&ddl)?;
+    }
+    Ok(())
+}
+
+/// Quotes a trusted identifier (from the registry) for SQL.
+pub(crate) fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// The hot-column values of a record, in the table's column order.
+fn hot_values(table: &EntityTable, record: &Value) -> Vec<SqlValue> {
+    table
+        .columns
+        .iter()
+        .map(|column| {
+            let mut node = record;
+            for segment in column.path.split('/') {
+                match node.get(segment) {
+                    Some(next) => node = next,
+                    None => return SqlValue::Null,
+                }
+            }
+            column.kind.to_sql(node)
+        })
+        .collect()
+}
+
+impl ColumnKind {
+    pub(crate) fn sql_type(self) -> &'static str {
+        match self {
+            ColumnKind::Integer | ColumnKind::Bool => "INTEGER",
+            ColumnKind::Real => "REAL",
+            ColumnKind::Text | ColumnKind::DateTime => "TEXT",
+        }
+    }
+
+    /// Converts a JSON value to the column's storage; a value of the wrong type is stored as
+    /// NULL rather than failing the write (the record body keeps it as sent).
+    fn to_sql(self, value: &Value) -> SqlValue {
+        match (self, value) {
+            (ColumnKind::Integer, Value::Number(n)) => {
+                n.as_i64().map_or_else(|| n.as_f64().map_or(SqlValue::Null, SqlValue::Real), SqlValue::Integer)
+            }
+            (ColumnKind::Real, Value::Number(n)) => n.as_f64().map_or(SqlValue::Null, SqlValue::Real),
+            (ColumnKind::Bool, Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
+            (ColumnKind::Text | ColumnKind::DateTime, Value::String(s)) => SqlValue::Text(s.clone()),
+            _ => SqlValue::Null,
+        }
+    }
+}
+
+/// Inserts or replaces records inside one open transaction (used by writes and by seeding).
+pub struct Writer<'c> {
+    hot: rusqlite::CachedStatement<'c>,
+    body: rusqlite::CachedStatement<'c>,
+    table: &'c EntityTable,
+}
+
+impl<'c> Writer<'c> {
+    pub fn new(conn: &'c Connection, table: &'c EntityTable) -> Result<Writer<'c>, StoreError> {
+        let placeholders: String = (0..table.columns.len()).map(|i| format!(", ?{}", i + 3)).collect();
+        let columns: String = table.columns.iter().map(|c| format!(", {}", quote(&c.path))).collect();
+        let hot = conn.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO {} (id, parent_id{columns}) VALUES (?1, ?2{placeholders})",
+            quote(table.name)
+        ))?;
+        let body = conn.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO {} (id, body) VALUES (?1, ?2)",
+            quote(&table.body_table())
+        ))?;
+        Ok(Writer { hot, body, table })
+    }
+
+    /// Writes `record` (which must carry its `id`) under `parent_id`.
+    pub fn put(&mut self, id: i64, parent_id: Option<i64>, record: &Value) -> Result<(), StoreError> {
+        let mut values = Vec::with_capacity(self.table.columns.len() + 2);
+        values.push(SqlValue::Integer(id));
+        values.push(parent_id.map_or(SqlValue::Null, SqlValue::Integer));
+        values.extend(hot_values(self.table, record));
+        self.hot.execute(params_from_iter(values))?;
+        self.body.execute(rusqlite::params![id, record.to_string()])?;
+        Ok(())
+    }
+}
+
+/// Reads and deletes on one connection.
+pub(crate) fn get_body(
+    conn: &Connection,
+    table: &EntityTable,
+    id: i64,
+    parent_id: Option<i64>,
+) -> Result<Option<String>, StoreError> {
+    let sql = format!(
+        "SELECT b.body FROM {} t JOIN {} b ON b.id = t.id WHERE t.id = ?1 AND (?2 IS NULL OR t.parent_id = ?2)",
+        quote(table.name),
+        quote(&table.body_table())
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params![id, parent_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn delete(
+    conn: &Connection,
+    table: &EntityTable,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let removed = conn.execute(&format!("DELETE FROM {} WHERE id = ?1", quote(table.name)), [id])?;
+    conn.execute(&format!("DELETE FROM {} WHERE id = ?1", quote(&table.body_table())), [id])?;
+    Ok(removed > 0)
+}
+
+/// Deletes the children of a parent record (e.g. a deleted ticket's notes).
+pub(crate) fn delete_children(conn: &Connection, table: &EntityTable, parent_id: i64) -> Result<(), StoreError> {
+    conn.execute(
+        &format!(
+            "DELETE FROM {b} WHERE id IN (SELECT id FROM {t} WHERE parent_id = ?1)",
+            b = quote(&table.body_table()),
+            t = quote(table.name)
+        ),
+        [parent_id],
+    )?;
+    conn.execute(&format!("DELETE FROM {} WHERE parent_id = ?1", quote(table.name)), [parent_id])?;
+    Ok(())
+}
+
+pub(crate) fn next_id(conn: &Connection, table: &EntityTable) -> Result<i64, StoreError> {
+    let max: Option<i64> =
+        conn.query_row(&format!("SELECT max(id) FROM {}", quote(table.name)), [], |r| r.get(0))?;
+    Ok(max.map_or(1, |m| m + 1))
+}
+
+fn from_clause(table: &EntityTable, selection: &Selection) -> String {
+    if selection.needs_body {
+        format!("{} t JOIN {} b ON b.id = t.id", quote(table.name), quote(&table.body_table()))
+    } else {
+        format!("{} t", quote(table.name))
+    }
+}
+
+fn where_clause(selection: &Selection) -> String {
+    if selection.where_sql.is_empty() { String::new() } else { format!(" WHERE {}", selection.where_sql) }
+}
+
+pub(crate) fn count(conn: &Connection, table: &EntityTable, selection: &Selection) -> Result<i64, StoreError> {
+    let sql = format!("SELECT count(*) FROM {}{}", from_clause(table, selection), where_clause(selection));
+    Ok(conn.prepare_cached(&sql)?.query_row(params_from_iter(selection.params.iter()), |r| r.get(0))?)
+}
+
+/// The bodies of one page, in order: the ids are chosen on the narrow table, then each body is
+/// fetched by primary key, so skipped rows never cost a body read.
+pub(crate) fn page(
+    conn: &Connection,
+    table: &EntityTable,
+    selection: &Selection,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let order = if selection.order_sql.is_empty() {
+        "t.id".to_owned()
+    } else {
+        format!("{}, t.id", selection.order_sql)
+    };
+    let sql = format!(
+        "SELECT t.id FROM {}{} ORDER BY {order} LIMIT ? OFFSET ?",
+        from_clause(table, selection),
+        where_clause(selection)
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let bounds = [SqlValue::Integer(limit), SqlValue::Integer(offset)];
+    let ids: Vec<i64> = statement
+        .query_map(params_from_iter(selection.params.iter().chain(bounds.iter())), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut body_stmt =
+        conn.prepare_cached(&format!("SELECT body FROM {} WHERE id = ?1", quote(&table.body_table())))?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(body) = body_stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+            rows.push((id, body));
+        }
+    }
+    Ok(rows)
+}
+
+/// The parent id of a child record (a note's ticket).
+pub(crate) fn parent_id(conn: &Connection, table: &EntityTable, id: i64) -> Result<Option<i64>, StoreError> {
+    let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", quote(table.name));
+    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?.flatten())
+}
