@@ -11,3 +11,4 @@ mod parser;
 mod print;
 
 pub use ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};
+pub use build::{BuildError, Condition, Field, IntoValue, ValueError, field, not};
