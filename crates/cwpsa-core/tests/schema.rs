@@ -890,3 +890,18 @@ fn custom_field_conditions_use_the_custom_field_value_schema() {
         }]
     );
 }
+
+#[test]
+fn enum_values_match_case_insensitively() {
+    let severity = entity("tickets")
+        .field("severity")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .ty;
+    assert_eq!(severity.enum_value("high"), Some("High"));
+    assert_eq!(severity.enum_value("Catastrophic"), None);
+    assert_eq!(FieldType::Integer.enum_value("High"), None);
+    let value = entity("tickets")
+        .field("customFields/value")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(value.ty, FieldType::Any);
+}
