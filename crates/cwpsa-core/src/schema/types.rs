@@ -68,6 +68,19 @@ impl FieldType {
         )
     }
 
+    /// For an enum, the known value matching `value` case-insensitively, in the API's
+    /// spelling (`high` → `High`). `None` for an unknown value (which is still valid: servers
+    /// add values) or a type that is not an enum.
+    pub fn enum_value(&self, value: &str) -> Option<&str> {
+        match self {
+            FieldType::Enum(values) => values
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(value))
+                .map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// True for types that hold text (`contains`/`like` apply): strings, enums and `Any`.
     pub fn is_textual(&self) -> bool {
         matches!(
