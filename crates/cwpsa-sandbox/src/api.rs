@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use cwpsa_core::conditions::{self, FieldPath};
+use cwpsa_core::conditions;
 use cwpsa_core::params::{Fields, OrderBy};
 use serde_json::Value;
 
@@ -272,12 +272,12 @@ async fn blocking<T: Send + 'static>(
 
 /// Parses and checks `conditions`, `childConditions`, `customFieldConditions` and `orderBy`
 /// into SQL; `search` is the body of `POST .../search`, whose keys win over the query string.
-fn selection_for(
-    table: &EntityTable,
+fn selection_for<'t>(
+    table: &'t EntityTable,
     parent: Option<i64>,
     query: &QueryParams,
     search: Option<&Value>,
-) -> Result<SqlBuilder<'_>, ApiError> {
+) -> Result<SqlBuilder<'t>, ApiError> {
     let mut builder = SqlBuilder::new(table);
     if let Some(parent) = parent {
         builder.parent(parent);
@@ -292,6 +292,15 @@ fn selection_for(
         let expr = conditions::parse(text).map_err(|e| {
             ApiError::invalid_argument(format!("{name}: {e}\n{}", e.render(text)))
         })?;
+        let checked = match dialect {
+            Dialect::Conditions => table.entity.validate_conditions(&expr),
+            Dialect::Child => table.entity.validate_child_conditions(&expr),
+            Dialect::CustomField => table.entity.validate_custom_field_conditions(&expr),
+        };
+        if let Err(problems) = checked {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(ApiError::invalid_argument(format!("{name}: {}", text.join("; "))));
+        }
         builder.condition(&expr, dialect)?;
     }
     Ok(builder)
@@ -569,6 +578,3 @@ fn raw_json_response(status: StatusCode, body: String) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response
 }
-
-#[allow(dead_code)]
-fn _assert_field_path_is_used(_: FieldPath) {}
