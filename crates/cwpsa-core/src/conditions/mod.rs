@@ -11,3 +11,5 @@ mod parser;
 mod print;
 
 pub use ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};
+pub use error::ParseError;
+pub use parser::{MAX_DEPTH, MAX_NESTING, parse};
