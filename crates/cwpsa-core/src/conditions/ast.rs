@@ -139,6 +139,18 @@ impl FieldPath {
     pub fn segments(&self) -> &[String] {
         &self.segments
     }
+
+    /// For the parser, whose lexer has already checked every segment.
+    pub(crate) fn from_checked(segments: Vec<String>) -> FieldPath {
+        debug_assert!(!segments.is_empty() && segments.iter().all(|s| is_identifier(s)));
+        FieldPath { segments }
+    }
+
+    /// True when the path is the single segment `name` (compared case-insensitively, as the
+    /// language compares keywords).
+    pub(crate) fn is_word(&self, name: &str) -> bool {
+        matches!(self.segments.as_slice(), [only] if only.eq_ignore_ascii_case(name))
+    }
 }
 
 impl std::fmt::Display for FieldPath {
@@ -200,7 +212,15 @@ impl DateTime {
             && minute < 60
             && second < 60
             && millis < 1000;
-        valid.then_some(DateTime { year, month, day, hour, minute, second, millis })
+        valid.then_some(DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            millis,
+        })
     }
 
     /// Midnight UTC of a date.
