@@ -1,0 +1,34 @@
+//! `cw conditions check EXPR [--entity tickets]`: validates a conditions expression and prints
+//! its canonical form, or the error with a caret under the fault.
+
+use clap::Subcommand;
+use cwpsa_core::conditions;
+use cwpsa_core::schema::registry;
+
+#[derive(Debug, Subcommand)]
+pub enum ConditionsCommand {
+    /// Check an expression and print its canonical form.
+    Check {
+        /// The expression, e.g. 'status/name = "New" and priority/id <= 2'.
+        expression: String,
+        /// Also check field names and value types against this entity (e.g. tickets).
+        #[arg(long)]
+        entity: Option<String>,
+    },
+}
+
+pub fn run(command: &ConditionsCommand) -> Result<(), String> {
+    let ConditionsCommand::Check { expression, entity } = command;
+    let expr = conditions::parse(expression).map_err(|e| e.render(expression))?;
+    if let Some(name) = entity {
+        let entity = registry().entity(name).ok_or_else(|| {
+            let known: Vec<&str> = registry().entities().iter().map(|e| e.name()).collect();
+            format!("unknown entity `{name}`; known entities: {}", known.join(", "))
+        })?;
+        entity.validate_conditions(&expr).map_err(|problems| {
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        })?;
+    }
+    println!("{expr}");
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `cw sandbox serve`: prints one JSON line when ready (the DESIGN.md contract), then serves
+//! until interrupted.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use cwpsa_sandbox::seed::SeedConfig;
+use cwpsa_sandbox::{Profile, Sandbox, SandboxConfig};
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox over HTTP (or HTTPS with --tls).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8089")]
+    addr: SocketAddr,
+    /// Keep the data in this SQLite file (it survives restarts); in memory when absent.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Seed of the generated demo data: the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of service tickets to generate (other counts scale with it unless given).
+    #[arg(long)]
+    tickets: Option<usize>,
+    #[arg(long)]
+    companies: Option<usize>,
+    #[arg(long)]
+    contacts: Option<usize>,
+    #[arg(long)]
+    members: Option<usize>,
+    #[arg(long)]
+    projects: Option<usize>,
+    #[arg(long)]
+    time_entries: Option<usize>,
+    /// Which behaviour to imitate: `seed` (the seed document) or `cloud` (the live service).
+    #[arg(long, default_value = "seed")]
+    profile: Profile,
+    /// Serve HTTPS with a certificate generated at start; its CA is the ready line's `ca_cert`.
+    #[arg(long)]
+    tls: bool,
+    /// The codebase in URLs, ending in `/`.
+    #[arg(long, default_value = "v4_6_release/")]
+    codebase: String,
+}
+
+impl ServeArgs {
+    fn config(&self) -> SandboxConfig {
+        let default_tickets = SeedConfig::default().tickets;
+        let mut seed = SeedConfig::for_tickets(self.seed, self.tickets.unwrap_or(default_tickets));
+        let overrides = [
+            (self.companies, &mut seed.companies),
+            (self.contacts, &mut seed.contacts),
+            (self.members, &mut seed.members),
+            (self.projects, &mut seed.projects),
+            (self.time_entries, &mut seed.time_entries),
+        ];
+        for (given, field) in overrides {
+            if let Some(n) = given {
+                *field = n;
+            }
+        }
+        let mut codebase = self.codebase.clone();
+        if !codebase.ends_with('/') {
+            codebase.push('/');
+        }
+        SandboxConfig { addr: self.addr, db: self.db.clone(), seed, codebase, profile: self.profile, tls: self.tls }
+    }
+}
+
+pub fn run(command: SandboxCommand) -> Result<(), String> {
+    let SandboxCommand::Serve(args) = command;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let sandbox = Sandbox::start(args.config()).await.map_err(|e| e.to_string())?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", sandbox.ready_line()).and_then(|()| stdout.flush()).map_err(|e| e.to_string())?;
+        drop(stdout);
+        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+        sandbox.stop();
+        Ok(())
+    })
+}
