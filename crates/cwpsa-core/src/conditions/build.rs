@@ -23,7 +23,8 @@ pub fn not(condition: impl Into<Condition>) -> Condition {
     condition.into().not()
 }
 
-/// Why a built condition is invalid. Every variant names the offending field and value.
+/// Why a built condition is invalid. Every message names the offending field, and the value
+/// where there is one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
