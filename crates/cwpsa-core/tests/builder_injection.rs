@@ -1,7 +1,3 @@
-#![cfg(any())]
-// Enabled when the parser lands: this file uses `cwpsa_core::conditions::parse` and
-// `Display for Expr`, which are written on another branch. The integrator removes the line
-// above after merging.
 
 //! Injection property: whatever strings a caller passes as values, building a condition,
 //! printing it and parsing the text gives back exactly the built tree: every value is still one
