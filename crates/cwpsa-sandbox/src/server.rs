@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -78,7 +79,8 @@ impl Sandbox {
                 let acceptor = acceptor.clone();
                 let mut stop = stopped.clone();
                 tokio::spawn(async move {
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let mut builder = http1::Builder::new();
+                    builder.keep_alive(true);
                     match acceptor {
                         Some(acceptor) => {
                             let Ok(stream) = acceptor.accept(stream).await else { return };
