@@ -1,1 +1,3 @@
-//! Placeholder: see the project README for the plan of this crate.
+//! A stateful emulator of the ConnectWise PSA REST API.
+
+pub mod seed;
