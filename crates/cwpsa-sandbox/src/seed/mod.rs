@@ -1,0 +1,1453 @@
+//! Deterministic demo data: a believable MSP ("Brightpath IT", Denver) with its clients,
+//! contacts, technicians, boards, tickets, notes, projects and time entries.
+//!
+//! [`generate`] streams records to a sink in dependency order (`members`, `priorities`,
+//! `boards`, `board_statuses`, `companies`, `contacts`, `tickets`, `ticket_notes`, `projects`,
+//! `time_entries`); every reference points at a record emitted earlier and repeats its
+//! name/identifier/summary. Records are the JSON the real API returns (camelCase fields, `_info`
+//! maps), with `_info.*_href` values starting with [`BASE_URL_PLACEHOLDER`].
+//!
+//! Same [`SeedConfig`] → byte-identical records: no clock (everything is anchored at
+//! [`ANCHOR`], 2026-11-01T00:00:00Z, and spread over the two years before it), no hashing of
+//! addresses, and an in-crate PRNG. Memory does not grow with the ticket count: each ticket is a
+//! pure function of `(seed, index)`, recomputed where notes and time entries need it.
+//!
+//! Id ranges: members from 150, priorities 6–10, boards 1–4, board statuses `10*(board-1)+1..`,
+//! companies from 250, contacts from 1000, tickets from 10000, notes from 300000, projects from
+//! 200, time entries from 50000; each entity's ids are consecutive in emission order.
+
+mod catalog;
+mod rng;
+mod time;
+mod words;
+
+use serde_json::{Map, Value, json};
+
+use catalog::{
+    AUTOMATION_USER, BOARDS, BoardDef, COMM_CELL, COMM_DIRECT, COMM_EMAIL, COMPANY_STATUS_ACTIVE,
+    COMPANY_STATUS_INACTIVE, COMPANY_TYPE_CLIENT, COMPANY_TYPE_PARTNER, CONTACT_TYPE_LEAD,
+    CONTACT_TYPE_USER, CONTRACT_TIERS, COUNTRY, DEFAULT_PRIORITY, MSP_DOMAIN, Named, PRIORITIES,
+    PROJECT_STATUSES, PROJECT_TYPES, PROJECTS_BOARD, ROLE_CYCLE, ROLES, ROOT_CAUSES, SOURCES,
+    ST_CLOSED, ST_IN_PROGRESS, ST_NEW, ST_RESOLVED, ST_SCHEDULED, ST_WAITING, STATUSES, TERRITORY,
+    TIME_ZONE, WORK_TYPES, board_status_count,
+};
+use rng::Rng;
+pub use time::{ANCHOR, WINDOW_START};
+use time::{DAY, HOUR, MINUTE, business_hours, format_datetime, midnight, next_bulk_update};
+
+/// Written in front of every `_info.*_href` path; the server swaps in its own base URL.
+pub const BASE_URL_PLACEHOLDER: &str = "{base_url}";
+
+/// The entity names, in the order [`generate`] emits them.
+pub const ENTITIES: [&str; 10] = [
+    "members",
+    "priorities",
+    "boards",
+    "board_statuses",
+    "companies",
+    "contacts",
+    "tickets",
+    "ticket_notes",
+    "projects",
+    "time_entries",
+];
+
+/// How much demo data to make, and from which seed.
+///
+/// Degenerate combinations are made usable rather than rejected: when there are tickets or
+/// projects, `companies` and `members` are raised to at least 1 (a ticket needs both); time
+/// entries are charged to tickets, so there are none without tickets; `notes_max` below
+/// `notes_min` is read as `notes_min`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedConfig {
+    pub seed: u64,
+    pub companies: usize,
+    pub contacts: usize,
+    pub members: usize,
+    pub tickets: usize,
+    pub projects: usize,
+    pub time_entries: usize,
+    /// Each ticket gets between `notes_min` and `notes_max` notes (inclusive).
+    pub notes_min: usize,
+    pub notes_max: usize,
+}
+
+impl Default for SeedConfig {
+    fn default() -> Self {
+        Self::for_tickets(1, 600)
+    }
+}
+
+impl SeedConfig {
+    /// A configuration scaled to `tickets`: companies `max(25, tickets/400)`, contacts
+    /// `3.2 × companies`, members `max(12, tickets/5000)`, projects `max(12, tickets/50)`, time
+    /// entries `2 × tickets`, 1–3 notes per ticket. A CLI sets `--tickets` through this and then
+    /// overrides whichever counts the user named.
+    pub fn for_tickets(seed: u64, tickets: usize) -> Self {
+        let companies = (tickets / 400).max(25);
+        SeedConfig {
+            seed,
+            companies,
+            contacts: companies * 16 / 5,
+            members: (tickets / 5000).max(12),
+            tickets,
+            projects: (tickets / 50).max(12),
+            time_entries: tickets * 2,
+            notes_min: 1,
+            notes_max: 3,
+        }
+    }
+}
+
+/// Streams the demo data for `config` to `sink` as `(entity, record)`, in [`ENTITIES`] order.
+/// Stops at, and returns, the sink's first error.
+pub fn generate<E>(
+    config: &SeedConfig,
+    sink: &mut dyn FnMut(&'static str, Value) -> Result<(), E>,
+) -> Result<(), E> {
+    let world = World::new(config);
+    for m in 0..world.members.len() {
+        sink("members", world.member_record(m))?;
+    }
+    for (i, p) in PRIORITIES.iter().enumerate() {
+        sink("priorities", priority_record(i, p))?;
+    }
+    for b in &BOARDS {
+        sink("boards", world.board_record(b))?;
+    }
+    for b in &BOARDS {
+        for s in 0..board_status_count(b) {
+            sink("board_statuses", status_record(b, s))?;
+        }
+    }
+    for k in 0..world.companies {
+        sink("companies", world.company_record(k))?;
+    }
+    for c in 0..world.contacts {
+        sink("contacts", world.contact_record(c))?;
+    }
+    for i in 0..world.tickets {
+        let plan = world.ticket(i);
+        sink("tickets", world.ticket_record(&plan))?;
+    }
+    let mut note_id = NOTE_ID_BASE;
+    for i in 0..world.tickets {
+        let plan = world.ticket(i);
+        world.ticket_notes(&plan, &mut note_id, sink)?;
+    }
+    for p in 0..world.projects {
+        sink("projects", world.project_record(p))?;
+    }
+    for i in 0..world.tickets {
+        let plan = world.ticket(i);
+        for j in plan.entries.clone() {
+            sink("time_entries", world.time_entry_record(&plan, j))?;
+        }
+    }
+    Ok(())
+}
+
+const MEMBER_ID_BASE: i64 = 150;
+const COMPANY_ID_BASE: i64 = 250;
+const SITE_ID_BASE: i64 = 1100;
+const CONTACT_ID_BASE: i64 = 1000;
+const COMM_ID_BASE: i64 = 5000;
+const TICKET_ID_BASE: i64 = 10_000;
+const NOTE_ID_BASE: i64 = 300_000;
+const PROJECT_ID_BASE: i64 = 200;
+const TIME_ENTRY_ID_BASE: i64 = 50_000;
+
+// One random stream per purpose, so that adding a draw to one record kind leaves the others be.
+const S_MEMBER: u64 = 1;
+const S_COMPANY: u64 = 2;
+const S_COMPANY_DATE: u64 = 3;
+const S_CONTACT: u64 = 4;
+const S_CONTACT_DATE: u64 = 5;
+const S_TICKET: u64 = 6;
+const S_NOTE: u64 = 7;
+const S_ENTRY: u64 = 8;
+const S_ENTRY_SPLIT: u64 = 9;
+const S_PROJECT: u64 = 10;
+const S_PERMUTATION: u64 = 11;
+const S_ENTRY_HOURS: u64 = 12;
+
+/// Boards, priorities, roles and the MSP's own members are set up on day one.
+const SETUP: i64 = WINDOW_START + DAY + 14 * HOUR;
+/// The MSP moved its existing clients in from its old PSA at this instant.
+const MIGRATION: i64 = WINDOW_START + 2 * DAY + 2 * HOUR;
+/// New clients are onboarded from here until 45 days before the anchor.
+const ONBOARD_FROM: i64 = MIGRATION + 7 * DAY;
+const ONBOARD_SPAN: i64 = ANCHOR - 45 * DAY - ONBOARD_FROM;
+/// Tickets arrive between these instants (none in the final day, so work fits before "now").
+const TICKETS_FROM: i64 = MIGRATION + HOUR;
+const TICKETS_SPAN: i64 = ANCHOR - DAY - TICKETS_FROM;
+/// Projects start on days `PROJECTS_FROM_DAY ..+ PROJECTS_SPAN_DAYS` (some after the anchor:
+/// those are planned, status "Open").
+const PROJECTS_FROM: i64 = WINDOW_START + 16 * DAY;
+const PROJECTS_SPAN_DAYS: i64 = 760;
+const PROJECT_MAX_DAYS: i64 = 120;
+
+/// Integer `a * b / c` without overflow, for index ↔ time scaling.
+fn scale(a: i64, b: i64, c: i64) -> i64 {
+    if c == 0 {
+        return 0;
+    }
+    (i128::from(a) * i128::from(b) / i128::from(c)) as i64
+}
+
+fn href(path: &str) -> Value {
+    Value::String(format!("{BASE_URL_PLACEHOLDER}{path}"))
+}
+
+fn dt(ts: i64) -> Value {
+    Value::String(format_datetime(ts))
+}
+
+/// Adds `key` to a JSON object (no-op on anything else, which never happens here).
+fn put(record: &mut Value, key: &str, value: Value) {
+    if let Value::Object(map) = record {
+        map.insert(key.to_owned(), value);
+    }
+}
+
+fn info(entered: i64, entered_by: &str, updated: i64, updated_by: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("dateEntered".into(), dt(entered));
+    m.insert("enteredBy".into(), entered_by.into());
+    m.insert("lastUpdated".into(), dt(updated));
+    m.insert("updatedBy".into(), updated_by.into());
+    m
+}
+
+fn named(n: Named) -> Value {
+    json!({"id": n.0, "name": n.1})
+}
+
+fn named_href(n: Named, href_key: &str, path: &str) -> Value {
+    json!({"id": n.0, "name": n.1, "_info": {href_key: href(&format!("{path}/{}", n.0))}})
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+fn hours(quarters: u32) -> f64 {
+    f64::from(quarters) / 4.0
+}
+
+fn custom_field(id: i64, caption: &str, kind: &str, entry: &str, value: Option<Value>) -> Value {
+    let mut v = json!({
+        "id": id, "caption": caption, "type": kind, "entryMethod": entry, "numberOfDecimals": 0,
+    });
+    if let Some(value) = value {
+        put(&mut v, "value", value);
+    }
+    v
+}
+
+#[derive(Debug)]
+struct MemberPlan {
+    first: &'static str,
+    last: &'static str,
+    identifier: String,
+    role: usize,
+    hired: i64,
+    left: Option<i64>,
+}
+
+#[derive(Debug)]
+struct CompanyNames {
+    name: String,
+    identifier: String,
+    domain: String,
+    /// Upper-case short code for machine names (`NOR-DC01`).
+    code: String,
+}
+
+#[derive(Debug)]
+struct ProjectPlan {
+    company: usize,
+    contact: Option<usize>,
+    manager: usize,
+    kind: usize,
+    entered: i64,
+    start: i64,
+    end: i64,
+    status: usize,
+}
+
+#[derive(Debug)]
+struct TicketPlan {
+    index: usize,
+    entered: i64,
+    board: usize,
+    type_index: usize,
+    /// Index into `words::TICKET_TEMPLATES`, or into `PROJECT_TASKS` for project tickets.
+    template: usize,
+    project: Option<usize>,
+    company: usize,
+    contact: Option<usize>,
+    /// A made-up person for onboarding summaries: (first, last).
+    person: (&'static str, &'static str),
+    machine: u32,
+    priority: usize,
+    source: usize,
+    owner: usize,
+    entered_by: usize,
+    status: usize,
+    resolved: Option<i64>,
+    closed: Option<i64>,
+    /// End of the ticket's activity: entries and notes fall in `entered..=active_until`.
+    active_until: i64,
+    updated: i64,
+    updated_by_automation: bool,
+    entries: std::ops::Range<usize>,
+    quarters: u32,
+    budget_quarters: u32,
+    after_hours: bool,
+}
+
+/// Counts after the rules in [`SeedConfig`]'s docs, plus the members (the only list held).
+#[derive(Debug)]
+struct World {
+    seed: u64,
+    companies: usize,
+    contacts: usize,
+    tickets: usize,
+    projects: usize,
+    time_entries: usize,
+    notes_min: usize,
+    notes_max: usize,
+    members: Vec<MemberPlan>,
+    /// Companies `0..migrated` came over in the migration; the rest were onboarded later.
+    migrated: usize,
+    /// Multiplier and offset of the permutation over prefix × suffix names.
+    perm: (u64, u64),
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl World {
+    fn new(config: &SeedConfig) -> Self {
+        let needs_refs = config.tickets > 0 || config.projects > 0;
+        let companies = if needs_refs {
+            config.companies.max(1)
+        } else {
+            config.companies
+        };
+        let members_n = if needs_refs {
+            config.members.max(1)
+        } else {
+            config.members
+        };
+        let tickets = config.tickets;
+        let time_entries = if tickets == 0 { 0 } else { config.time_entries };
+        let seed = config.seed;
+
+        let combos = (words::COMPANY_PREFIXES.len() * words::COMPANY_SUFFIXES.len()) as u64;
+        let mut r = Rng::new(seed, S_PERMUTATION, 0);
+        let mut mult = r.below(combos) | 1;
+        while gcd(mult, combos) != 1 {
+            mult += 2;
+        }
+        let perm = (mult, r.below(combos));
+
+        let mut world = World {
+            seed,
+            companies,
+            contacts: if companies == 0 { 0 } else { config.contacts },
+            tickets,
+            projects: config.projects,
+            time_entries,
+            notes_min: config.notes_min,
+            notes_max: config.notes_max.max(config.notes_min),
+            members: Vec::with_capacity(members_n),
+            migrated: companies.div_ceil(5) * 3,
+            perm,
+        };
+        world.migrated = world.migrated.min(companies);
+        world.plan_members(members_n);
+        world
+    }
+
+    fn plan_members(&mut self, n: usize) {
+        let mut taken = std::collections::HashSet::new();
+        for m in 0..n {
+            let mut r = Rng::new(self.seed, S_MEMBER, m as u64);
+            let first = r.pick(words::FIRST_NAMES);
+            let last = r.pick(words::LAST_NAMES);
+            let base: String = format!("{}{}", &first[..1], last).to_ascii_lowercase();
+            let mut identifier = base.clone();
+            let mut k = 2;
+            while !taken.insert(identifier.clone()) {
+                identifier = format!("{base}{k}");
+                k += 1;
+            }
+            let role = match m {
+                0 => 0,
+                1 => 1,
+                _ => ROLE_CYCLE[(m - 2) % ROLE_CYCLE.len()],
+            };
+            // One recent hire and one leaver when the team is big enough to afford them; the
+            // service manager (member 0) is always there, so every ticket can fall back to them.
+            let hired = if n >= 6 && m == n - 1 {
+                WINDOW_START + r.range(400, 500) * DAY
+            } else {
+                midnight(WINDOW_START - r.range(200, 3600) * DAY)
+            };
+            let left = (n >= 6 && m == n - 2).then(|| WINDOW_START + r.range(250, 400) * DAY);
+            self.members.push(MemberPlan {
+                first,
+                last,
+                identifier,
+                role,
+                hired,
+                left,
+            });
+        }
+    }
+
+    /// Who entered the clients and contacts: the service manager.
+    fn admin(&self) -> &str {
+        self.members
+            .first()
+            .map_or("admin1", |m| m.identifier.as_str())
+    }
+
+    fn member_active(&self, m: usize, from: i64, until: i64) -> bool {
+        self.members
+            .get(m)
+            .is_some_and(|p| p.hired <= from && p.left.is_none_or(|d| until < d))
+    }
+
+    /// A member who can work tickets and is employed over `from..=until`.
+    fn pick_worker(&self, r: &mut Rng, from: i64, until: i64, projects: bool) -> usize {
+        for _ in 0..8 {
+            let m = r.index(self.members.len());
+            let role = &ROLES[self.members[m].role];
+            let fits = if projects {
+                role.manages_projects
+            } else {
+                role.works_tickets
+            };
+            if fits && self.member_active(m, from, until) {
+                return m;
+            }
+        }
+        0
+    }
+
+    fn member_ref(&self, m: usize) -> Value {
+        let p = &self.members[m];
+        let id = MEMBER_ID_BASE + m as i64;
+        json!({
+            "id": id, "identifier": p.identifier, "name": format!("{} {}", p.first, p.last),
+            "_info": {"member_href": href(&format!("system/members/{id}"))},
+        })
+    }
+
+    fn member_record(&self, m: usize) -> Value {
+        let p = &self.members[m];
+        let role = &ROLES[p.role];
+        let id = MEMBER_ID_BASE + m as i64;
+        let entered = (p.hired - 14 * DAY).max(SETUP);
+        let updated = p.left.unwrap_or(entered + (m as i64 % 5) * DAY);
+        let board = if role.manages_projects && !role.works_tickets {
+            &BOARDS[PROJECTS_BOARD]
+        } else {
+            &BOARDS[0]
+        };
+        let mut info = info(entered, "admin1", updated, "admin1");
+        info.insert(
+            "image_href".into(),
+            href(&format!("system/members/{id}/image")),
+        );
+        let mut v = json!({
+            "id": id,
+            "identifier": p.identifier,
+            "firstName": p.first,
+            "lastName": p.last,
+            "title": role.title,
+            "licenseClass": "F",
+            "disableOnlineFlag": false,
+            "enableMobileFlag": true,
+            "timeZone": named_href(TIME_ZONE, "timeZoneSetup_href", "system/timeZoneSetups"),
+            "country": {"id": COUNTRY.0, "identifier": COUNTRY.1, "name": COUNTRY.2},
+            "inactiveFlag": p.left.is_some(),
+            "primaryEmail": format!("{}@{MSP_DOMAIN}", p.identifier),
+            "officeEmail": format!("{}@{MSP_DOMAIN}", p.identifier),
+            "officePhone": format!("303-555-{:04}", 100 + m),
+            "defaultEmail": "Office",
+            "defaultPhone": "Office",
+            "securityRole": named_href(role.security_role, "securityRole_href", "security/securityroles"),
+            "adminFlag": p.role == 0,
+            "defaultLocation": named_href(board.location, "location_href", "system/locations"),
+            "defaultDepartment": {"id": board.department.0, "identifier": board.department.1, "name": board.department.2,
+                "_info": {"department_href": href(&format!("system/departments/{}", board.department.0))}},
+            "serviceDefaultBoard": {"id": board.id, "name": board.name,
+                "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
+            "workRole": named_href(role.work_role, "workRole_href", "time/workRoles"),
+            "workType": named_href(WORK_TYPES[0], "workType_href", "time/workTypes"),
+            "hourlyRate": f64::from(role.hourly_rate),
+            "dailyCapacity": 8.0,
+            "hireDate": dt(p.hired),
+            "companyActivityTabFormat": "SummaryList",
+            "invoiceTimeTabFormat": "SummaryList",
+            "invoiceScreenDefaultTabFormat": "ShowInvoicingTab",
+            "invoicingDisplayOptions": "RemainOnInvoicingScreen",
+            "agreementInvoicingDisplayOptions": "RemainOnInvoicingScreen",
+            "_info": info,
+        });
+        if let Some(left) = p.left {
+            put(&mut v, "inactiveDate", dt(left));
+        }
+        v
+    }
+
+    fn board_record(&self, b: &BoardDef) -> Value {
+        let manager = self.members.first().map(|_| self.member_ref(0));
+        let mut v = json!({
+            "id": b.id,
+            "name": b.name,
+            "location": named_href(b.location, "location_href", "system/locations"),
+            "department": {"id": b.department.0, "identifier": b.department.1, "name": b.department.2,
+                "_info": {"department_href": href(&format!("system/departments/{}", b.department.0))}},
+            "inactiveFlag": false,
+            "projectFlag": b.project,
+            "sendToContactFlag": !b.project,
+            "sendToResourceFlag": true,
+            "showDependenciesFlag": b.project,
+            "showEstimatesFlag": b.project,
+            "billTicketsAfterClosedFlag": false,
+            "billTicketSeparatelyFlag": false,
+            "billUnapprovedTimeExpenseFlag": false,
+            "overrideBillingSetupFlag": false,
+            "billTime": "Billable",
+            "billExpense": "Billable",
+            "billProduct": "Billable",
+            "autoAssignNewTicketsFlag": false,
+            "discussionsLockedFlag": false,
+            "timeEntryLockedFlag": false,
+            "_info": info(SETUP, "admin1", SETUP, "admin1"),
+        });
+        if let Some(manager) = manager {
+            put(&mut v, "serviceManagerMember", manager);
+        }
+        v
+    }
+
+    // ---- companies -------------------------------------------------------------------------
+
+    fn company_names(&self, k: usize) -> CompanyNames {
+        let prefixes = words::COMPANY_PREFIXES;
+        let suffixes = words::COMPANY_SUFFIXES;
+        let combos = (prefixes.len() * suffixes.len()) as u64;
+        let round = k as u64 / combos;
+        let combo = ((k as u64 % combos) * self.perm.0 + self.perm.1) % combos;
+        let prefix = prefixes[(combo / suffixes.len() as u64) as usize];
+        let suffix = suffixes[(combo % suffixes.len() as u64) as usize];
+        let base = format!("{}{}", compact(prefix), compact(suffix));
+        let code: String = base
+            .chars()
+            .take(3)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let domain = format!("{}.com", base.to_ascii_lowercase());
+        if round == 0 {
+            return CompanyNames {
+                name: format!("{prefix} {suffix}"),
+                identifier: base,
+                domain,
+                code,
+            };
+        }
+        // Past the name space, further clients are branches: "Harbor Dental - West 2".
+        let branches = words::BRANCHES;
+        let branch = branches[((round - 1) % branches.len() as u64) as usize];
+        let lap = (round - 1) / branches.len() as u64;
+        let name = if lap == 0 {
+            format!("{prefix} {suffix} - {branch}")
+        } else {
+            format!("{prefix} {suffix} - {branch} {}", lap + 1)
+        };
+        let number = (round + 1).to_string();
+        let keep = 25usize.saturating_sub(number.len());
+        let identifier = format!("{}{number}", &base[..base.len().min(keep)]);
+        CompanyNames {
+            name,
+            identifier,
+            domain,
+            code,
+        }
+    }
+
+    fn company_ref(&self, k: usize) -> Value {
+        let n = self.company_names(k);
+        let id = COMPANY_ID_BASE + k as i64;
+        json!({
+            "id": id, "identifier": n.identifier, "name": n.name,
+            "_info": {"company_href": href(&format!("company/companies/{id}"))},
+        })
+    }
+
+    fn site_ref(k: usize) -> Value {
+        let company = COMPANY_ID_BASE + k as i64;
+        let site = SITE_ID_BASE + k as i64;
+        json!({"id": site, "name": "Main",
+            "_info": {"site_href": href(&format!("company/companies/{company}/sites/{site}"))}})
+    }
+
+    fn company_entered(&self, k: usize) -> i64 {
+        if k < self.migrated {
+            return MIGRATION;
+        }
+        let n = (self.companies - self.migrated) as i64;
+        let q = (k - self.migrated) as i64;
+        let mut r = Rng::new(self.seed, S_COMPANY_DATE, k as u64);
+        ONBOARD_FROM + scale(q, ONBOARD_SPAN, n) + r.below((ONBOARD_SPAN / n.max(1)) as u64) as i64
+    }
+
+    /// How many companies exist at `t`: companies enter in index order, so it is a prefix.
+    fn companies_at(&self, t: i64) -> usize {
+        if t < MIGRATION {
+            return 0;
+        }
+        let n = (self.companies - self.migrated) as i64;
+        let mut k = self.migrated + scale(t - ONBOARD_FROM, n, ONBOARD_SPAN).clamp(0, n) as usize;
+        while k < self.companies && self.company_entered(k) <= t {
+            k += 1;
+        }
+        while k > self.migrated && self.company_entered(k - 1) > t {
+            k -= 1;
+        }
+        k
+    }
+
+    /// Bigger, older clients file more tickets: skew towards low indexes.
+    fn pick_company(r: &mut Rng, existing: usize) -> usize {
+        let u = r.unit();
+        ((existing as f64 * u * u) as usize).min(existing.saturating_sub(1))
+    }
+
+    /// The contacts of company `k` are `first_contact(k)..first_contact(k + 1)`.
+    fn first_contact(&self, k: usize) -> usize {
+        scale(k as i64, self.contacts as i64, self.companies as i64) as usize
+    }
+
+    fn contact_company(&self, c: usize) -> usize {
+        let k = ((c as u128 + 1) * self.companies as u128 - 1) / (self.contacts as u128).max(1);
+        k as usize
+    }
+
+    fn company_record(&self, k: usize) -> Value {
+        let n = self.company_names(k);
+        let id = COMPANY_ID_BASE + k as i64;
+        let mut r = Rng::new(self.seed, S_COMPANY, k as u64);
+        let (city, state, zip, area) = r.pick(words::CITIES);
+        let entered = self.company_entered(k);
+        let (updated, by) = Self::updated_after(&mut r, entered, 200);
+        let inactive = r.percent(5);
+        let seats = r.range(5, 150);
+        let tier = r.pick(&CONTRACT_TIERS);
+        let mut types = vec![named_href(
+            COMPANY_TYPE_CLIENT,
+            "type_href",
+            "company/companies/types",
+        )];
+        if r.percent(8) {
+            types.push(named_href(
+                COMPANY_TYPE_PARTNER,
+                "type_href",
+                "company/companies/types",
+            ));
+        }
+        let status = if inactive {
+            COMPANY_STATUS_INACTIVE
+        } else {
+            COMPANY_STATUS_ACTIVE
+        };
+        let enterer = self.admin();
+        let mut info = info(entered, enterer, updated, by.unwrap_or(enterer));
+        for (key, path) in [
+            ("contacts_href", "company/contacts?conditions=company/id="),
+            ("tickets_href", "service/tickets?conditions=company/id="),
+            ("projects_href", "project/projects?conditions=company/id="),
+        ] {
+            info.insert(key.into(), href(&format!("{path}{id}")));
+        }
+        info.insert(
+            "sites_href".into(),
+            href(&format!("company/companies/{id}/sites")),
+        );
+        json!({
+            "id": id,
+            "identifier": n.identifier,
+            "name": n.name,
+            "status": named_href(status, "status_href", "company/companies/statuses"),
+            "types": types,
+            "addressLine1": format!("{} {}", r.range(100, 9899), r.pick(words::STREETS)),
+            "addressLine2": format!("Suite {}", r.range(1, 4) * 100 + r.range(0, 20)),
+            "city": city,
+            "state": state,
+            "zip": format!("{zip}{:02}", 1 + k % 98),
+            "country": {"id": COUNTRY.0, "identifier": COUNTRY.1, "name": COUNTRY.2,
+                "_info": {"country_href": href(&format!("company/countries/{}", COUNTRY.0))}},
+            "phoneNumber": format!("{area}5550{:03}", r.range(100, 999)),
+            "faxNumber": "",
+            "website": format!("www.{}", n.domain),
+            "territory": named_href(TERRITORY, "location_href", "system/locations"),
+            "accountNumber": format!("C{:05}", 10_000 + k),
+            "dateAcquired": dt(midnight(entered)),
+            "numberOfEmployees": seats + r.range(0, 20),
+            "leadFlag": false,
+            "unsubscribeFlag": false,
+            "deletedFlag": false,
+            "isVendorFlag": false,
+            "timeZoneSetup": named_href(TIME_ZONE, "timeZoneSetup_href", "system/timeZoneSetups"),
+            "site": Self::site_ref(k),
+            "customFields": [
+                custom_field(3, "Contract Tier", "Text", "List", Some(tier.into())),
+                custom_field(4, "Onboarded", "Date", "EntryField", Some(dt(midnight(entered)))),
+                custom_field(5, "Seats", "Number", "EntryField", Some(seats.into())),
+            ],
+            "_info": info,
+        })
+    }
+
+    /// A `lastUpdated` after `entered`: within `max_days`, capped at the anchor; a few percent
+    /// land on a shared bulk-update second instead (then the second value names the updater).
+    fn updated_after(r: &mut Rng, entered: i64, max_days: i64) -> (i64, Option<&'static str>) {
+        let natural = (entered + r.range(0, max_days * DAY)).min(ANCHOR);
+        if r.percent(4) {
+            if let Some(bulk) = next_bulk_update(natural) {
+                return (bulk, Some(AUTOMATION_USER));
+            }
+        }
+        (natural, None)
+    }
+
+    // ---- contacts --------------------------------------------------------------------------
+
+    fn contact_names(&self, c: usize) -> (&'static str, &'static str) {
+        let mut r = Rng::new(self.seed, S_CONTACT, c as u64);
+        (r.pick(words::FIRST_NAMES), r.pick(words::LAST_NAMES))
+    }
+
+    fn contact_entered(&self, c: usize) -> i64 {
+        let k = self.contact_company(c);
+        let company = self.company_entered(k);
+        if c == self.first_contact(k) {
+            return company;
+        }
+        let mut r = Rng::new(self.seed, S_CONTACT_DATE, c as u64);
+        if r.percent(60) {
+            company
+        } else {
+            business_hours(company + r.range(0, (ANCHOR - 2 * DAY - company).max(0)))
+        }
+    }
+
+    fn contact_ref(&self, c: usize) -> Value {
+        let (first, last) = self.contact_names(c);
+        let id = CONTACT_ID_BASE + c as i64;
+        json!({"id": id, "name": format!("{first} {last}"),
+            "_info": {"contact_href": href(&format!("company/contacts/{id}"))}})
+    }
+
+    fn contact_email(&self, c: usize, domain: &str) -> String {
+        let (first, last) = self.contact_names(c);
+        format!(
+            "{}.{}@{domain}",
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase()
+        )
+    }
+
+    fn contact_phone(c: usize) -> String {
+        format!("303555{:04}", 1000 + (c * 7919) % 9000)
+    }
+
+    fn contact_record(&self, c: usize) -> Value {
+        let k = self.contact_company(c);
+        let lead = c == self.first_contact(k);
+        let company = self.company_names(k);
+        let (first, last) = self.contact_names(c);
+        let id = CONTACT_ID_BASE + c as i64;
+        let mut r = Rng::new(self.seed, S_CONTACT, c as u64 ^ 0x5EED);
+        let entered = self.contact_entered(c);
+        let (updated, by) = Self::updated_after(&mut r, entered, 300);
+        let title = if lead {
+            r.pick(words::LEAD_TITLES)
+        } else {
+            r.pick(words::TITLES)
+        };
+        let phone = Self::contact_phone(c);
+        let comm_base = COMM_ID_BASE + 3 * c as i64;
+        let mut items = vec![
+            json!({"id": comm_base, "type": named(COMM_EMAIL), "value": self.contact_email(c, &company.domain),
+                "defaultFlag": true, "communicationType": "Email", "domain": format!("@{}", company.domain)}),
+            json!({"id": comm_base + 1, "type": named(COMM_DIRECT), "value": phone,
+                "extension": "", "defaultFlag": true, "communicationType": "Phone"}),
+        ];
+        if r.percent(40) {
+            items.push(json!({"id": comm_base + 2, "type": named(COMM_CELL),
+                "value": format!("720555{:04}", 1000 + (c * 104_729) % 9000),
+                "defaultFlag": false, "communicationType": "Phone"}));
+        }
+        let contact_type = if lead {
+            CONTACT_TYPE_LEAD
+        } else {
+            CONTACT_TYPE_USER
+        };
+        let enterer = self.admin();
+        json!({
+            "id": id,
+            "firstName": first,
+            "lastName": last,
+            "company": self.company_ref(k),
+            "site": Self::site_ref(k),
+            "title": title,
+            "inactiveFlag": !lead && r.percent(5),
+            "defaultPhoneType": "Direct",
+            "defaultPhoneNbr": phone,
+            "defaultBillingFlag": lead,
+            "defaultFlag": lead,
+            "unsubscribeFlag": false,
+            "disablePortalLoginFlag": false,
+            "communicationItems": items,
+            "types": [named_href(contact_type, "type_href", "company/contacts/types")],
+            "customFields": [],
+            "_info": {
+                "dateEntered": dt(entered), "enteredBy": enterer,
+                "lastUpdated": dt(updated), "updatedBy": by.unwrap_or(enterer),
+                "communications_href": href(&format!("company/contacts/{id}/communications")),
+                "notes_href": href(&format!("company/contacts/{id}/notes")),
+            },
+        })
+    }
+
+    // ---- projects --------------------------------------------------------------------------
+
+    fn project(&self, p: usize) -> ProjectPlan {
+        let mut r = Rng::new(self.seed, S_PROJECT, p as u64);
+        let n = self.projects as i64;
+        let day = scale(p as i64, PROJECTS_SPAN_DAYS, n)
+            + r.below((PROJECTS_SPAN_DAYS / n.max(1)).max(1) as u64) as i64;
+        let start = PROJECTS_FROM + day * DAY;
+        let end = start + r.range(21, PROJECT_MAX_DAYS) * DAY;
+        let entered = business_hours(
+            (start - r.range(3, 20) * DAY).clamp(MIGRATION + HOUR, ANCHOR - 2 * DAY),
+        );
+        let company = Self::pick_company(&mut r, self.companies_at(entered));
+        let contact = (self.first_contact(company) < self.first_contact(company + 1))
+            .then(|| self.first_contact(company));
+        let manager = self.pick_worker(&mut r, entered, end.min(ANCHOR), true);
+        let kind = r.index(words::PROJECT_KINDS.len());
+        let status = if ANCHOR < start {
+            0
+        } else if ANCHOR <= end {
+            if r.percent(15) { 2 } else { 1 }
+        } else {
+            3
+        };
+        ProjectPlan {
+            company,
+            contact,
+            manager,
+            kind,
+            entered,
+            start,
+            end,
+            status,
+        }
+    }
+
+    fn project_name(&self, plan: &ProjectPlan) -> String {
+        format!(
+            "{} - {}",
+            self.company_names(plan.company).name,
+            words::PROJECT_KINDS[plan.kind].0
+        )
+    }
+
+    /// A project running at `t`, if the random candidate near `t` is: projects start in index
+    /// order, so only indexes whose start falls in the last `PROJECT_MAX_DAYS` can be running.
+    fn project_at(&self, r: &mut Rng, t: i64) -> Option<usize> {
+        let n = self.projects as i64;
+        if n == 0 || t < PROJECTS_FROM {
+            return None;
+        }
+        let day = (t - PROJECTS_FROM) / DAY;
+        let hi = scale(day + 1, n, PROJECTS_SPAN_DAYS).min(n - 1);
+        let lo = scale((day - PROJECT_MAX_DAYS - 1).max(0), n, PROJECTS_SPAN_DAYS)
+            .saturating_sub(1)
+            .max(0);
+        let p = r.range(lo, hi.max(lo)) as usize;
+        let plan = self.project(p);
+        (plan.start <= t && t <= plan.end).then_some(p)
+    }
+
+    fn project_ref(&self, p: usize, plan: &ProjectPlan) -> Value {
+        let id = PROJECT_ID_BASE + p as i64;
+        json!({"id": id, "name": self.project_name(plan),
+            "_info": {"project_href": href(&format!("project/projects/{id}"))}})
+    }
+
+    fn project_record(&self, p: usize) -> Value {
+        let plan = self.project(p);
+        let mut r = Rng::new(self.seed, S_PROJECT, p as u64 ^ 0x5EED);
+        let (kind_name, kind_type, budget) = words::PROJECT_KINDS[plan.kind];
+        let budget = f64::from(budget) * (0.75 + 0.25 * r.below(4) as f64);
+        let (status_id, status_name, closed) = PROJECT_STATUSES[plan.status];
+        let percent = match plan.status {
+            0 => 0,
+            3 => 100,
+            _ => scale(ANCHOR - plan.start, 100, plan.end - plan.start).clamp(0, 99),
+        };
+        let actual = (budget * percent as f64 / 100.0 * (0.8 + 0.05 * r.below(9) as f64) * 4.0)
+            .round()
+            / 4.0;
+        let updated = match plan.status {
+            3 => (plan.end + r.range(1, 5) * DAY + 16 * HOUR).min(ANCHOR),
+            0 => (plan.entered + r.range(0, 3) * DAY).min(ANCHOR),
+            _ => business_hours(ANCHOR - r.range(1, 6) * DAY),
+        }
+        .max(plan.entered);
+        let billing = match r.below(5) {
+            0 | 1 => "FixedFee",
+            2 | 3 => "ActualRates",
+            _ => "NotToExceed",
+        };
+        let board = &BOARDS[PROJECTS_BOARD];
+        let manager = &self.members[plan.manager].identifier;
+        let id = PROJECT_ID_BASE + p as i64;
+        let mut v = json!({
+            "id": id,
+            "name": self.project_name(&plan),
+            "board": {"id": board.id, "name": board.name,
+                "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
+            "company": self.company_ref(plan.company),
+            "site": Self::site_ref(plan.company),
+            "manager": self.member_ref(plan.manager),
+            "status": named_href((status_id, status_name), "status_href", "project/statuses"),
+            "closedFlag": closed,
+            "type": named_href(PROJECT_TYPES[kind_type], "type_href", "project/projectTypes"),
+            "location": named_href(board.location, "location_href", "system/locations"),
+            "department": {"id": board.department.0, "identifier": board.department.1, "name": board.department.2,
+                "_info": {"department_href": href(&format!("system/departments/{}", board.department.0))}},
+            "estimatedStart": dt(plan.start),
+            "estimatedEnd": dt(plan.end),
+            "billingMethod": billing,
+            "billTime": "Billable",
+            "billExpenses": "Billable",
+            "billProducts": "Billable",
+            "budgetFlag": true,
+            "budgetHours": budget,
+            "estimatedHours": budget,
+            "actualHours": actual,
+            "percentComplete": percent as f64,
+            "description": format!("{kind_name} for {}. Scope agreed with the client; see the project plan.",
+                self.company_names(plan.company).name),
+            "includeDependenciesFlag": false,
+            "includeEstimatesFlag": false,
+            "restrictDownPaymentFlag": false,
+            "doNotDisplayInPortalFlag": false,
+            "customFields": [],
+            "_info": info(plan.entered, manager, updated, manager),
+        });
+        if let Some(c) = plan.contact {
+            put(&mut v, "contact", self.contact_ref(c));
+        }
+        if billing == "FixedFee" {
+            put(&mut v, "billingAmount", json!(budget * 150.0));
+        }
+        if plan.status > 0 {
+            put(&mut v, "actualStart", dt(plan.start));
+        }
+        if closed {
+            put(&mut v, "actualEnd", dt(plan.end));
+        }
+        v
+    }
+
+    // ---- tickets ---------------------------------------------------------------------------
+
+    /// The time entries of ticket `i` are `entry_start(i)..entry_start(i + 1)`: an even split
+    /// with a random jitter per boundary (still monotone), so counts vary from ticket to ticket.
+    fn entry_start(&self, i: usize) -> usize {
+        if i == 0 || self.tickets == 0 {
+            return 0;
+        }
+        if i >= self.tickets {
+            return self.time_entries;
+        }
+        let e = self.time_entries as u128;
+        let jitter = u128::from(
+            Rng::new(self.seed, S_ENTRY_SPLIT, i as u64).below(self.time_entries as u64),
+        );
+        ((i as u128 * e + jitter) / self.tickets as u128) as usize
+    }
+
+    /// Length of time entry `j` in quarter hours (15 min to 3 h, mostly short).
+    fn entry_quarters(&self, j: usize) -> u32 {
+        let mut r = Rng::new(self.seed, S_ENTRY_HOURS, j as u64);
+        let a = r.below(12);
+        let b = r.below(12);
+        a.min(b) as u32 + 1
+    }
+
+    fn ticket(&self, i: usize) -> TicketPlan {
+        let mut r = Rng::new(self.seed, S_TICKET, i as u64);
+        let n = self.tickets as i64;
+        let slot = TICKETS_SPAN / n.max(1);
+        let entered = business_hours(
+            TICKETS_FROM + scale(i as i64, TICKETS_SPAN, n) + r.below(slot.max(1) as u64) as i64,
+        );
+
+        let project = if r.percent(12) {
+            self.project_at(&mut r, entered)
+        } else {
+            None
+        };
+        let (board, type_index, template, mut priority, company, contact) = if let Some(p) = project
+        {
+            let plan = self.project(p);
+            let priority = if r.percent(70) { 4 } else { DEFAULT_PRIORITY };
+            (
+                PROJECTS_BOARD,
+                0,
+                r.index(words::PROJECT_TASKS.len()),
+                priority,
+                plan.company,
+                plan.contact,
+            )
+        } else {
+            let template = r.index(words::TICKET_TEMPLATES.len());
+            let (board, type_index, priority, _) = words::TICKET_TEMPLATES[template];
+            let company = Self::pick_company(&mut r, self.companies_at(entered));
+            let first = self.first_contact(company);
+            let count = self.first_contact(company + 1) - first;
+            let contact = (count > 0).then(|| {
+                let c = first + r.index(count);
+                if self.contact_entered(c) <= entered {
+                    c
+                } else {
+                    first
+                }
+            });
+            (board, type_index, template, priority, company, contact)
+        };
+        if r.percent(25) {
+            priority = if r.percent(50) {
+                priority.saturating_sub(1)
+            } else {
+                (priority + 1).min(PRIORITIES.len() - 1)
+            };
+        }
+        let person = (r.pick(words::FIRST_NAMES), r.pick(words::LAST_NAMES));
+        let machine = r.range(1, 40) as u32;
+        let source = if board == 1 && type_index == 0 {
+            3
+        } else {
+            r.index(3)
+        };
+
+        let entries = self.entry_start(i)..self.entry_start(i + 1);
+        let (mut quarters, mut longest) = (0, 0);
+        for j in entries.clone() {
+            let q = self.entry_quarters(j);
+            quarters += q;
+            longest = longest.max(q);
+        }
+        // Room for the longest entry to fit between arrival and resolution.
+        let needed = i64::from(longest) * 15 * MINUTE + 15 * MINUTE;
+        let pdef = &PRIORITIES[priority];
+        let resolve =
+            (r.range(pdef.resolve_minutes.0, pdef.resolve_minutes.1) * MINUTE).max(needed);
+        let stale = r.percent(3);
+        let (status, resolved, closed, active_until) = if entered + resolve <= ANCHOR && !stale {
+            let resolved = entered + resolve;
+            let auto_close = resolved + r.range(1, 3) * DAY;
+            if auto_close <= ANCHOR && r.percent(85) {
+                (ST_CLOSED, Some(resolved), Some(auto_close), resolved)
+            } else {
+                (ST_RESOLVED, Some(resolved), Some(resolved), resolved)
+            }
+        } else {
+            let until = (entered + r.range(HOUR, 14 * DAY)).clamp(entered + needed, ANCHOR);
+            let status = if entries.is_empty() {
+                if r.percent(80) { ST_NEW } else { ST_SCHEDULED }
+            } else {
+                [ST_IN_PROGRESS, ST_IN_PROGRESS, ST_WAITING, ST_SCHEDULED][r.index(4)]
+            };
+            (status, None, None, until)
+        };
+        let owner = self.pick_worker(&mut r, entered, closed.unwrap_or(ANCHOR), false);
+        let entered_by = if r.percent(70) { owner } else { 0 };
+        let last_touch = closed.unwrap_or(active_until);
+        let (updated, updated_by_automation) = match next_bulk_update(last_touch) {
+            Some(bulk) if r.percent(4) => (bulk, true),
+            _ => (last_touch, false),
+        };
+        let budget_quarters = if project.is_some() {
+            [16, 32, 64][r.index(3)]
+        } else {
+            [2, 4, 6, 8, 16][r.index(5)]
+        };
+        TicketPlan {
+            index: i,
+            entered,
+            board,
+            type_index,
+            template,
+            project,
+            company,
+            contact,
+            person,
+            machine,
+            priority,
+            source,
+            owner,
+            entered_by,
+            status,
+            resolved,
+            closed,
+            active_until,
+            updated,
+            updated_by_automation,
+            entries,
+            quarters,
+            budget_quarters,
+            after_hours: r.percent(10),
+        }
+    }
+
+    fn ticket_id(plan: &TicketPlan) -> i64 {
+        TICKET_ID_BASE + plan.index as i64
+    }
+
+    fn summary(&self, plan: &TicketPlan, company: &CompanyNames) -> String {
+        if plan.project.is_some() {
+            return words::PROJECT_TASKS[plan.template].to_owned();
+        }
+        let text = words::TICKET_TEMPLATES[plan.template].3;
+        if !text.contains('{') {
+            return text.to_owned();
+        }
+        let first = plan
+            .contact
+            .map_or(plan.person.0, |c| self.contact_names(c).0);
+        text.replace("{first}", first)
+            .replace("{person}", &format!("{} {}", plan.person.0, plan.person.1))
+            .replace(
+                "{server}",
+                &format!(
+                    "{}-{}",
+                    company.code,
+                    ["DC01", "FS01", "SQL01", "APP01"][plan.machine as usize % 4]
+                ),
+            )
+            .replace("{ws}", &format!("{}-WS{:03}", company.code, plan.machine))
+            .replace("{domain}", &company.domain)
+    }
+
+    fn ticket_ref(plan: &TicketPlan, summary: &str) -> Value {
+        let id = Self::ticket_id(plan);
+        json!({"id": id, "summary": summary, "_info": {"ticket_href": href(&format!("service/tickets/{id}"))}})
+    }
+
+    fn ticket_record(&self, plan: &TicketPlan) -> Value {
+        let id = Self::ticket_id(plan);
+        let board = &BOARDS[plan.board];
+        let company = self.company_names(plan.company);
+        let summary = self.summary(plan, &company);
+        let pdef = &PRIORITIES[plan.priority];
+        let status = &STATUSES[plan.status];
+        let status_id = board.status_base + plan.status as i64;
+        let (type_id, type_name) = board.types[plan.type_index];
+        let owner = &self.members[plan.owner].identifier;
+        let sla = pdef.sla_hours * HOUR;
+        let in_sla = plan.resolved.unwrap_or(ANCHOR) - plan.entered <= sla;
+        let mut r = Rng::new(self.seed, S_TICKET, plan.index as u64 ^ 0x5EED);
+        let mut c = Rng::new(self.seed, S_COMPANY, plan.company as u64);
+        let (city, state, zip, _) = c.pick(words::CITIES);
+        let mut info = info(
+            plan.entered,
+            &self.members[plan.entered_by].identifier,
+            plan.updated,
+            if plan.updated_by_automation {
+                AUTOMATION_USER
+            } else {
+                owner
+            },
+        );
+        for (key, path) in [
+            ("notes_href", "notes"),
+            ("timeentries_href", "timeentries"),
+            ("documents_href", "documents"),
+            ("configurations_href", "configurations"),
+        ] {
+            info.insert(key.into(), href(&format!("service/tickets/{id}/{path}")));
+        }
+        let mut v = json!({
+            "id": id,
+            "summary": summary,
+            "recordType": if plan.project.is_some() { "ProjectTicket" } else { "ServiceTicket" },
+            "board": {"id": board.id, "name": board.name,
+                "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
+            "status": {"id": status_id, "name": status.name, "sort": plan.status + 1,
+                "_info": {"status_href": href(&format!("service/boards/{}/statuses/{status_id}", board.id))}},
+            "company": self.company_ref(plan.company),
+            "site": Self::site_ref(plan.company),
+            "siteName": "Main",
+            "city": city,
+            "stateIdentifier": state,
+            "zip": format!("{zip}{:02}", 1 + plan.company % 98),
+            "type": {"id": type_id, "name": type_name,
+                "_info": {"type_href": href(&format!("service/boards/{}/types/{type_id}", board.id))}},
+            "priority": {"id": pdef.id, "name": pdef.name, "sort": plan.priority + 1,
+                "_info": {"priority_href": href(&format!("service/priorities/{}", pdef.id)),
+                    "image_href": href(&format!("service/priorities/{}/image?lm={}", pdef.id, format_datetime(SETUP)))}},
+            "source": named_href(SOURCES[plan.source], "source_href", "service/sources"),
+            "owner": self.member_ref(plan.owner),
+            "resources": owner,
+            "location": named_href(board.location, "location_href", "system/locations"),
+            "department": {"id": board.department.0, "identifier": board.department.1, "name": board.department.2,
+                "_info": {"department_href": href(&format!("system/departments/{}", board.department.0))}},
+            "severity": pdef.severity,
+            "impact": pdef.impact,
+            "requiredDate": dt(plan.entered + sla),
+            "budgetHours": hours(plan.budget_quarters),
+            "actualHours": hours(plan.quarters),
+            "closedFlag": status.closed,
+            "approved": true,
+            "customerUpdatedFlag": r.percent(5),
+            "automaticEmailContactFlag": plan.board != 1,
+            "automaticEmailResourceFlag": true,
+            "automaticEmailCcFlag": false,
+            "billTime": "Billable",
+            "billExpenses": "Billable",
+            "billProducts": "Billable",
+            "isInSla": in_sla,
+            "hasChildTicket": false,
+            "hasMergedChildTicketFlag": false,
+            "customFields": [
+                custom_field(1, "Root Cause", "Text", "List",
+                    plan.closed.map(|_| Value::from(ROOT_CAUSES[plan.index % ROOT_CAUSES.len()]))),
+                custom_field(2, "After Hours", "Checkbox", "EntryField", Some(plan.after_hours.into())),
+            ],
+            "_info": info,
+        });
+        if let Some(contact) = plan.contact {
+            put(&mut v, "contact", self.contact_ref(contact));
+            let (first, last) = self.contact_names(contact);
+            put(&mut v, "contactName", format!("{first} {last}").into());
+            put(
+                &mut v,
+                "contactEmailAddress",
+                self.contact_email(contact, &company.domain).into(),
+            );
+            put(
+                &mut v,
+                "contactPhoneNumber",
+                Self::contact_phone(contact).into(),
+            );
+        }
+        if let Some(resolved) = plan.resolved {
+            put(&mut v, "dateResolved", dt(resolved));
+            put(
+                &mut v,
+                "dateResponded",
+                dt(plan.entered + (resolved - plan.entered) / 4),
+            );
+        }
+        if let Some(closed) = plan.closed {
+            put(&mut v, "closedDate", dt(closed));
+            put(&mut v, "closedBy", owner.as_str().into());
+        }
+        v
+    }
+
+    fn ticket_notes<E>(
+        &self,
+        plan: &TicketPlan,
+        next_id: &mut i64,
+        sink: &mut dyn FnMut(&'static str, Value) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut r = Rng::new(self.seed, S_NOTE, plan.index as u64);
+        let count = self.notes_min + r.index(self.notes_max - self.notes_min + 1);
+        if count == 0 {
+            return Ok(());
+        }
+        let company = self.company_names(plan.company);
+        let summary = self.summary(plan, &company);
+        let ticket_id = Self::ticket_id(plan);
+        let caller = plan
+            .contact
+            .map_or(plan.person.0, |c| self.contact_names(c).0);
+        for n in 0..count {
+            let last = n + 1 == count;
+            let (kind, at, text): (usize, i64, String) = if n == 0 {
+                (
+                    0,
+                    plan.entered,
+                    format!(
+                        "{caller} reports: {summary}. Started today; please call back on the main number."
+                    ),
+                )
+            } else if last && plan.resolved.is_some() {
+                (2, plan.active_until, r.pick(words::RESOLUTIONS).to_owned())
+            } else {
+                (
+                    1,
+                    plan.entered + r.range(0, plan.active_until - plan.entered),
+                    r.pick(words::INTERNAL_NOTES).to_owned(),
+                )
+            };
+            let member = if n == 0 { plan.entered_by } else { plan.owner };
+            let by = &self.members[member].identifier;
+            sink(
+                "ticket_notes",
+                json!({
+                    "id": *next_id,
+                    "ticketId": ticket_id,
+                    "text": text,
+                    "detailDescriptionFlag": kind == 0,
+                    "internalAnalysisFlag": kind == 1,
+                    "resolutionFlag": kind == 2,
+                    "issueFlag": false,
+                    "member": self.member_ref(member),
+                    "dateCreated": dt(at),
+                    "createdBy": by,
+                    "internalFlag": kind == 1,
+                    "externalFlag": kind != 1,
+                    "customerUpdatedFlag": false,
+                    "_info": {"lastUpdated": dt(at), "updatedBy": by},
+                }),
+            )?;
+            *next_id += 1;
+        }
+        Ok(())
+    }
+
+    fn time_entry_record(&self, plan: &TicketPlan, j: usize) -> Value {
+        let mut r = Rng::new(self.seed, S_ENTRY, j as u64);
+        let quarters = self.entry_quarters(j);
+        let length = i64::from(quarters) * 15 * MINUTE;
+        let until = plan.resolved.unwrap_or(plan.active_until);
+        // Start on a whole minute somewhere the entry still ends by `until`.
+        let latest = ((until - length - plan.entered) / MINUTE).max(0);
+        let start = plan.entered - plan.entered % MINUTE + MINUTE + r.range(0, latest - 1) * MINUTE;
+        let start = start.min(until - length).max(plan.entered);
+        let end = start + length;
+        let member = if r.percent(20) {
+            let m = self.pick_worker(&mut r, start, end, false);
+            if m == 0 { plan.owner } else { m }
+        } else {
+            plan.owner
+        };
+        let role = &ROLES[self.members[member].role];
+        let work_type = if plan.project.is_some() {
+            WORK_TYPES[2]
+        } else if r.percent(15) {
+            WORK_TYPES[1]
+        } else {
+            WORK_TYPES[0]
+        };
+        let billable = match r.below(20) {
+            0..=13 => "Billable",
+            14..=16 => "DoNotBill",
+            _ => "NoCharge",
+        };
+        let entered = (end + r.range(0, 30) * MINUTE).min(ANCHOR);
+        let status = match (ANCHOR - end > 30 * DAY, billable) {
+            (true, "Billable") => "Billed",
+            (true, _) => "ApprovedByTierTwo",
+            _ => "Open",
+        };
+        let company = self.company_names(plan.company);
+        let summary = self.summary(plan, &company);
+        let by = &self.members[member].identifier;
+        let actual = hours(quarters);
+        let board = &BOARDS[plan.board];
+        let mut v = json!({
+            "id": TIME_ENTRY_ID_BASE + j as i64,
+            "company": self.company_ref(plan.company),
+            "chargeToId": Self::ticket_id(plan),
+            "chargeToType": if plan.project.is_some() { "ProjectTicket" } else { "ServiceTicket" },
+            "member": self.member_ref(member),
+            "locationId": board.location.0,
+            "businessUnitId": board.department.0,
+            "workType": named_href(work_type, "workType_href", "time/workTypes"),
+            "workRole": named_href(role.work_role, "workRole_href", "time/workRoles"),
+            "timeStart": dt(start),
+            "timeEnd": dt(end),
+            "hoursDeduct": 0.0,
+            "actualHours": actual,
+            "billableOption": billable,
+            "notes": r.pick(words::WORK_NOTES),
+            "addToDetailDescriptionFlag": false,
+            "addToInternalAnalysisFlag": true,
+            "addToResolutionFlag": false,
+            "emailResourceFlag": false,
+            "emailContactFlag": false,
+            "emailCcFlag": false,
+            "hoursBilled": if billable == "Billable" { actual } else { 0.0 },
+            "invoiceHours": if billable == "Billable" { actual } else { 0.0 },
+            "hourlyRate": f64::from(role.hourly_rate),
+            "enteredBy": by,
+            "dateEntered": dt(entered),
+            "status": status,
+            "ticket": Self::ticket_ref(plan, &summary),
+            "customFields": [],
+            "_info": {"lastUpdated": dt(entered), "updatedBy": by},
+        });
+        if let Some(p) = plan.project {
+            let project = self.project(p);
+            put(&mut v, "project", self.project_ref(p, &project));
+        }
+        v
+    }
+}
+
+fn priority_record(index: usize, p: &catalog::PriorityDef) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "color": p.color,
+        "sortOrder": index + 1,
+        "defaultFlag": index == DEFAULT_PRIORITY,
+        "level": p.level,
+        "_info": {
+            "lastUpdated": dt(SETUP), "updatedBy": "admin1",
+            "dateEntered": dt(SETUP), "enteredBy": "admin1",
+            "image_href": href(&format!("service/priorities/{}/image?lm={}", p.id, format_datetime(SETUP))),
+        },
+    })
+}
+
+fn status_record(board: &BoardDef, index: usize) -> Value {
+    let s = &STATUSES[index];
+    let id = board.status_base + index as i64;
+    json!({
+        "id": id,
+        "name": s.name,
+        "board": {"id": board.id, "name": board.name,
+            "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
+        "sortOrder": index + 1,
+        "displayOnBoard": !s.closed && !s.inactive,
+        "inactive": s.inactive,
+        "closedStatus": s.closed,
+        "timeEntryNotAllowed": index == ST_CLOSED,
+        "defaultFlag": s.default,
+        "escalationStatus": s.escalation,
+        "customerPortalDescription": s.name,
+        "customerPortalFlag": !s.inactive,
+        "_info": info(SETUP, "admin1", SETUP, "admin1"),
+    })
+}
