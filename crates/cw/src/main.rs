@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "cw", version, about = "Query, export, fix and test ConnectWise PSA from the command line")]
+#[command(
+    name = "cw",
+    version,
+    about = "Query, export, fix and test ConnectWise PSA from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,

@@ -1,4 +1,3 @@
-
 //! Injection property: whatever strings a caller passes as values, building a condition,
 //! printing it and parsing the text gives back exactly the built tree: every value is still one
 //! value, unchanged, and the structure is unchanged.

@@ -18,17 +18,27 @@ const SAMPLES: usize = 40;
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes `--bench`; a filter argument that does not match skips the run.
-    if std::env::args().skip(1).any(|a| !a.starts_with("--") && !"large_tenant".contains(a.as_str())) {
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with("--") && !"large_tenant".contains(a.as_str()))
+    {
         return;
     }
-    let tickets: usize = std::env::var("CWPSA_BENCH_TICKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let tickets: usize = std::env::var("CWPSA_BENCH_TICKETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = std::env::var("CWPSA_BENCH_DIR").map_or_else(|_| std::env::temp_dir(), Into::into);
     let db = dir.join(format!("cwpsa-large-tenant-{tickets}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 
-    let config = SandboxConfig { db: Some(db.clone()), seed: SeedConfig::for_tickets(1, tickets), ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        db: Some(db.clone()),
+        seed: SeedConfig::for_tickets(1, tickets),
+        ..SandboxConfig::default()
+    };
     let started = Instant::now();
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
     let seeding = started.elapsed();
@@ -36,7 +46,10 @@ async fn main() {
     println!("seeding + start: {:.1} s", seeding.as_secs_f64());
 
     let http = reqwest::Client::new();
-    let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("sandbox+sandbox-public:sandbox-private"));
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("sandbox+sandbox-public:sandbox-private")
+    );
     let get = |path: String, forward_only: bool| {
         let mut request = http
             .get(format!("{}{path}", sandbox.base_url()))
@@ -47,16 +60,48 @@ async fn main() {
         }
         request.send()
     };
-    let encoded: String = CONDITION.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let encoded: String = CONDITION
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
 
-    let total: Value = get("service/tickets/count".into(), false).await.unwrap().json().await.unwrap();
-    let matching: Value = get(format!("service/tickets/count?conditions={encoded}"), false).await.unwrap().json().await.unwrap();
-    println!("total tickets: {}, matching `{CONDITION}`: {}", total["count"], matching["count"]);
-    let first: Value = get("service/tickets?pageSize=1&fields=id".into(), false).await.unwrap().json().await.unwrap();
+    let total: Value = get("service/tickets/count".into(), false)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let matching: Value = get(format!("service/tickets/count?conditions={encoded}"), false)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    println!(
+        "total tickets: {}, matching `{CONDITION}`: {}",
+        total["count"], matching["count"]
+    );
+    let first: Value = get("service/tickets?pageSize=1&fields=id".into(), false)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let middle_id = first[0]["id"].as_i64().unwrap() + total["count"].as_i64().unwrap() / 2;
 
     let page_mode = measure(|| async {
-        let response = get(format!("service/tickets?conditions={encoded}&pageSize=1000&page=50"), false).await.unwrap();
+        let response = get(
+            format!("service/tickets?conditions={encoded}&pageSize=1000&page=50"),
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(response.status(), 200);
         let body = response.bytes().await.unwrap();
         assert!(body.len() > 1000);
@@ -65,7 +110,12 @@ async fn main() {
     report("page mode, 1000 tickets at page 50", &page_mode);
 
     let forward = measure(|| async {
-        let response = get(format!("service/tickets?conditions={encoded}&pageSize=1000&pageId={middle_id}"), true).await.unwrap();
+        let response = get(
+            format!("service/tickets?conditions={encoded}&pageSize=1000&pageId={middle_id}"),
+            true,
+        )
+        .await
+        .unwrap();
         assert_eq!(response.status(), 200);
         let body = response.bytes().await.unwrap();
         assert!(body.len() > 1000);
@@ -74,13 +124,18 @@ async fn main() {
     report("forward-only, 1000 tickets from the middle", &forward);
 
     let count = measure(|| async {
-        let response = get(format!("service/tickets/count?conditions={encoded}"), false).await.unwrap();
+        let response = get(format!("service/tickets/count?conditions={encoded}"), false)
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
     })
     .await;
     report("/count with the condition", &count);
 
-    println!("peak RSS (VmHWM, whole process incl. the HTTP client): {} MiB", peak_rss_kib() / 1024);
+    println!(
+        "peak RSS (VmHWM, whole process incl. the HTTP client): {} MiB",
+        peak_rss_kib() / 1024
+    );
     drop(sandbox);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -104,13 +159,23 @@ where
 }
 
 fn report(what: &str, sorted: &[Duration]) {
-    let at = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    println!("{what}: p50 {:.1} ms, p99 {:.1} ms ({} samples)", at(0.5), at(0.99), sorted.len());
+    let at =
+        |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    println!(
+        "{what}: p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+        at(0.5),
+        at(0.99),
+        sorted.len()
+    );
 }
 
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }

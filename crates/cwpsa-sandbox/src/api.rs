@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use cwpsa_core::conditions;
 use cwpsa_core::params::{Fields, OrderBy};
 use serde_json::Value;
@@ -42,7 +42,13 @@ pub(crate) struct Shared {
 }
 
 impl AppState {
-    pub(crate) fn new(catalog: Arc<Catalog>, store: Store, config: &SandboxConfig, base_url: String, site: String) -> AppState {
+    pub(crate) fn new(
+        catalog: Arc<Catalog>,
+        store: Store,
+        config: &SandboxConfig,
+        base_url: String,
+        site: String,
+    ) -> AppState {
         AppState {
             inner: Arc::new(Shared {
                 catalog,
@@ -67,7 +73,12 @@ pub(crate) fn router(state: AppState) -> Router {
 /// Codebase discovery (no authentication, as on the real service).
 async fn company_info(State(state): State<AppState>, Path(company): Path<String>) -> Response {
     if !company.eq_ignore_ascii_case(crate::config::COMPANY_ID) {
-        return ApiError::new(StatusCode::NOT_FOUND, "NotFound", format!("Company {company} not found")).into_response();
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Company {company} not found"),
+        )
+        .into_response();
     }
     let s = &state.inner;
     json_response(
@@ -86,13 +97,31 @@ async fn company_info(State(state): State<AppState>, Path(company): Path<String>
 
 /// What a request path names.
 enum Target<'c> {
-    Collection { table: &'c EntityTable, parent: Option<i64> },
-    Count { table: &'c EntityTable, parent: Option<i64> },
-    Search { table: &'c EntityTable },
-    Item { table: &'c EntityTable, parent: Option<i64>, id: i64 },
+    Collection {
+        table: &'c EntityTable,
+        parent: Option<i64>,
+    },
+    Count {
+        table: &'c EntityTable,
+        parent: Option<i64>,
+    },
+    Search {
+        table: &'c EntityTable,
+    },
+    Item {
+        table: &'c EntityTable,
+        parent: Option<i64>,
+        id: i64,
+    },
 }
 
-async fn dispatch(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     match handle(&state, &method, &uri, &headers, body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -106,12 +135,21 @@ trait WithVersion {
 
 impl WithVersion for Response {
     fn with_version_header(mut self) -> Response {
-        self.headers_mut().insert("api-current-version", HeaderValue::from_static(CURRENT_VERSION));
+        self.headers_mut().insert(
+            "api-current-version",
+            HeaderValue::from_static(CURRENT_VERSION),
+        );
         self
     }
 }
 
-async fn handle(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn handle(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let s = &state.inner;
     let prefix = format!("/{}apis/3.0/", s.codebase);
     let path = uri.path();
@@ -136,7 +174,9 @@ async fn handle(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMa
             let search = read_json(headers, body).await?;
             list(state, table, None, &query, headers, Some(&search), uri).await
         }
-        (Target::Item { table, parent, id }, Method::GET) => get_item(state, table, parent, id, &query).await,
+        (Target::Item { table, parent, id }, Method::GET) => {
+            get_item(state, table, parent, id, &query).await
+        }
         (Target::Item { table, parent, id }, Method::PUT) => {
             let record = read_json(headers, body).await?;
             replace(state, table, parent, id, record).await
@@ -145,14 +185,17 @@ async fn handle(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMa
             let operations = read_json(headers, body).await?;
             patch(state, table, parent, id, operations).await
         }
-        (Target::Item { table, parent, id }, Method::DELETE) => delete(state, table, parent, id).await,
+        (Target::Item { table, parent, id }, Method::DELETE) => {
+            delete(state, table, parent, id).await
+        }
         (_, method) => Err(ApiError::method_not_allowed(method.as_str())),
     }
 }
 
 fn strip_prefix_ignore_case<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     let head = path.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &path[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &path[prefix.len()..])
 }
 
 /// Matches path segments against the catalog: `<entity path>`, `/count`, `/search`, `/{id}`,
@@ -175,13 +218,19 @@ fn route<'c>(catalog: &'c Catalog, segments: &[&str]) -> Option<Target<'c>> {
         if !matched {
             continue;
         }
-        return match &segments[pattern.len()..] {
+        let target = match &segments[pattern.len()..] {
             [] => Some(Target::Collection { table, parent }),
             [c] if c.eq_ignore_ascii_case("count") => Some(Target::Count { table, parent }),
-            [s] if s.eq_ignore_ascii_case("search") && table.searchable => Some(Target::Search { table }),
+            [s] if s.eq_ignore_ascii_case("search") && table.searchable => {
+                Some(Target::Search { table })
+            }
             [id] => id.parse().ok().map(|id| Target::Item { table, parent, id }),
+            // Longer paths may belong to a child collection (`service/tickets/5/notes`).
             _ => None,
         };
+        if target.is_some() {
+            return target;
+        }
     }
     None
 }
@@ -206,7 +255,9 @@ fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
         Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "InvalidVersion",
-            format!("API version '{version}' is not supported. Supported versions are 3.0 and 2019.1 through {CURRENT_VERSION}."),
+            format!(
+                "API version '{version}' is not supported. Supported versions are 3.0 and 2019.1 through {CURRENT_VERSION}."
+            ),
         ))
     }
 }
@@ -215,8 +266,12 @@ fn is_known_version(version: &str) -> bool {
     if version == "3.0" {
         return true;
     }
-    let Some((year, release)) = version.split_once('.') else { return false };
-    let (Ok(year), Ok(release)) = (year.parse::<u32>(), release.parse::<u32>()) else { return false };
+    let Some((year, release)) = version.split_once('.') else {
+        return false;
+    };
+    let (Ok(year), Ok(release)) = (year.parse::<u32>(), release.parse::<u32>()) else {
+        return false;
+    };
     (2019..=2025).contains(&year) && (1..=5).contains(&release) && (year, release) <= (2025, 1)
 }
 
@@ -228,37 +283,63 @@ struct QueryParams {
 
 impl QueryParams {
     fn parse(query: &str) -> QueryParams {
-        QueryParams { pairs: form_urlencoded::parse(query.as_bytes()).into_owned().collect() }
+        QueryParams {
+            pairs: form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 }
 
 /// Reads a JSON request body (415 for another content type, 413 when too large, 400 when
 /// malformed).
 async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if !(mime == "application/json" || mime.ends_with("+json") || mime == "text/json") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UnsupportedMediaType",
             format!(
                 "The request entity's media type '{}' is not supported; send Content-Type: application/json.",
-                if content_type.is_empty() { "(none)" } else { content_type }
+                if content_type.is_empty() {
+                    "(none)"
+                } else {
+                    content_type
+                }
             ),
         ));
     }
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            format!("The request body is larger than the {} MB limit.", MAX_BODY_BYTES / (1024 * 1024)),
-        )
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid_argument(format!("The request body is not valid JSON: {e}")))
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!(
+                    "The request body is larger than the {} MB limit.",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            )
+        })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::invalid_argument(format!("The request body is not valid JSON: {e}")))
 }
 
 /// Runs blocking storage work off the async threads.
@@ -267,7 +348,9 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&Shared) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let shared = Arc::clone(&state.inner);
-    tokio::task::spawn_blocking(move || f(&shared)).await.map_err(|e| ApiError::internal(&e))?
+    tokio::task::spawn_blocking(move || f(&shared))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
 }
 
 /// Parses and checks `conditions`, `childConditions`, `customFieldConditions` and `orderBy`
@@ -287,11 +370,14 @@ fn selection_for<'t>(
         ("childConditions", Dialect::Child),
         ("customFieldConditions", Dialect::CustomField),
     ] {
-        let from_body = search.and_then(|s| field_ignore_case(s, name)).and_then(Value::as_str);
-        let Some(text) = from_body.or_else(|| query.get(name)) else { continue };
-        let expr = conditions::parse(text).map_err(|e| {
-            ApiError::invalid_argument(format!("{name}: {e}\n{}", e.render(text)))
-        })?;
+        let from_body = search
+            .and_then(|s| field_ignore_case(s, name))
+            .and_then(Value::as_str);
+        let Some(text) = from_body.or_else(|| query.get(name)) else {
+            continue;
+        };
+        let expr = conditions::parse(text)
+            .map_err(|e| ApiError::invalid_argument(format!("{name}: {e}\n{}", e.render(text))))?;
         let checked = match dialect {
             Dialect::Conditions => table.entity.validate_conditions(&expr),
             Dialect::Child => table.entity.validate_child_conditions(&expr),
@@ -299,7 +385,10 @@ fn selection_for<'t>(
         };
         if let Err(problems) = checked {
             let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return Err(ApiError::invalid_argument(format!("{name}: {}", text.join("; "))));
+            return Err(ApiError::invalid_argument(format!(
+                "{name}: {}",
+                text.join("; ")
+            )));
         }
         builder.condition(&expr, dialect)?;
     }
@@ -307,28 +396,54 @@ fn selection_for<'t>(
 }
 
 fn field_ignore_case<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
-    value.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    value
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
-fn parse_positive(query: &QueryParams, search: Option<&Value>, name: &str) -> Result<Option<i64>, ApiError> {
-    let from_body = search.and_then(|s| field_ignore_case(s, name)).map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-    let Some(text) = from_body.or_else(|| query.get(name).map(str::to_owned)) else { return Ok(None) };
+fn parse_positive(
+    query: &QueryParams,
+    search: Option<&Value>,
+    name: &str,
+) -> Result<Option<i64>, ApiError> {
+    let from_body = search
+        .and_then(|s| field_ignore_case(s, name))
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    let Some(text) = from_body.or_else(|| query.get(name).map(str::to_owned)) else {
+        return Ok(None);
+    };
     match text.trim().parse::<i64>() {
         Ok(n) if n >= 1 => Ok(Some(n)),
-        _ => Err(ApiError::invalid_argument(format!("{name} must be a whole number of at least 1, not '{text}'"))),
+        _ => Err(ApiError::invalid_argument(format!(
+            "{name} must be a whole number of at least 1, not '{text}'"
+        ))),
     }
 }
 
-fn field_selection(table: &EntityTable, query: &QueryParams, search: Option<&Value>) -> Result<Option<FieldTree>, ApiError> {
-    let from_body = search.and_then(|s| field_ignore_case(s, "fields")).and_then(Value::as_str);
-    let Some(text) = from_body.or_else(|| query.get("fields")) else { return Ok(None) };
-    let fields: Fields = text.parse().map_err(|e| ApiError::invalid_argument(format!("fields: {e}")))?;
+fn field_selection(
+    table: &EntityTable,
+    query: &QueryParams,
+    search: Option<&Value>,
+) -> Result<Option<FieldTree>, ApiError> {
+    let from_body = search
+        .and_then(|s| field_ignore_case(s, "fields"))
+        .and_then(Value::as_str);
+    let Some(text) = from_body.or_else(|| query.get("fields")) else {
+        return Ok(None);
+    };
+    let fields: Fields = text
+        .parse()
+        .map_err(|e| ApiError::invalid_argument(format!("fields: {e}")))?;
     let mut paths = Vec::new();
     for path in fields.as_slice() {
-        let resolved = table.resolve(path).map_err(|m| ApiError::invalid_argument(format!("fields: {m}")))?;
+        let resolved = table
+            .resolve(path)
+            .map_err(|m| ApiError::invalid_argument(format!("fields: {m}")))?;
         paths.push(resolved.segments);
     }
     Ok(Some(FieldTree::from_paths(paths.iter().map(Vec::as_slice))))
@@ -360,16 +475,27 @@ async fn list(
                 "orderBy cannot be used with forward-only pagination, which always orders by id",
             ));
         }
-        let order: OrderBy = order_text.parse().map_err(|e| ApiError::invalid_argument(format!("orderBy: {e}")))?;
+        let order: OrderBy = order_text
+            .parse()
+            .map_err(|e| ApiError::invalid_argument(format!("orderBy: {e}")))?;
         builder.order_by(&order)?;
     }
-    let page_size = parse_positive(query, search, "pageSize")?.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE);
+    let page_size = parse_positive(query, search, "pageSize")?
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .min(MAX_PAGE_SIZE);
     let page = parse_positive(query, search, "page")?.unwrap_or(1);
     let page_id = match query.get("pageId") {
         None => 0,
-        Some(text) => text.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::invalid_argument(format!("pageId must be a whole number of at least 0, not '{text}'"))
-        })?,
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                ApiError::invalid_argument(format!(
+                    "pageId must be a whole number of at least 0, not '{text}'"
+                ))
+            })?,
     };
     if forward_only {
         builder.after_id(page_id);
@@ -379,20 +505,24 @@ async fn list(
     let selection = builder.selection;
     let table_name = table.name;
     let (rows, total) = blocking(state, move |s| {
-        let table = s.catalog.table(table_name).ok_or_else(ApiError::unknown_route)?;
-        s.store.with_conn(|conn| {
-            if forward_only {
-                // One extra row tells whether a next page exists.
-                let rows = store::page(conn, table, &selection, page_size + 1, 0)?;
-                Ok((rows, None))
-            } else {
-                let offset = (page - 1).saturating_mul(page_size);
-                let rows = store::page(conn, table, &selection, page_size, offset)?;
-                let total = store::count(conn, table, &selection)?;
-                Ok((rows, Some(total)))
-            }
-        })
-        .map_err(|e: store::StoreError| ApiError::internal(&e))
+        let table = s
+            .catalog
+            .table(table_name)
+            .ok_or_else(ApiError::unknown_route)?;
+        s.store
+            .with_conn(|conn| {
+                if forward_only {
+                    // One extra row tells whether a next page exists.
+                    let rows = store::page(conn, table, &selection, page_size + 1, 0)?;
+                    Ok((rows, None))
+                } else {
+                    let offset = (page - 1).saturating_mul(page_size);
+                    let rows = store::page(conn, table, &selection, page_size, offset)?;
+                    let total = store::count(conn, table, &selection)?;
+                    Ok((rows, Some(total)))
+                }
+            })
+            .map_err(|e: store::StoreError| ApiError::internal(&e))
     })
     .await?;
 
@@ -405,26 +535,45 @@ async fn list(
             if rows.len() as i64 > page_size {
                 rows.truncate(page_size as usize);
                 if let Some((last_id, _)) = rows.last() {
-                    links.push(format!("<{}>; rel=\"next\"", link_url(&link_base, page_size, "pageId", *last_id)));
+                    links.push(format!(
+                        "<{}>; rel=\"next\"",
+                        link_url(&link_base, page_size, "pageId", *last_id)
+                    ));
                 }
             }
         }
         Some(total) => {
             let last = ((total + page_size - 1) / page_size).max(1);
             if page > 1 {
-                links.push(format!("<{}>; rel=\"first\"", link_url(&link_base, page_size, "page", 1)));
-                links.push(format!("<{}>; rel=\"prev\"", link_url(&link_base, page_size, "page", (page - 1).min(last))));
+                links.push(format!(
+                    "<{}>; rel=\"first\"",
+                    link_url(&link_base, page_size, "page", 1)
+                ));
+                links.push(format!(
+                    "<{}>; rel=\"prev\"",
+                    link_url(&link_base, page_size, "page", (page - 1).min(last))
+                ));
             }
             if page < last {
-                links.push(format!("<{}>; rel=\"next\"", link_url(&link_base, page_size, "page", page + 1)));
-                links.push(format!("<{}>; rel=\"last\"", link_url(&link_base, page_size, "page", last)));
+                links.push(format!(
+                    "<{}>; rel=\"next\"",
+                    link_url(&link_base, page_size, "page", page + 1)
+                ));
+                links.push(format!(
+                    "<{}>; rel=\"last\"",
+                    link_url(&link_base, page_size, "page", last)
+                ));
             }
             if profile == Profile::Seed {
                 extra_headers.push(("x-total-count", total.to_string()));
             }
         }
     }
-    let body = render_rows(&state.inner.base_url, rows.iter().map(|(_, b)| b.as_str()), fields.as_ref())?;
+    let body = render_rows(
+        &state.inner.base_url,
+        rows.iter().map(|(_, b)| b.as_str()),
+        fields.as_ref(),
+    )?;
     let mut response = raw_json_response(StatusCode::OK, body);
     if !links.is_empty() {
         if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
@@ -448,7 +597,9 @@ fn link_base(base_url: &str, uri: &Uri) -> String {
         .filter(|(k, _)| !["page", "pagesize", "pageid"].contains(&k.to_ascii_lowercase().as_str()))
         .collect();
     let mut url = format!("{origin}{}?", uri.path());
-    let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish();
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
     if !encoded.is_empty() {
         url.push_str(&encoded);
         url.push('&');
@@ -463,7 +614,11 @@ fn link_url(base: &str, page_size: i64, key: &str, value: i64) -> String {
 
 /// A JSON array of stored bodies with the `{base_url}` placeholder resolved, optionally
 /// projected onto the selected fields.
-fn render_rows<'a>(base_url: &str, bodies: impl Iterator<Item = &'a str>, fields: Option<&FieldTree>) -> Result<String, ApiError> {
+fn render_rows<'a>(
+    base_url: &str,
+    bodies: impl Iterator<Item = &'a str>,
+    fields: Option<&FieldTree>,
+) -> Result<String, ApiError> {
     let mut out = String::from("[");
     for (i, body) in bodies.enumerate() {
         if i > 0 {
@@ -486,24 +641,46 @@ fn render_one(base_url: &str, body: &str, fields: Option<&FieldTree>) -> Result<
     }
 }
 
-async fn count(state: &AppState, table: &EntityTable, parent: Option<i64>, query: &QueryParams) -> Result<Response, ApiError> {
+async fn count(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    query: &QueryParams,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let selection = selection_for(table, parent, query, None)?.selection;
     let table_name = table.name;
     let total = blocking(state, move |s| {
-        let table = s.catalog.table(table_name).ok_or_else(ApiError::unknown_route)?;
-        s.store.with_conn(|conn| store::count(conn, table, &selection)).map_err(|e| ApiError::internal(&e))
+        let table = s
+            .catalog
+            .table(table_name)
+            .ok_or_else(ApiError::unknown_route)?;
+        s.store
+            .with_conn(|conn| store::count(conn, table, &selection))
+            .map_err(|e| ApiError::internal(&e))
     })
     .await?;
-    Ok(json_response(StatusCode::OK, &serde_json::json!({ "count": total })))
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "count": total }),
+    ))
 }
 
 /// A child collection under a parent that does not exist is a 404 for the parent.
-async fn ensure_parent_exists(state: &AppState, table: &EntityTable, parent: Option<i64>) -> Result<(), ApiError> {
-    let (Some(parent_id), Some(link)) = (parent, table.parent.as_ref()) else { return Ok(()) };
+async fn ensure_parent_exists(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+) -> Result<(), ApiError> {
+    let (Some(parent_id), Some(link)) = (parent, table.parent.as_ref()) else {
+        return Ok(());
+    };
     let parent_name = link.entity;
     let found = blocking(state, move |s| {
-        let parent_table = s.catalog.table(parent_name).ok_or_else(ApiError::unknown_route)?;
+        let parent_table = s
+            .catalog
+            .table(parent_name)
+            .ok_or_else(ApiError::unknown_route)?;
         s.store
             .with_conn(|conn| store::get_body(conn, parent_table, parent_id, None))
             .map_err(|e| ApiError::internal(&e))
@@ -513,12 +690,22 @@ async fn ensure_parent_exists(state: &AppState, table: &EntityTable, parent: Opt
     if found {
         Ok(())
     } else {
-        let resource = state.inner.catalog.table(parent_name).map_or(parent_name.to_owned(), |t| t.resource.clone());
+        let resource = state
+            .inner
+            .catalog
+            .table(parent_name)
+            .map_or(parent_name.to_owned(), |t| t.resource.clone());
         Err(ApiError::record_not_found(&resource, parent_id))
     }
 }
 
-async fn get_item(state: &AppState, table: &EntityTable, parent: Option<i64>, id: i64, query: &QueryParams) -> Result<Response, ApiError> {
+async fn get_item(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+    query: &QueryParams,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let fields = field_selection(table, query, None)?;
     let body = load(state, table, parent, id).await?;
@@ -526,41 +713,82 @@ async fn get_item(state: &AppState, table: &EntityTable, parent: Option<i64>, id
     Ok(raw_json_response(StatusCode::OK, body))
 }
 
-async fn load(state: &AppState, table: &EntityTable, parent: Option<i64>, id: i64) -> Result<String, ApiError> {
+async fn load(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+) -> Result<String, ApiError> {
     let table_name = table.name;
     let body = blocking(state, move |s| {
-        let table = s.catalog.table(table_name).ok_or_else(ApiError::unknown_route)?;
-        s.store.with_conn(|conn| store::get_body(conn, table, id, parent)).map_err(|e| ApiError::internal(&e))
+        let table = s
+            .catalog
+            .table(table_name)
+            .ok_or_else(ApiError::unknown_route)?;
+        s.store
+            .with_conn(|conn| store::get_body(conn, table, id, parent))
+            .map_err(|e| ApiError::internal(&e))
     })
     .await?;
     body.ok_or_else(|| ApiError::record_not_found(&table.resource, id))
 }
 
-async fn create(state: &AppState, table: &EntityTable, parent: Option<i64>, record: Value) -> Result<Response, ApiError> {
+async fn create(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    record: Value,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let table_name = table.name;
-    let body = blocking(state, move |s| records::create(s, table_name, parent, record)).await?;
+    let body = blocking(state, move |s| {
+        records::create(s, table_name, parent, record)
+    })
+    .await?;
     let body = render_one(&state.inner.base_url, &body, None)?;
     Ok(raw_json_response(StatusCode::CREATED, body))
 }
 
-async fn replace(state: &AppState, table: &EntityTable, parent: Option<i64>, id: i64, record: Value) -> Result<Response, ApiError> {
+async fn replace(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+    record: Value,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let table_name = table.name;
-    let body = blocking(state, move |s| records::replace(s, table_name, parent, id, record)).await?;
+    let body = blocking(state, move |s| {
+        records::replace(s, table_name, parent, id, record)
+    })
+    .await?;
     let body = render_one(&state.inner.base_url, &body, None)?;
     Ok(raw_json_response(StatusCode::OK, body))
 }
 
-async fn patch(state: &AppState, table: &EntityTable, parent: Option<i64>, id: i64, operations: Value) -> Result<Response, ApiError> {
+async fn patch(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+    operations: Value,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let table_name = table.name;
-    let body = blocking(state, move |s| records::patch(s, table_name, parent, id, &operations)).await?;
+    let body = blocking(state, move |s| {
+        records::patch(s, table_name, parent, id, &operations)
+    })
+    .await?;
     let body = render_one(&state.inner.base_url, &body, None)?;
     Ok(raw_json_response(StatusCode::OK, body))
 }
 
-async fn delete(state: &AppState, table: &EntityTable, parent: Option<i64>, id: i64) -> Result<Response, ApiError> {
+async fn delete(
+    state: &AppState,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
     let table_name = table.name;
     blocking(state, move |s| records::delete(s, table_name, parent, id)).await?;
@@ -573,8 +801,9 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 
 fn raw_json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }

@@ -16,7 +16,10 @@ pub(crate) fn authenticate(headers: &HeaderMap) -> Result<&'static str, ApiError
             "The credentials provided are invalid. Check the company id, public key and private key.",
         )
     };
-    let header = headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or_else(invalid)?;
+    let header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(invalid)?;
     let (scheme, encoded) = header.trim().split_once(' ').ok_or_else(invalid)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(invalid());
@@ -29,7 +32,10 @@ pub(crate) fn authenticate(headers: &HeaderMap) -> Result<&'static str, ApiError
     let (user, private_key) = decoded.split_once(':').ok_or_else(invalid)?;
     let (company, public_key) = user.split_once('+').ok_or_else(invalid)?;
     // Company ids are case-insensitive in ConnectWise; keys are not.
-    if !company.eq_ignore_ascii_case(COMPANY_ID) || public_key != PUBLIC_KEY || private_key != PRIVATE_KEY {
+    if !company.eq_ignore_ascii_case(COMPANY_ID)
+        || public_key != PUBLIC_KEY
+        || private_key != PRIVATE_KEY
+    {
         return Err(invalid());
     }
     check_client_id(headers)?;
@@ -39,7 +45,10 @@ pub(crate) fn authenticate(headers: &HeaderMap) -> Result<&'static str, ApiError
 /// Every request must name the integration's `clientId`, a UUID registered with ConnectWise;
 /// the sandbox accepts any well-formed UUID.
 fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
-    let value = headers.get("clientid").and_then(|v| v.to_str().ok()).map(str::trim);
+    let value = headers
+        .get("clientid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
     match value {
         None | Some("") => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -58,7 +67,10 @@ fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -67,7 +79,10 @@ mod tests {
 
     fn headers(auth: &str, client: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("authorization", auth.parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            "authorization",
+            auth.parse().unwrap_or_else(|_| unreachable!()),
+        );
         if let Some(c) = client {
             h.insert("clientid", c.parse().unwrap_or_else(|_| unreachable!()));
         }
@@ -75,18 +90,33 @@ mod tests {
     }
 
     fn basic(s: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(s)
+        )
     }
 
     #[test]
     fn demo_credentials_pass_and_others_fail() {
         let client = Some("00000000-0000-4000-8000-000000000000");
-        assert!(authenticate(&headers(&basic("Sandbox+sandbox-public:sandbox-private"), client)).is_ok());
+        assert!(
+            authenticate(&headers(
+                &basic("Sandbox+sandbox-public:sandbox-private"),
+                client
+            ))
+            .is_ok()
+        );
         let wrong = authenticate(&headers(&basic("sandbox+sandbox-public:nope"), client));
         assert_eq!(wrong.map_err(|e| e.code), Err("InvalidCredentials"));
-        let missing = authenticate(&headers(&basic("sandbox+sandbox-public:sandbox-private"), None));
+        let missing = authenticate(&headers(
+            &basic("sandbox+sandbox-public:sandbox-private"),
+            None,
+        ));
         assert_eq!(missing.map_err(|e| e.code), Err("MissingClientId"));
-        let bad = authenticate(&headers(&basic("sandbox+sandbox-public:sandbox-private"), Some("x")));
+        let bad = authenticate(&headers(
+            &basic("sandbox+sandbox-public:sandbox-private"),
+            Some("x"),
+        ));
         assert_eq!(bad.map_err(|e| e.code), Err("InvalidClientId"));
     }
 }

@@ -83,11 +83,20 @@ impl Resolved {
         let column = if info.path == "id" {
             Some("id".to_owned())
         } else if array_len.is_none() {
-            table.columns.iter().find(|c| c.path == info.path).map(|c| c.path.clone())
+            table
+                .columns
+                .iter()
+                .find(|c| c.path == info.path)
+                .map(|c| c.path.clone())
         } else {
             None
         };
-        Resolved { segments, array_len, column, kind: ColumnKind::of(&info.ty) }
+        Resolved {
+            segments,
+            array_len,
+            column,
+            kind: ColumnKind::of(&info.ty),
+        }
     }
 
     /// `$.status.name`.
@@ -124,7 +133,11 @@ impl EntityTable {
     pub fn parent_id_of(&self, record: &serde_json::Map<String, serde_json::Value>) -> Option<i64> {
         let link = self.parent.as_ref()?;
         let value = record.get(&link.field)?;
-        if link.by_reference { value.get("id")?.as_i64() } else { value.as_i64() }
+        if link.by_reference {
+            value.get("id")?.as_i64()
+        } else {
+            value.as_i64()
+        }
     }
 
     pub fn schema(&self) -> &'static Schema {
@@ -133,7 +146,10 @@ impl EntityTable {
 
     /// Resolves a path of `conditions`, `childConditions`, `orderBy` or `fields`.
     pub fn resolve(&self, path: &FieldPath) -> Result<Resolved, String> {
-        let info = self.entity.field(&path.to_string()).map_err(|e| e.to_string())?;
+        let info = self
+            .entity
+            .field(&path.to_string())
+            .map_err(|e| e.to_string())?;
         Ok(Resolved::from_info(&info, self))
     }
 
@@ -202,8 +218,16 @@ fn resource_name(entity: &Entity) -> String {
 /// A child points at its parent by a reference to it (`board` on a status) or, failing
 /// that, by an integer `<parent>Id` field (`ticketId` on a note).
 fn parent_link(entity: &Entity, parent: &'static str) -> ParentLink {
-    if let Some((field, _)) = entity.references().iter().find(|(_, target)| *target == parent) {
-        return ParentLink { entity: parent, field: field.clone(), by_reference: true };
+    if let Some((field, _)) = entity
+        .references()
+        .iter()
+        .find(|(_, target)| *target == parent)
+    {
+        return ParentLink {
+            entity: parent,
+            field: field.clone(),
+            by_reference: true,
+        };
     }
     let singular = parent.trim_end_matches('s');
     let field = entity
@@ -212,7 +236,11 @@ fn parent_link(entity: &Entity, parent: &'static str) -> ParentLink {
         .iter()
         .find(|p| p.name.eq_ignore_ascii_case(&format!("{singular}Id")))
         .map_or_else(|| format!("{singular}Id"), |p| p.name.clone());
-    ParentLink { entity: parent, field, by_reference: false }
+    ParentLink {
+        entity: parent,
+        field,
+        by_reference: false,
+    }
 }
 
 /// Strings longer than this stay in the body only: they are rarely filtered on and would
@@ -231,17 +259,37 @@ fn hot_columns(entity: &Entity, schema: &Schema) -> Vec<Column> {
             FieldType::String { max_length } if max_length.is_none_or(|m| m > MAX_HOT_TEXT) => {}
             FieldType::Reference(_) => {
                 let indexed = entity.reference_target(&property.name).is_some();
-                columns.push(Column { path: format!("{}/id", property.name), kind: ColumnKind::Integer, indexed });
-                columns.push(Column { path: format!("{}/name", property.name), kind: ColumnKind::Text, indexed: false });
+                columns.push(Column {
+                    path: format!("{}/id", property.name),
+                    kind: ColumnKind::Integer,
+                    indexed,
+                });
+                columns.push(Column {
+                    path: format!("{}/name", property.name),
+                    kind: ColumnKind::Text,
+                    indexed: false,
+                });
             }
             ty => {
                 if let Some(kind) = ColumnKind::of(ty) {
-                    columns.push(Column { path: property.name.clone(), kind, indexed: false });
+                    columns.push(Column {
+                        path: property.name.clone(),
+                        kind,
+                        indexed: false,
+                    });
                 }
             }
         }
     }
-    columns.push(Column { path: "_info/lastUpdated".to_owned(), kind: ColumnKind::DateTime, indexed: true });
-    columns.push(Column { path: "_info/dateEntered".to_owned(), kind: ColumnKind::DateTime, indexed: false });
+    columns.push(Column {
+        path: "_info/lastUpdated".to_owned(),
+        kind: ColumnKind::DateTime,
+        indexed: true,
+    });
+    columns.push(Column {
+        path: "_info/dateEntered".to_owned(),
+        kind: ColumnKind::DateTime,
+        indexed: false,
+    });
     columns
 }

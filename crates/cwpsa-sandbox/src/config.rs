@@ -32,7 +32,9 @@ impl std::str::FromStr for Profile {
         match s.to_ascii_lowercase().as_str() {
             "seed" => Ok(Profile::Seed),
             "cloud" => Ok(Profile::Cloud),
-            other => Err(format!("unknown profile `{other}`; expected `seed` or `cloud`")),
+            other => Err(format!(
+                "unknown profile `{other}`; expected `seed` or `cloud`"
+            )),
         }
     }
 }

@@ -27,7 +27,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), errors: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            errors: Vec::new(),
+        }
     }
 
     /// 400 `InvalidArgument`: a query parameter (conditions, orderBy, fields, page...) is wrong.
@@ -41,17 +46,30 @@ impl ApiError {
             [only] => only.message.clone(),
             _ => format!("{resource} object is invalid"),
         };
-        ApiError { status: StatusCode::BAD_REQUEST, code: "InvalidObject", message, errors }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "InvalidObject",
+            message,
+            errors,
+        }
     }
 
     /// 404 for a record that does not exist (the real service's `NotFound`).
     pub fn record_not_found(resource: &str, id: i64) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "NotFound", format!("{resource} {id} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("{resource} {id} not found"),
+        )
     }
 
     /// 404 for a path the API does not have.
     pub fn unknown_route() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "ConnectWiseApi", "The endpoint does not exist.")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ConnectWiseApi",
+            "The endpoint does not exist.",
+        )
     }
 
     pub fn method_not_allowed(method: &str) -> ApiError {
@@ -99,16 +117,23 @@ impl IntoResponse for ApiError {
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (self.status, json).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
         response
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 

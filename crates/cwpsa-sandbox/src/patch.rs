@@ -24,11 +24,22 @@ pub(crate) fn apply(record: &Value, operations: &Value, resource: &str) -> Resul
     Ok(patched)
 }
 
-fn apply_one(record: &mut Value, operation: &Value, index: usize, resource: &str) -> Result<(), ApiError> {
+fn apply_one(
+    record: &mut Value,
+    operation: &Value,
+    index: usize,
+    resource: &str,
+) -> Result<(), ApiError> {
     let field_error = |field: &str, message: String| {
-        ApiError::invalid_object(resource, vec![FieldError::new("InvalidField", message, resource, field)])
+        ApiError::invalid_object(
+            resource,
+            vec![FieldError::new("InvalidField", message, resource, field)],
+        )
     };
-    let op = operation.get("op").and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let op = operation
+        .get("op")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
     let path = operation.get("path").and_then(Value::as_str);
     let (Some(op), Some(path)) = (op, path) else {
         return Err(ApiError::invalid_argument(format!(
@@ -37,14 +48,24 @@ fn apply_one(record: &mut Value, operation: &Value, index: usize, resource: &str
     };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if segments.iter().any(|s| s.is_empty()) {
-        return Err(ApiError::invalid_argument(format!("PATCH operation {index}: invalid path `{path}`")));
+        return Err(ApiError::invalid_argument(format!(
+            "PATCH operation {index}: invalid path `{path}`"
+        )));
     }
-    if READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(segments[0])) {
-        return Err(field_error(segments[0], format!("{} is read-only and cannot be patched", segments[0])));
+    if READ_ONLY
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(segments[0]))
+    {
+        return Err(field_error(
+            segments[0],
+            format!("{} is read-only and cannot be patched", segments[0]),
+        ));
     }
     let value = match op.as_str() {
         "add" | "replace" => Some(operation.get("value").cloned().ok_or_else(|| {
-            ApiError::invalid_argument(format!("PATCH operation {index} ({op} {path}) needs a \"value\""))
+            ApiError::invalid_argument(format!(
+                "PATCH operation {index} ({op} {path}) needs a \"value\""
+            ))
         })?),
         "remove" => None,
         other => {
@@ -54,13 +75,15 @@ fn apply_one(record: &mut Value, operation: &Value, index: usize, resource: &str
         }
     };
     let Some((last, parents)) = segments.split_last() else {
-        return Err(ApiError::invalid_argument(format!("PATCH operation {index}: empty path")));
+        return Err(ApiError::invalid_argument(format!(
+            "PATCH operation {index}: empty path"
+        )));
     };
     let mut node = record;
     for segment in parents {
-        let map = node
-            .as_object_mut()
-            .ok_or_else(|| field_error(path, format!("{path} does not name a field of an object")))?;
+        let map = node.as_object_mut().ok_or_else(|| {
+            field_error(path, format!("{path} does not name a field of an object"))
+        })?;
         let key = existing_key(map, segment).unwrap_or_else(|| (*segment).to_owned());
         node = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         if node.is_null() {
@@ -94,7 +117,8 @@ mod tests {
 
     #[test]
     fn applies_bare_and_slash_paths_and_replaces_references_whole() {
-        let record = json!({"id": 1, "summary": "a", "status": {"id": 1, "name": "New"}, "budgetHours": 2});
+        let record =
+            json!({"id": 1, "summary": "a", "status": {"id": 1, "name": "New"}, "budgetHours": 2});
         let ops = json!([
             {"op": "replace", "path": "Summary", "value": "b"},
             {"op": "replace", "path": "/status", "value": {"id": 5}},
@@ -102,18 +126,32 @@ mod tests {
             {"op": "add", "path": "owner/id", "value": 3}
         ]);
         let patched = apply(&record, &ops, "Ticket").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(patched, json!({"id": 1, "summary": "b", "status": {"id": 5}, "owner": {"id": 3}}));
+        assert_eq!(
+            patched,
+            json!({"id": 1, "summary": "b", "status": {"id": 5}, "owner": {"id": 3}})
+        );
     }
 
     #[test]
     fn refuses_read_only_fields_bad_ops_and_non_arrays() {
         let record = json!({"id": 1});
-        let err = apply(&record, &json!([{"op": "replace", "path": "/id", "value": 2}]), "Ticket");
-        assert_eq!(err.map_err(|e| e.errors[0].field.clone()), Err("id".to_owned()));
+        let err = apply(
+            &record,
+            &json!([{"op": "replace", "path": "/id", "value": 2}]),
+            "Ticket",
+        );
+        assert_eq!(
+            err.map_err(|e| e.errors[0].field.clone()),
+            Err("id".to_owned())
+        );
         let err = apply(&record, &json!([{"op": "move", "path": "a"}]), "Ticket");
         assert!(err.is_err_and(|e| e.message.contains("unsupported op")));
         assert!(apply(&record, &json!({"op": "add"}), "Ticket").is_err());
-        let err = apply(&record, &json!([{"op": "replace", "path": "_info/lastUpdated", "value": "x"}]), "Ticket");
+        let err = apply(
+            &record,
+            &json!([{"op": "replace", "path": "_info/lastUpdated", "value": "x"}]),
+            "Ticket",
+        );
         assert!(err.is_err());
     }
 }

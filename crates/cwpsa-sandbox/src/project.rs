@@ -44,7 +44,9 @@ impl FieldTree {
                 }
                 Value::Object(out)
             }
-            Value::Array(items) => Value::Array(items.iter().map(|item| self.select(item)).collect()),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|item| self.select(item)).collect())
+            }
             other => other.clone(),
         }
     }
@@ -56,7 +58,9 @@ mod tests {
     use serde_json::json;
 
     fn paths(list: &[&str]) -> Vec<Vec<String>> {
-        list.iter().map(|p| p.split('/').map(str::to_owned).collect()).collect()
+        list.iter()
+            .map(|p| p.split('/').map(str::to_owned).collect())
+            .collect()
     }
 
     #[test]

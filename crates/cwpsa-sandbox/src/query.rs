@@ -42,7 +42,10 @@ struct Fragment {
 
 impl Fragment {
     fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Fragment {
-        Fragment { sql: sql.into(), params }
+        Fragment {
+            sql: sql.into(),
+            params,
+        }
     }
 
     /// `before` + self + `after`, keeping the parameters in order.
@@ -66,21 +69,28 @@ pub(crate) struct SqlBuilder<'t> {
 
 impl<'t> SqlBuilder<'t> {
     pub(crate) fn new(table: &'t EntityTable) -> SqlBuilder<'t> {
-        SqlBuilder { table, selection: Selection::default() }
+        SqlBuilder {
+            table,
+            selection: Selection::default(),
+        }
     }
 
     fn and_where(&mut self, fragment: Fragment) {
         if self.selection.where_sql.is_empty() {
             self.selection.where_sql = fragment.sql;
         } else {
-            self.selection.where_sql = format!("{} AND ({})", self.selection.where_sql, fragment.sql);
+            self.selection.where_sql =
+                format!("{} AND ({})", self.selection.where_sql, fragment.sql);
         }
         self.selection.params.extend(fragment.params);
     }
 
     /// Restricts the rows to one parent (a child collection such as a ticket's notes).
     pub(crate) fn parent(&mut self, parent_id: i64) {
-        self.and_where(Fragment::new("t.parent_id = ?", vec![SqlValue::Integer(parent_id)]));
+        self.and_where(Fragment::new(
+            "t.parent_id = ?",
+            vec![SqlValue::Integer(parent_id)],
+        ));
     }
 
     /// Forward-only pagination: only ids after `page_id`.
@@ -115,7 +125,10 @@ impl<'t> SqlBuilder<'t> {
         let mut params = vec![SqlValue::Text(array_path.to_owned())];
         params.extend(inner.params);
         Fragment::new(
-            format!("EXISTS (SELECT 1 FROM json_each(b.body, ?) AS {alias} WHERE {})", inner.sql),
+            format!(
+                "EXISTS (SELECT 1 FROM json_each(b.body, ?) AS {alias} WHERE {})",
+                inner.sql
+            ),
             params,
         )
     }
@@ -145,21 +158,30 @@ impl<'t> SqlBuilder<'t> {
         })
     }
 
-    fn expr(&mut self, expr: &Expr, dialect: Dialect, element: Option<&str>) -> Result<Fragment, ApiError> {
+    fn expr(
+        &mut self,
+        expr: &Expr,
+        dialect: Dialect,
+        element: Option<&str>,
+    ) -> Result<Fragment, ApiError> {
         Ok(match expr {
-            Expr::And(a, b) => {
-                Fragment::join(self.expr(a, dialect, element)?, "AND", self.expr(b, dialect, element)?)
-            }
-            Expr::Or(a, b) => {
-                Fragment::join(self.expr(a, dialect, element)?, "OR", self.expr(b, dialect, element)?)
-            }
+            Expr::And(a, b) => Fragment::join(
+                self.expr(a, dialect, element)?,
+                "AND",
+                self.expr(b, dialect, element)?,
+            ),
+            Expr::Or(a, b) => Fragment::join(
+                self.expr(a, dialect, element)?,
+                "OR",
+                self.expr(b, dialect, element)?,
+            ),
             Expr::Not(inner) => self.expr(inner, dialect, element)?.wrap("NOT (", ")"),
-            Expr::Compare(c) => {
-                self.field_test(&c.field, dialect, element, |lhs, kind| comparison(lhs, kind, c))?
-            }
-            Expr::In(m) => {
-                self.field_test(&m.field, dialect, element, |lhs, kind| Ok(membership(lhs, kind, m)))?
-            }
+            Expr::Compare(c) => self.field_test(&c.field, dialect, element, |lhs, kind| {
+                comparison(lhs, kind, c)
+            })?,
+            Expr::In(m) => self.field_test(&m.field, dialect, element, |lhs, kind| {
+                Ok(membership(&lhs, kind, m))
+            })?,
         })
     }
 
@@ -175,7 +197,10 @@ impl<'t> SqlBuilder<'t> {
         let resolved = self.resolve(path, dialect)?;
         let element_path = || SqlValue::Text(resolved.element_json_path());
         if let Some(alias) = element {
-            let lhs = Fragment::new(format!("json_extract({alias}.value, ?)"), vec![element_path()]);
+            let lhs = Fragment::new(
+                format!("json_extract({alias}.value, ?)"),
+                vec![element_path()],
+            );
             return test(lhs, resolved.kind);
         }
         if let Some(array) = resolved.array_json_path() {
@@ -187,7 +212,10 @@ impl<'t> SqlBuilder<'t> {
             Some(column) => Fragment::new(format!("t.{}", quote(column)), Vec::new()),
             None => {
                 self.selection.needs_body = true;
-                Fragment::new("json_extract(b.body, ?)", vec![SqlValue::Text(resolved.json_path())])
+                Fragment::new(
+                    "json_extract(b.body, ?)",
+                    vec![SqlValue::Text(resolved.json_path())],
+                )
             }
         };
         test(lhs, resolved.kind)
@@ -196,10 +224,11 @@ impl<'t> SqlBuilder<'t> {
     /// Adds `orderBy`; the store appends the id tie-break.
     pub(crate) fn order_by(&mut self, order: &OrderBy) -> Result<(), ApiError> {
         let mut terms = Vec::new();
-        for (path, direction) in order.iter() {
-            let resolved = self.table.resolve(path).map_err(|message| {
-                ApiError::invalid_argument(format!("orderBy: {message}"))
-            })?;
+        for (path, direction) in order {
+            let resolved = self
+                .table
+                .resolve(path)
+                .map_err(|message| ApiError::invalid_argument(format!("orderBy: {message}")))?;
             if resolved.array_json_path().is_some() {
                 return Err(ApiError::invalid_argument(format!(
                     "orderBy: cannot order by {path}, a field inside a list"
@@ -214,7 +243,11 @@ impl<'t> SqlBuilder<'t> {
                     format!("json_extract(b.body, '{}')", resolved.json_path())
                 }
             };
-            let collate = if resolved.kind == Some(ColumnKind::Text) { " COLLATE NOCASE" } else { "" };
+            let collate = if resolved.kind == Some(ColumnKind::Text) {
+                " COLLATE NOCASE"
+            } else {
+                ""
+            };
             let dir = match direction {
                 Direction::Asc => "ASC",
                 Direction::Desc => "DESC",
@@ -226,7 +259,11 @@ impl<'t> SqlBuilder<'t> {
     }
 }
 
-fn comparison(lhs: Fragment, kind: Option<ColumnKind>, c: &Comparison) -> Result<Fragment, ApiError> {
+fn comparison(
+    lhs: Fragment,
+    kind: Option<ColumnKind>,
+    c: &Comparison,
+) -> Result<Fragment, ApiError> {
     if c.value == Value::Null {
         return match c.op {
             CompareOp::Eq => Ok(lhs.wrap("", " IS NULL")),
@@ -239,7 +276,10 @@ fn comparison(lhs: Fragment, kind: Option<ColumnKind>, c: &Comparison) -> Result
         };
     }
     let (pattern, negated) = match c.op {
-        CompareOp::Contains => (Some(format!("%{}%", escape_like(&text_of(&c.value)))), false),
+        CompareOp::Contains => (
+            Some(format!("%{}%", escape_like(&text_of(&c.value)))),
+            false,
+        ),
         CompareOp::NotContains => (Some(format!("%{}%", escape_like(&text_of(&c.value)))), true),
         CompareOp::Like => (Some(like_pattern(&text_of(&c.value))), false),
         CompareOp::NotLike => (Some(like_pattern(&text_of(&c.value))), true),
@@ -249,21 +289,32 @@ fn comparison(lhs: Fragment, kind: Option<ColumnKind>, c: &Comparison) -> Result
     if let Some(pattern) = pattern {
         fragment.params.push(SqlValue::Text(pattern));
         fragment = fragment.wrap("", " LIKE ? ESCAPE '\\'");
-        return Ok(if negated { fragment.wrap("NOT (", ")") } else { fragment });
+        return Ok(if negated {
+            fragment.wrap("NOT (", ")")
+        } else {
+            fragment
+        });
     }
     fragment.params.push(bind(&c.value, kind));
-    let collate = if matches!(c.value, Value::String(_)) { " COLLATE NOCASE" } else { "" };
+    let collate = if matches!(c.value, Value::String(_)) {
+        " COLLATE NOCASE"
+    } else {
+        ""
+    };
     Ok(fragment.wrap("", &format!(" {} ?{collate}", c.op.as_str())))
 }
 
-fn membership(lhs: Fragment, kind: Option<ColumnKind>, m: &Membership) -> Fragment {
+fn membership(lhs: &Fragment, kind: Option<ColumnKind>, m: &Membership) -> Fragment {
     let with_null = m.values.contains(&Value::Null);
     let values: Vec<&Value> = m.values.iter().filter(|v| **v != Value::Null).collect();
     let mut tests = Vec::new();
     let mut params = Vec::new();
     if !values.is_empty() {
-        let collate =
-            if values.iter().any(|v| matches!(v, Value::String(_))) { " COLLATE NOCASE" } else { "" };
+        let collate = if values.iter().any(|v| matches!(v, Value::String(_))) {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
         let marks = vec!["?"; values.len()].join(", ");
         params.extend(lhs.params.iter().cloned());
         params.extend(values.iter().map(|v| bind(v, kind)));
@@ -273,8 +324,16 @@ fn membership(lhs: Fragment, kind: Option<ColumnKind>, m: &Membership) -> Fragme
         params.extend(lhs.params.iter().cloned());
         tests.push(format!("{} IS NULL", lhs.sql));
     }
-    let any = if tests.is_empty() { "0".to_owned() } else { tests.join(" OR ") };
-    let sql = if m.negated { format!("NOT ({any})") } else { format!("({any})") };
+    let any = if tests.is_empty() {
+        "0".to_owned()
+    } else {
+        tests.join(" OR ")
+    };
+    let sql = if m.negated {
+        format!("NOT ({any})")
+    } else {
+        format!("({any})")
+    };
     Fragment::new(sql, params)
 }
 

@@ -15,6 +15,7 @@ use crate::patch;
 use crate::seed::BASE_URL_PLACEHOLDER;
 use crate::store::{self, StoreError, Writer};
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(storage)`
 fn storage(e: StoreError) -> ApiError {
     ApiError::internal(&e)
 }
@@ -26,14 +27,21 @@ fn table<'s>(s: &'s Shared, name: &str) -> Result<&'s EntityTable, ApiError> {
 /// Runs `f` in an immediate (write-locking) transaction, committing only on success.
 fn write<T>(s: &Shared, f: impl FnOnce(&Connection) -> Result<T, ApiError>) -> Result<T, ApiError> {
     s.store.with_conn(|conn| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| storage(e.into()))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| storage(e.into()))?;
         let value = f(&tx)?;
         tx.commit().map_err(|e| storage(e.into()))?;
         Ok(value)
     })
 }
 
-pub(crate) fn create(s: &Shared, name: &str, parent: Option<i64>, record: Value) -> Result<String, ApiError> {
+pub(crate) fn create(
+    s: &Shared,
+    name: &str,
+    parent: Option<i64>,
+    record: Value,
+) -> Result<String, ApiError> {
     let table = table(s, name)?;
     let mut record = into_object(record, table)?;
     write(s, |conn| {
@@ -49,7 +57,13 @@ pub(crate) fn create(s: &Shared, name: &str, parent: Option<i64>, record: Value)
     })
 }
 
-pub(crate) fn replace(s: &Shared, name: &str, parent: Option<i64>, id: i64, record: Value) -> Result<String, ApiError> {
+pub(crate) fn replace(
+    s: &Shared,
+    name: &str,
+    parent: Option<i64>,
+    id: i64,
+    record: Value,
+) -> Result<String, ApiError> {
     let table = table(s, name)?;
     let mut record = into_object(record, table)?;
     write(s, |conn| {
@@ -60,7 +74,13 @@ pub(crate) fn replace(s: &Shared, name: &str, parent: Option<i64>, id: i64, reco
     })
 }
 
-pub(crate) fn patch(s: &Shared, name: &str, parent: Option<i64>, id: i64, operations: &Value) -> Result<String, ApiError> {
+pub(crate) fn patch(
+    s: &Shared,
+    name: &str,
+    parent: Option<i64>,
+    id: i64,
+    operations: &Value,
+) -> Result<String, ApiError> {
     let table = table(s, name)?;
     write(s, |conn| {
         let existing = existing(conn, table, parent, id)?;
@@ -81,7 +101,12 @@ pub(crate) fn delete(s: &Shared, name: &str, parent: Option<i64>, id: i64) -> Re
         existing(conn, table, parent, id)?;
         store::delete(conn, table, id).map_err(storage)?;
         // Child collections go with their parent (a ticket's notes, a board's statuses).
-        for child in s.catalog.tables().iter().filter(|t| t.parent.as_ref().is_some_and(|p| p.entity == table.name)) {
+        for child in s
+            .catalog
+            .tables()
+            .iter()
+            .filter(|t| t.parent.as_ref().is_some_and(|p| p.entity == table.name))
+        {
             store::delete_children(conn, child, id).map_err(storage)?;
         }
         Ok(())
@@ -95,11 +120,19 @@ fn into_object(record: Value, table: &EntityTable) -> Result<Map<String, Value>,
             map.retain(|k, _| !k.eq_ignore_ascii_case("id") && !k.eq_ignore_ascii_case("_info"));
             Ok(map)
         }
-        _ => Err(ApiError::invalid_argument(format!("The request body must be a JSON object describing a {}.", table.resource))),
+        _ => Err(ApiError::invalid_argument(format!(
+            "The request body must be a JSON object describing a {}.",
+            table.resource
+        ))),
     }
 }
 
-fn existing(conn: &Connection, table: &EntityTable, parent: Option<i64>, id: i64) -> Result<Value, ApiError> {
+fn existing(
+    conn: &Connection,
+    table: &EntityTable,
+    parent: Option<i64>,
+    id: i64,
+) -> Result<Value, ApiError> {
     let body = store::get_body(conn, table, id, parent).map_err(storage)?;
     let body = body.ok_or_else(|| ApiError::record_not_found(&table.resource, id))?;
     serde_json::from_str(&body).map_err(|e| ApiError::internal(&e))
@@ -114,7 +147,11 @@ fn parent_of(conn: &Connection, table: &EntityTable, id: i64) -> Result<Option<i
 
 /// `_info` of an updated record: entry kept, update stamped now.
 fn updated_info(existing: &Value) -> Map<String, Value> {
-    let mut info = existing.get("_info").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut info = existing
+        .get("_info")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     info.insert("lastUpdated".into(), json!(clock::now()));
     info.insert("updatedBy".into(), json!(API_MEMBER));
     info
@@ -122,8 +159,14 @@ fn updated_info(existing: &Value) -> Map<String, Value> {
 
 /// A child record names its parent (`ticketId` on a note, `board` on a status).
 fn set_parent(table: &EntityTable, parent: Option<i64>, record: &mut Map<String, Value>) {
-    let (Some(link), Some(parent_id)) = (&table.parent, parent) else { return };
-    let value = if link.by_reference { json!({ "id": parent_id }) } else { json!(parent_id) };
+    let (Some(link), Some(parent_id)) = (&table.parent, parent) else {
+        return;
+    };
+    let value = if link.by_reference {
+        json!({ "id": parent_id })
+    } else {
+        json!(parent_id)
+    };
     record.insert(link.field.clone(), value);
 }
 
@@ -147,13 +190,16 @@ fn finish(
     }
     let href_key = format!("{}_href", table.resource.to_ascii_lowercase());
     let parent_id = parent.or_else(|| table.parent_id_of(&record));
-    info.entry(href_key).or_insert_with(|| json!(href(table, parent_id, id)));
+    info.entry(href_key)
+        .or_insert_with(|| json!(href(table, parent_id, id)));
     let mut full = Map::new();
     full.insert("id".into(), json!(id));
     full.extend(record);
     full.insert("_info".into(), Value::Object(info));
     let full = Value::Object(full);
-    Writer::new(conn, table).and_then(|mut w| w.put(id, parent_id, &full)).map_err(storage)?;
+    Writer::new(conn, table)
+        .and_then(|mut w| w.put(id, parent_id, &full))
+        .map_err(storage)?;
     Ok(full.to_string())
 }
 
@@ -171,7 +217,12 @@ fn canonicalise_names(table: &EntityTable, record: &mut Map<String, Value>) {
     let schema = table.schema();
     let renames: Vec<(String, String)> = record
         .keys()
-        .filter_map(|k| schema.property(k).filter(|p| p.name != *k).map(|p| (k.clone(), p.name.clone())))
+        .filter_map(|k| {
+            schema
+                .property(k)
+                .filter(|p| p.name != *k)
+                .map(|p| (k.clone(), p.name.clone()))
+        })
         .collect();
     for (from, to) in renames {
         if let Some(v) = record.remove(&from) {
@@ -191,17 +242,29 @@ fn validate(table: &EntityTable, record: &Map<String, Value>) -> Vec<FieldError>
             Some(_) => false,
         };
         if missing {
-            errors.push(FieldError::new("MissingRequiredField", format!("{field} is required."), resource, field));
+            errors.push(FieldError::new(
+                "MissingRequiredField",
+                format!("{field} is required."),
+                resource,
+                field,
+            ));
         }
     }
     let schema = table.schema();
     for (name, value) in record {
-        let Some(property) = schema.property(name) else { continue };
+        let Some(property) = schema.property(name) else {
+            continue;
+        };
         if value.is_null() {
             continue;
         }
         if let Some(problem) = type_problem(&property.ty, value) {
-            errors.push(FieldError::new("InvalidField", format!("{name} {problem}."), resource, name));
+            errors.push(FieldError::new(
+                "InvalidField",
+                format!("{name} {problem}."),
+                resource,
+                name,
+            ));
         }
     }
     errors
@@ -227,7 +290,9 @@ fn type_problem(ty: &FieldType, value: &Value) -> Option<String> {
             Some(s) if values.iter().any(|v| v.eq_ignore_ascii_case(s)) => None,
             _ => Some(format!("must be one of {}", values.join(", "))),
         },
-        FieldType::Reference(_) | FieldType::Object(_) | FieldType::Map(_) if !value.is_object() => {
+        FieldType::Reference(_) | FieldType::Object(_) | FieldType::Map(_)
+            if !value.is_object() =>
+        {
             Some("must be an object".into())
         }
         FieldType::Array(_) if !value.is_array() => Some("must be a list".into()),
@@ -251,8 +316,12 @@ fn fill_references(
     let mut errors = Vec::new();
     let mut board_of_status = None;
     for (field, target_name) in table.entity.references() {
-        let Some(reference) = record.get(field).filter(|v| v.is_object()) else { continue };
-        let Some(target) = s.catalog.table(target_name) else { continue };
+        let Some(reference) = record.get(field).filter(|v| v.is_object()) else {
+            continue;
+        };
+        let Some(target) = s.catalog.table(target_name) else {
+            continue;
+        };
         let Some(id) = reference.get("id").and_then(Value::as_i64) else {
             errors.push(FieldError::new(
                 "InvalidField",
@@ -271,8 +340,13 @@ fn fill_references(
             ));
             continue;
         };
-        let target_record: Value = serde_json::from_str(&body).map_err(|e| ApiError::internal(&e))?;
-        let parent = if target.parent.is_some() { store::parent_id(conn, target, id).map_err(storage)? } else { None };
+        let target_record: Value =
+            serde_json::from_str(&body).map_err(|e| ApiError::internal(&e))?;
+        let parent = if target.parent.is_some() {
+            store::parent_id(conn, target, id).map_err(storage)?
+        } else {
+            None
+        };
         if target.name == "board_statuses" {
             board_of_status = parent.map(|board| (field.clone(), id, board));
         }
@@ -280,9 +354,13 @@ fn fill_references(
         record.insert(field.clone(), filled);
     }
     // A status must belong to the record's board.
-    if let (Some((field, status, status_board)), Some(board)) =
-        (board_of_status, record.get("board").and_then(|b| b.get("id")).and_then(Value::as_i64))
-    {
+    if let (Some((field, status, status_board)), Some(board)) = (
+        board_of_status,
+        record
+            .get("board")
+            .and_then(|b| b.get("id"))
+            .and_then(Value::as_i64),
+    ) {
         if status_board != board {
             errors.push(FieldError::new(
                 "InvalidField",
@@ -295,7 +373,13 @@ fn fill_references(
     Ok(errors)
 }
 
-fn reference_value(field: &str, target: &EntityTable, record: &Value, id: i64, parent: Option<i64>) -> Value {
+fn reference_value(
+    field: &str,
+    target: &EntityTable,
+    record: &Value,
+    id: i64,
+    parent: Option<i64>,
+) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), json!(id));
     if let Some(identifier) = record.get("identifier") {

@@ -19,7 +19,10 @@ use crate::{demo, tls};
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot open the sandbox database: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot set up TLS: {0}")]
@@ -42,12 +45,27 @@ impl Sandbox {
     /// Opens (and if new, seeds) the store, binds the address and starts serving on the
     /// current Tokio runtime. When this returns, the sandbox accepts connections.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
-        let listener =
-            TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        let tls = if config.tls { Some(tls::generate(addr).map_err(StartError::Tls)?) } else { None };
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let tls = if config.tls {
+            Some(tls::generate(addr).map_err(StartError::Tls)?)
+        } else {
+            None
+        };
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let host = if tls.is_some() && addr.ip().is_loopback() { "localhost".to_owned() } else { addr.ip().to_string() };
+        let host = if tls.is_some() && addr.ip().is_loopback() {
+            "localhost".to_owned()
+        } else {
+            addr.ip().to_string()
+        };
         let site = format!("{host}:{}", addr.port());
         let base_url = format!("{scheme}://{site}/{}apis/3.0/", config.codebase);
 
@@ -55,13 +73,14 @@ impl Sandbox {
         let seed_config = config.seed.clone();
         let db = config.db.clone();
         let open_catalog = Arc::clone(&catalog);
-        let store = tokio::task::spawn_blocking(move || -> Result<Store, crate::store::StoreError> {
-            let store = Store::open(db.as_deref(), open_catalog.tables())?;
-            demo::load_if_empty(&store, &open_catalog, &seed_config)?;
-            Ok(store)
-        })
-        .await
-        .map_err(|e| StartError::Join(e.to_string()))??;
+        let store =
+            tokio::task::spawn_blocking(move || -> Result<Store, crate::store::StoreError> {
+                let store = Store::open(db.as_deref(), open_catalog.tables())?;
+                demo::load_if_empty(&store, &open_catalog, &seed_config)?;
+                Ok(store)
+            })
+            .await
+            .map_err(|e| StartError::Join(e.to_string()))??;
 
         let state = AppState::new(catalog, store, &config, base_url.clone(), site);
         let app = api::router(state);
@@ -73,7 +92,9 @@ impl Sandbox {
                     accepted = listener.accept() => accepted,
                     _ = stopped.changed() => break,
                 };
-                let Ok((stream, _peer)) = accepted else { continue };
+                let Ok((stream, _peer)) = accepted else {
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let service = TowerToHyperService::new(app.clone());
                 let acceptor = acceptor.clone();
@@ -83,7 +104,9 @@ impl Sandbox {
                     builder.keep_alive(true);
                     match acceptor {
                         Some(acceptor) => {
-                            let Ok(stream) = acceptor.accept(stream).await else { return };
+                            let Ok(stream) = acceptor.accept(stream).await else {
+                                return;
+                            };
                             let conn = builder.serve_connection(TokioIo::new(stream), service);
                             tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
                         }
@@ -95,7 +118,13 @@ impl Sandbox {
                 });
             }
         });
-        Ok(Sandbox { base_url, addr, codebase: config.codebase, ca_cert: tls.map(|t| t.ca_path), shutdown })
+        Ok(Sandbox {
+            base_url,
+            addr,
+            codebase: config.codebase,
+            ca_cert: tls.map(|t| t.ca_path),
+            shutdown,
+        })
     }
 
     /// The API base URL, e.g. `http://127.0.0.1:8089/v4_6_release/apis/3.0/`.
@@ -114,7 +143,12 @@ impl Sandbox {
 
     /// The one JSON line `cw sandbox serve` prints when ready (DESIGN.md contract).
     pub fn ready_line(&self) -> String {
-        let site = self.base_url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default();
+        let site = self
+            .base_url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
         serde_json::json!({
             "base_url": self.base_url,
             "site": site,

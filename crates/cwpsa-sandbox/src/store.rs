@@ -90,7 +90,10 @@ impl Store {
             connections.push(conn);
         }
         create_layout(&connections[0], tables)?;
-        Ok(Store { idle: Mutex::new(connections), available: Condvar::new() })
+        Ok(Store {
+            idle: Mutex::new(connections),
+            available: Condvar::new(),
+        })
     }
 
     /// Runs `f` with a connection from the pool (blocking: call from `spawn_blocking`).
@@ -101,11 +104,17 @@ impl Store {
                 if let Some(conn) = idle.pop() {
                     break conn;
                 }
-                idle = self.available.wait(idle).unwrap_or_else(PoisonError::into_inner);
+                idle = self
+                    .available
+                    .wait(idle)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
         };
         let result = f(&mut conn);
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(conn);
         self.available.notify_one();
         result
     }
@@ -114,11 +123,18 @@ impl Store {
 fn create_layout(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value)")?;
     let found: Option<i64> = conn
-        .query_row("SELECT value FROM sandbox_meta WHERE key = 'layout'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM sandbox_meta WHERE key = 'layout'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     match found {
         Some(found) if found != LAYOUT_VERSION => {
-            return Err(StoreError::Layout { found, expected: LAYOUT_VERSION });
+            return Err(StoreError::Layout {
+                found,
+                expected: LAYOUT_VERSION,
+            });
         }
         Some(_) => {}
         None => {
@@ -134,7 +150,11 @@ fn create_layout(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
             quote(table.name)
         );
         for column in &table.columns {
-            ddl.push_str(&format!(", {} {}", quote(&column.path), column.kind.sql_type()));
+            ddl.push_str(&format!(
+                ", {} {}",
+                quote(&column.path),
+                column.kind.sql_type()
+            ));
         }
         ddl.push_str(");\n");
         ddl.push_str(&format!(
@@ -195,12 +215,17 @@ impl ColumnKind {
     /// NULL rather than failing the write (the record body keeps it as sent).
     fn to_sql(self, value: &Value) -> SqlValue {
         match (self, value) {
-            (ColumnKind::Integer, Value::Number(n)) => {
-                n.as_i64().map_or_else(|| n.as_f64().map_or(SqlValue::Null, SqlValue::Real), SqlValue::Integer)
+            (ColumnKind::Integer, Value::Number(n)) => n.as_i64().map_or_else(
+                || n.as_f64().map_or(SqlValue::Null, SqlValue::Real),
+                SqlValue::Integer,
+            ),
+            (ColumnKind::Real, Value::Number(n)) => {
+                n.as_f64().map_or(SqlValue::Null, SqlValue::Real)
             }
-            (ColumnKind::Real, Value::Number(n)) => n.as_f64().map_or(SqlValue::Null, SqlValue::Real),
             (ColumnKind::Bool, Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
-            (ColumnKind::Text | ColumnKind::DateTime, Value::String(s)) => SqlValue::Text(s.clone()),
+            (ColumnKind::Text | ColumnKind::DateTime, Value::String(s)) => {
+                SqlValue::Text(s.clone())
+            }
             _ => SqlValue::Null,
         }
     }
@@ -215,8 +240,14 @@ pub struct Writer<'c> {
 
 impl<'c> Writer<'c> {
     pub fn new(conn: &'c Connection, table: &'c EntityTable) -> Result<Writer<'c>, StoreError> {
-        let placeholders: String = (0..table.columns.len()).map(|i| format!(", ?{}", i + 3)).collect();
-        let columns: String = table.columns.iter().map(|c| format!(", {}", quote(&c.path))).collect();
+        let placeholders: String = (0..table.columns.len())
+            .map(|i| format!(", ?{}", i + 3))
+            .collect();
+        let columns: String = table
+            .columns
+            .iter()
+            .map(|c| format!(", {}", quote(&c.path)))
+            .collect();
         let hot = conn.prepare_cached(&format!(
             "INSERT OR REPLACE INTO {} (id, parent_id{columns}) VALUES (?1, ?2{placeholders})",
             quote(table.name)
@@ -229,13 +260,19 @@ impl<'c> Writer<'c> {
     }
 
     /// Writes `record` (which must carry its `id`) under `parent_id`.
-    pub fn put(&mut self, id: i64, parent_id: Option<i64>, record: &Value) -> Result<(), StoreError> {
+    pub fn put(
+        &mut self,
+        id: i64,
+        parent_id: Option<i64>,
+        record: &Value,
+    ) -> Result<(), StoreError> {
         let mut values = Vec::with_capacity(self.table.columns.len() + 2);
         values.push(SqlValue::Integer(id));
         values.push(parent_id.map_or(SqlValue::Null, SqlValue::Integer));
         values.extend(hot_values(self.table, record));
         self.hot.execute(params_from_iter(values))?;
-        self.body.execute(rusqlite::params![id, record.to_string()])?;
+        self.body
+            .execute(rusqlite::params![id, record.to_string()])?;
         Ok(())
     }
 }
@@ -258,18 +295,24 @@ pub(crate) fn get_body(
         .optional()?)
 }
 
-pub(crate) fn delete(
-    conn: &Connection,
-    table: &EntityTable,
-    id: i64,
-) -> Result<bool, StoreError> {
-    let removed = conn.execute(&format!("DELETE FROM {} WHERE id = ?1", quote(table.name)), [id])?;
-    conn.execute(&format!("DELETE FROM {} WHERE id = ?1", quote(&table.body_table())), [id])?;
+pub(crate) fn delete(conn: &Connection, table: &EntityTable, id: i64) -> Result<bool, StoreError> {
+    let removed = conn.execute(
+        &format!("DELETE FROM {} WHERE id = ?1", quote(table.name)),
+        [id],
+    )?;
+    conn.execute(
+        &format!("DELETE FROM {} WHERE id = ?1", quote(&table.body_table())),
+        [id],
+    )?;
     Ok(removed > 0)
 }
 
 /// Deletes the children of a parent record (e.g. a deleted ticket's notes).
-pub(crate) fn delete_children(conn: &Connection, table: &EntityTable, parent_id: i64) -> Result<(), StoreError> {
+pub(crate) fn delete_children(
+    conn: &Connection,
+    table: &EntityTable,
+    parent_id: i64,
+) -> Result<(), StoreError> {
     conn.execute(
         &format!(
             "DELETE FROM {b} WHERE id IN (SELECT id FROM {t} WHERE parent_id = ?1)",
@@ -278,31 +321,55 @@ pub(crate) fn delete_children(conn: &Connection, table: &EntityTable, parent_id:
         ),
         [parent_id],
     )?;
-    conn.execute(&format!("DELETE FROM {} WHERE parent_id = ?1", quote(table.name)), [parent_id])?;
+    conn.execute(
+        &format!("DELETE FROM {} WHERE parent_id = ?1", quote(table.name)),
+        [parent_id],
+    )?;
     Ok(())
 }
 
 pub(crate) fn next_id(conn: &Connection, table: &EntityTable) -> Result<i64, StoreError> {
-    let max: Option<i64> =
-        conn.query_row(&format!("SELECT max(id) FROM {}", quote(table.name)), [], |r| r.get(0))?;
+    let max: Option<i64> = conn.query_row(
+        &format!("SELECT max(id) FROM {}", quote(table.name)),
+        [],
+        |r| r.get(0),
+    )?;
     Ok(max.map_or(1, |m| m + 1))
 }
 
 fn from_clause(table: &EntityTable, selection: &Selection) -> String {
     if selection.needs_body {
-        format!("{} t JOIN {} b ON b.id = t.id", quote(table.name), quote(&table.body_table()))
+        format!(
+            "{} t JOIN {} b ON b.id = t.id",
+            quote(table.name),
+            quote(&table.body_table())
+        )
     } else {
         format!("{} t", quote(table.name))
     }
 }
 
 fn where_clause(selection: &Selection) -> String {
-    if selection.where_sql.is_empty() { String::new() } else { format!(" WHERE {}", selection.where_sql) }
+    if selection.where_sql.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", selection.where_sql)
+    }
 }
 
-pub(crate) fn count(conn: &Connection, table: &EntityTable, selection: &Selection) -> Result<i64, StoreError> {
-    let sql = format!("SELECT count(*) FROM {}{}", from_clause(table, selection), where_clause(selection));
-    Ok(conn.prepare_cached(&sql)?.query_row(params_from_iter(selection.params.iter()), |r| r.get(0))?)
+pub(crate) fn count(
+    conn: &Connection,
+    table: &EntityTable,
+    selection: &Selection,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "SELECT count(*) FROM {}{}",
+        from_clause(table, selection),
+        where_clause(selection)
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(selection.params.iter()), |r| r.get(0))?)
 }
 
 /// The bodies of one page, in order: the ids are chosen on the narrow table, then each body is
@@ -327,13 +394,21 @@ pub(crate) fn page(
     let mut statement = conn.prepare_cached(&sql)?;
     let bounds = [SqlValue::Integer(limit), SqlValue::Integer(offset)];
     let ids: Vec<i64> = statement
-        .query_map(params_from_iter(selection.params.iter().chain(bounds.iter())), |r| r.get(0))?
+        .query_map(
+            params_from_iter(selection.params.iter().chain(bounds.iter())),
+            |r| r.get(0),
+        )?
         .collect::<Result<_, _>>()?;
-    let mut body_stmt =
-        conn.prepare_cached(&format!("SELECT body FROM {} WHERE id = ?1", quote(&table.body_table())))?;
+    let mut body_stmt = conn.prepare_cached(&format!(
+        "SELECT body FROM {} WHERE id = ?1",
+        quote(&table.body_table())
+    ))?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(body) = body_stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+        if let Some(body) = body_stmt
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()?
+        {
             rows.push((id, body));
         }
     }
@@ -341,7 +416,15 @@ pub(crate) fn page(
 }
 
 /// The parent id of a child record (a note's ticket).
-pub(crate) fn parent_id(conn: &Connection, table: &EntityTable, id: i64) -> Result<Option<i64>, StoreError> {
+pub(crate) fn parent_id(
+    conn: &Connection,
+    table: &EntityTable,
+    id: i64,
+) -> Result<Option<i64>, StoreError> {
     let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", quote(table.name));
-    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?.flatten())
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }

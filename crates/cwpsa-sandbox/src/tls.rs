@@ -21,7 +21,9 @@ pub(crate) fn generate(addr: SocketAddr) -> Result<Tls, String> {
     let ca_key = KeyPair::generate().map_err(|e| err(&e))?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(|e| err(&e))?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "cwpsa sandbox CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "cwpsa sandbox CA");
     let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| err(&e))?;
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
 
@@ -35,23 +37,41 @@ pub(crate) fn generate(addr: SocketAddr) -> Result<Tls, String> {
         .iter()
         .map(|n| match n.parse() {
             Ok(ip) => Ok(SanType::IpAddress(ip)),
-            Err(_) => n.clone().try_into().map(SanType::DnsName).map_err(|e| err(&e)),
+            Err(_) => n
+                .clone()
+                .try_into()
+                .map(SanType::DnsName)
+                .map_err(|e| err(&e)),
         })
         .collect::<Result<_, _>>()?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    let server_cert = params.signed_by(&server_key, &issuer).map_err(|e| err(&e))?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let server_cert = params
+        .signed_by(&server_key, &issuer)
+        .map_err(|e| err(&e))?;
 
-    let ca_path = std::env::temp_dir().join(format!("cwpsa-sandbox-{}-{}-ca.pem", std::process::id(), addr.port()));
-    std::fs::write(&ca_path, ca_cert.pem()).map_err(|e| format!("writing {}: {e}", ca_path.display()))?;
+    let ca_path = std::env::temp_dir().join(format!(
+        "cwpsa-sandbox-{}-{}-ca.pem",
+        std::process::id(),
+        addr.port()
+    ));
+    std::fs::write(&ca_path, ca_cert.pem())
+        .map_err(|e| format!("writing {}: {e}", ca_path.display()))?;
 
     let chain = vec![CertificateDer::from(server_cert.der().to_vec())];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| err(&e))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| err(&e))?;
+    let mut config = ServerConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| err(&e))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| err(&e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), ca_path })
+    Ok(Tls {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        ca_path,
+    })
 }

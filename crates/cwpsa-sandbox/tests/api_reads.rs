@@ -11,7 +11,12 @@ use serde_json::Value;
 #[tokio::test]
 async fn credentials_and_client_id_are_required() {
     let app = TestApp::start().await;
-    let anonymous = app.http.get(app.url("service/tickets")).send().await.unwrap();
+    let anonymous = app
+        .http
+        .get(app.url("service/tickets"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
     let body: Value = anonymous.json().await.unwrap();
     assert_eq!(body["code"], "InvalidCredentials");
@@ -26,7 +31,13 @@ async fn credentials_and_client_id_are_required() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
 
-    let no_client = app.http.get(app.url("service/tickets")).header("authorization", common::auth_header()).send().await.unwrap();
+    let no_client = app
+        .http
+        .get(app.url("service/tickets"))
+        .header("authorization", common::auth_header())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_client.status(), 401);
     let body: Value = no_client.json().await.unwrap();
     assert_eq!(body["code"], "MissingClientId");
@@ -37,7 +48,10 @@ async fn versions_are_negotiated_through_accept() {
     let app = TestApp::start().await;
     let ok = app
         .request(Method::GET, "service/priorities")
-        .header("accept", "application/vnd.connectwise.com+json; version=2022.1")
+        .header(
+            "accept",
+            "application/vnd.connectwise.com+json; version=2022.1",
+        )
         .send()
         .await
         .unwrap();
@@ -45,7 +59,10 @@ async fn versions_are_negotiated_through_accept() {
     assert_eq!(ok.headers()["api-current-version"], "2025.1");
     let unknown = app
         .request(Method::GET, "service/priorities")
-        .header("accept", "application/vnd.connectwise.com+json; version=1999.7")
+        .header(
+            "accept",
+            "application/vnd.connectwise.com+json; version=1999.7",
+        )
         .send()
         .await
         .unwrap();
@@ -55,8 +72,22 @@ async fn versions_are_negotiated_through_accept() {
 #[tokio::test]
 async fn codebase_discovery_answers_without_auth() {
     let app = TestApp::start().await;
-    let origin = app.sandbox.base_url().split("/v4_6_release").next().unwrap().to_owned();
-    let info: Value = app.http.get(format!("{origin}/login/companyinfo/sandbox")).send().await.unwrap().json().await.unwrap();
+    let origin = app
+        .sandbox
+        .base_url()
+        .split("/v4_6_release")
+        .next()
+        .unwrap()
+        .to_owned();
+    let info: Value = app
+        .http
+        .get(format!("{origin}/login/companyinfo/sandbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info["Codebase"], "v4_6_release/");
     assert_eq!(info["CompanyID"], "sandbox");
     assert!(info["IsCloud"].is_string());
@@ -66,15 +97,23 @@ async fn codebase_discovery_answers_without_auth() {
 async fn page_size_defaults_to_25_and_is_capped_at_1000() {
     let app = TestApp::start().await;
     assert_eq!(records(&app.get_json("service/tickets").await).len(), 25);
-    let total = app.get_json("service/tickets/count").await["count"].as_i64().unwrap();
-    assert!(total > 25, "the demo data has more than one page of tickets");
+    let total = app.get_json("service/tickets/count").await["count"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        total > 25,
+        "the demo data has more than one page of tickets"
+    );
     let big = app.get_json("service/tickets?pageSize=5000").await;
     assert_eq!(records(&big).len() as i64, total.min(1000));
     for bad in ["0", "-1", "abc", "2.5"] {
         let response = app.get(&format!("service/tickets?pageSize={bad}")).await;
         assert_eq!(response.status(), 400, "pageSize={bad}");
         let body: Value = response.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().contains("pageSize"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("pageSize"),
+            "{body}"
+        );
     }
     assert_eq!(app.get("service/tickets?page=0").await.status(), 400);
 }
@@ -82,10 +121,17 @@ async fn page_size_defaults_to_25_and_is_capped_at_1000() {
 #[tokio::test]
 async fn navigable_pages_carry_link_headers_with_page_last() {
     let app = TestApp::start().await;
-    let total = app.get_json("service/tickets/count").await["count"].as_i64().unwrap();
-    let response = app.get("service/tickets?pageSize=10&page=2&orderBy=id%20desc").await;
+    let total = app.get_json("service/tickets/count").await["count"]
+        .as_i64()
+        .unwrap();
+    let response = app
+        .get("service/tickets?pageSize=10&page=2&orderBy=id%20desc")
+        .await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["x-total-count"].to_str().unwrap(), total.to_string());
+    assert_eq!(
+        response.headers()["x-total-count"].to_str().unwrap(),
+        total.to_string()
+    );
     for rel in ["first", "prev", "next", "last"] {
         let url = link(&response, rel).unwrap_or_else(|| panic!("rel={rel} missing"));
         let last_param = url.rsplit('&').next().unwrap();
@@ -103,7 +149,14 @@ async fn navigable_pages_carry_link_headers_with_page_last() {
     let mut url = app.url("service/tickets?pageSize=100");
     let mut seen = Vec::new();
     loop {
-        let response = app.http.get(&url).header("authorization", common::auth_header()).header("clientId", common::CLIENT_ID).send().await.unwrap();
+        let response = app
+            .http
+            .get(&url)
+            .header("authorization", common::auth_header())
+            .header("clientId", common::CLIENT_ID)
+            .send()
+            .await
+            .unwrap();
         let next = link(&response, "next");
         let body: Value = response.json().await.unwrap();
         seen.extend(ids(&body));
@@ -125,12 +178,17 @@ async fn navigable_pages_carry_link_headers_with_page_last() {
 #[tokio::test]
 async fn forward_only_pages_by_id_and_refuses_order_by() {
     let app = TestApp::start().await;
-    let total = app.get_json("service/tickets/count").await["count"].as_i64().unwrap();
+    let total = app.get_json("service/tickets/count").await["count"]
+        .as_i64()
+        .unwrap();
     let mut page_id = 0;
     let mut seen: Vec<i64> = Vec::new();
     loop {
         let response = app
-            .request(Method::GET, &format!("service/tickets?pageSize=200&pageId={page_id}"))
+            .request(
+                Method::GET,
+                &format!("service/tickets?pageSize=200&pageId={page_id}"),
+            )
             .header("pagination-type", "forward-only")
             .send()
             .await
@@ -163,21 +221,38 @@ async fn forward_only_pages_by_id_and_refuses_order_by() {
 }
 
 /// Every record returned satisfies `check`, and the count endpoint agrees with the list.
-async fn assert_filter(app: &TestApp, path: &str, conditions: &str, check: impl Fn(&Value) -> bool) -> usize {
+async fn assert_filter(
+    app: &TestApp,
+    path: &str,
+    conditions: &str,
+    check: impl Fn(&Value) -> bool,
+) -> usize {
     let encoded: String = form_encode(conditions);
-    let list = app.get_json(&format!("{path}?pageSize=1000&conditions={encoded}")).await;
+    let list = app
+        .get_json(&format!("{path}?pageSize=1000&conditions={encoded}"))
+        .await;
     let list = records(&list);
     for record in list {
         assert!(check(record), "{conditions}: {record}");
     }
-    let count = app.get_json(&format!("{path}/count?conditions={encoded}")).await["count"].as_i64().unwrap();
+    let count = app
+        .get_json(&format!("{path}/count?conditions={encoded}"))
+        .await["count"]
+        .as_i64()
+        .unwrap();
     assert_eq!(count as usize, list.len(), "{conditions}");
     list.len()
 }
 
 fn form_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -191,41 +266,128 @@ async fn conditions_filter_with_the_documented_semantics() {
     let status_name = some["status"]["name"].as_str().unwrap().to_owned();
 
     // Equality on nested fields; string matching ignores case.
-    let n = assert_filter(&app, "service/tickets", &format!("company/id = {company_id}"), |r| r["company"]["id"] == company_id).await;
-    assert_eq!(n, all.iter().filter(|r| r["company"]["id"] == company_id).count());
+    let n = assert_filter(
+        &app,
+        "service/tickets",
+        &format!("company/id = {company_id}"),
+        |r| r["company"]["id"] == company_id,
+    )
+    .await;
+    assert_eq!(
+        n,
+        all.iter()
+            .filter(|r| r["company"]["id"] == company_id)
+            .count()
+    );
     let upper = status_name.to_uppercase();
-    let n = assert_filter(&app, "service/tickets", &format!("status/name = \"{upper}\""), |r| r["status"]["name"].as_str().unwrap().eq_ignore_ascii_case(&status_name)).await;
+    let n = assert_filter(
+        &app,
+        "service/tickets",
+        &format!("status/name = \"{upper}\""),
+        |r| {
+            r["status"]["name"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case(&status_name)
+        },
+    )
+    .await;
     assert!(n > 0);
 
     // Booleans in any case, numbers, and/or/not with precedence NOT > AND > OR.
-    assert_filter(&app, "service/tickets", "closedFlag = False and priority/id <= 2", |r| r["closedFlag"] == false && r["priority"]["id"].as_i64().unwrap() <= 2).await;
-    assert_filter(&app, "service/tickets", "priority/id = 1 or priority/id = 2 and closedFlag = true", |r| {
-        let p = r["priority"]["id"].as_i64().unwrap();
-        p == 1 || (p == 2 && r["closedFlag"] == true)
+    assert_filter(
+        &app,
+        "service/tickets",
+        "closedFlag = False and priority/id <= 2",
+        |r| r["closedFlag"] == false && r["priority"]["id"].as_i64().unwrap() <= 2,
+    )
+    .await;
+    assert_filter(
+        &app,
+        "service/tickets",
+        "priority/id = 1 or priority/id = 2 and closedFlag = true",
+        |r| {
+            let p = r["priority"]["id"].as_i64().unwrap();
+            p == 1 || (p == 2 && r["closedFlag"] == true)
+        },
+    )
+    .await;
+    assert_filter(&app, "service/tickets", "not closedFlag = true", |r| {
+        r["closedFlag"] != true
     })
     .await;
-    assert_filter(&app, "service/tickets", "not closedFlag = true", |r| r["closedFlag"] != true).await;
 
     // in / not in, contains, like with * and % wildcards.
-    assert_filter(&app, "service/tickets", "priority/id in (1, 3)", |r| [1, 3].contains(&r["priority"]["id"].as_i64().unwrap())).await;
-    assert_filter(&app, "service/tickets", "priority/id not in (1, 3)", |r| ![1, 3].contains(&r["priority"]["id"].as_i64().unwrap())).await;
-    let word = some["summary"].as_str().unwrap().split_whitespace().next().unwrap().to_lowercase();
-    let n = assert_filter(&app, "service/tickets", &format!("summary contains '{word}'"), |r| r["summary"].as_str().unwrap().to_lowercase().contains(&word)).await;
+    assert_filter(&app, "service/tickets", "priority/id in (1, 3)", |r| {
+        [1, 3].contains(&r["priority"]["id"].as_i64().unwrap())
+    })
+    .await;
+    assert_filter(&app, "service/tickets", "priority/id not in (1, 3)", |r| {
+        ![1, 3].contains(&r["priority"]["id"].as_i64().unwrap())
+    })
+    .await;
+    let word = some["summary"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_lowercase();
+    let n = assert_filter(
+        &app,
+        "service/tickets",
+        &format!("summary contains '{word}'"),
+        |r| {
+            r["summary"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(&word)
+        },
+    )
+    .await;
     assert!(n >= 1);
     let prefix: String = some["summary"].as_str().unwrap().chars().take(4).collect();
     for pattern in [format!("{prefix}*"), format!("{prefix}%")] {
-        let n = assert_filter(&app, "service/tickets", &format!("summary like \"{pattern}\""), |r| r["summary"].as_str().unwrap().to_lowercase().starts_with(&prefix.to_lowercase())).await;
+        let n = assert_filter(
+            &app,
+            "service/tickets",
+            &format!("summary like \"{pattern}\""),
+            |r| {
+                r["summary"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .starts_with(&prefix.to_lowercase())
+            },
+        )
+        .await;
         assert!(n >= 1);
     }
 
     // Dates compare chronologically; lastUpdated is filterable at the top level.
     let cut = "2026-01-01T00:00:00Z";
-    assert_filter(&app, "service/tickets", &format!("lastUpdated >= [{cut}]"), |r| r["_info"]["lastUpdated"].as_str().unwrap() >= cut).await;
-    assert_filter(&app, "service/tickets", "lastUpdated < [2026-01-01]", |r| r["_info"]["lastUpdated"].as_str().unwrap() < cut).await;
+    assert_filter(
+        &app,
+        "service/tickets",
+        &format!("lastUpdated >= [{cut}]"),
+        |r| r["_info"]["lastUpdated"].as_str().unwrap() >= cut,
+    )
+    .await;
+    assert_filter(&app, "service/tickets", "lastUpdated < [2026-01-01]", |r| {
+        r["_info"]["lastUpdated"].as_str().unwrap() < cut
+    })
+    .await;
 
     // Null checks.
-    assert_filter(&app, "service/tickets", "closedDate = null", |r| r.get("closedDate").is_none_or(Value::is_null)).await;
-    assert_filter(&app, "service/tickets", "closedDate != null", |r| r.get("closedDate").is_some_and(|v| !v.is_null())).await;
+    assert_filter(&app, "service/tickets", "closedDate = null", |r| {
+        r.get("closedDate").is_none_or(Value::is_null)
+    })
+    .await;
+    assert_filter(&app, "service/tickets", "closedDate != null", |r| {
+        r.get("closedDate").is_some_and(|v| !v.is_null())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -234,32 +396,74 @@ async fn child_and_custom_field_conditions_match_within_one_element() {
     let contacts = app.get_json("company/contacts?pageSize=1000").await;
     let with_email = records(&contacts)
         .iter()
-        .find_map(|c| c["communicationItems"].as_array()?.iter().find(|i| i["communicationType"] == "Email").cloned())
+        .find_map(|c| {
+            c["communicationItems"]
+                .as_array()?
+                .iter()
+                .find(|i| i["communicationType"] == "Email")
+                .cloned()
+        })
         .expect("a contact with an email");
     let email = with_email["value"].as_str().unwrap();
-    let cond = format!("communicationItems/value like \"{email}*\" and communicationItems/communicationType = \"Email\"");
-    let found = app.get_json(&format!("company/contacts?childConditions={}", form_encode(&cond))).await;
+    let cond = format!(
+        "communicationItems/value like \"{email}*\" and communicationItems/communicationType = \"Email\""
+    );
+    let found = app
+        .get_json(&format!(
+            "company/contacts?childConditions={}",
+            form_encode(&cond)
+        ))
+        .await;
     assert!(!records(&found).is_empty());
     for contact in records(&found) {
         let items = contact["communicationItems"].as_array().unwrap();
-        assert!(items.iter().any(|i| i["value"].as_str().unwrap().to_lowercase().starts_with(&email.to_lowercase()) && i["communicationType"] == "Email"));
+        assert!(items.iter().any(|i| {
+            i["value"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .starts_with(&email.to_lowercase())
+                && i["communicationType"] == "Email"
+        }));
     }
 
     let tickets = app.get_json("service/tickets?pageSize=1000").await;
     let field = records(&tickets)
         .iter()
-        .find_map(|t| t["customFields"].as_array()?.iter().find(|f| f["value"].is_string()).cloned())
+        .find_map(|t| {
+            t["customFields"]
+                .as_array()?
+                .iter()
+                .find(|f| f["value"].is_string())
+                .cloned()
+        })
         .expect("a ticket with a text custom field");
     let caption = field["caption"].as_str().unwrap();
     let value = field["value"].as_str().unwrap();
     let cond = format!("caption = \"{caption}\" and value = \"{value}\"");
-    let found = app.get_json(&format!("service/tickets?pageSize=1000&customFieldConditions={}", form_encode(&cond))).await;
+    let found = app
+        .get_json(&format!(
+            "service/tickets?pageSize=1000&customFieldConditions={}",
+            form_encode(&cond)
+        ))
+        .await;
     assert!(!records(&found).is_empty());
     for ticket in records(&found) {
-        assert!(ticket["customFields"].as_array().unwrap().iter().any(|f| f["caption"] == caption && f["value"] == value));
+        assert!(
+            ticket["customFields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["caption"] == caption && f["value"] == value)
+        );
     }
     let cond = "caption = \"No Such Caption\" and value != null";
-    let none = app.get_json(&format!("service/tickets?customFieldConditions={}", form_encode(cond))).await;
+    let none = app
+        .get_json(&format!(
+            "service/tickets?customFieldConditions={}",
+            form_encode(cond)
+        ))
+        .await;
     assert!(records(&none).is_empty());
 }
 
@@ -285,7 +489,10 @@ async fn bad_queries_are_400s_that_say_what_is_wrong() {
     }
     let response = app.get("service/tickets?conditions=summary%20%3D").await;
     let body: Value = response.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains('^'), "caret under the fault: {body}");
+    assert!(
+        body["message"].as_str().unwrap().contains('^'),
+        "caret under the fault: {body}"
+    );
 }
 
 #[tokio::test]
@@ -293,8 +500,19 @@ async fn order_by_several_keys_and_nested_field_selection() {
     let app = TestApp::start().await;
     let list = app.get_json("service/tickets?pageSize=1000&orderBy=priority/id%20asc,%20id%20desc&fields=id,summary,priority/id,status/name").await;
     let list = records(&list);
-    let keys: Vec<(i64, i64)> = list.iter().map(|r| (r["priority"]["id"].as_i64().unwrap(), -r["id"].as_i64().unwrap())).collect();
-    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "ordered by priority asc then id desc");
+    let keys: Vec<(i64, i64)> = list
+        .iter()
+        .map(|r| {
+            (
+                r["priority"]["id"].as_i64().unwrap(),
+                -r["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "ordered by priority asc then id desc"
+    );
     for record in list {
         let object = record.as_object().unwrap();
         let mut names: Vec<&str> = object.keys().map(String::as_str).collect();
@@ -330,7 +548,11 @@ async fn unknown_routes_and_methods() {
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["message"], "The endpoint does not exist.");
-    let response = app.request(Method::DELETE, "service/tickets").send().await.unwrap();
+    let response = app
+        .request(Method::DELETE, "service/tickets")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 405);
     let body: Value = response.json().await.unwrap();
     assert!(body["code"].is_string());
@@ -340,24 +562,44 @@ async fn unknown_routes_and_methods() {
 async fn notes_are_a_child_collection_of_tickets() {
     let app = TestApp::start().await;
     let list = app.get_json("service/tickets?pageSize=50").await;
-    let ticket = records(&list).iter().find(|t| t["id"].as_i64().is_some()).unwrap();
+    let ticket = records(&list)
+        .iter()
+        .find(|t| t["id"].as_i64().is_some())
+        .unwrap();
     let id = ticket["id"].as_i64().unwrap();
     let notes = app.get_json(&format!("service/tickets/{id}/notes")).await;
     for note in records(&notes) {
         assert_eq!(note["ticketId"], id);
     }
-    let count = app.get_json(&format!("service/tickets/{id}/notes/count")).await["count"].as_i64().unwrap();
+    let count = app
+        .get_json(&format!("service/tickets/{id}/notes/count"))
+        .await["count"]
+        .as_i64()
+        .unwrap();
     assert_eq!(count as usize, records(&notes).len());
-    assert_eq!(app.get("service/tickets/999999999/notes").await.status(), 404);
+    assert_eq!(
+        app.get("service/tickets/999999999/notes").await.status(),
+        404
+    );
 }
 
 #[tokio::test]
 async fn search_takes_conditions_in_the_body() {
     let app = TestApp::start().await;
     let body = serde_json::json!({"conditions": "priority/id = 1 and closedFlag = false", "pageSize": 1000});
-    let (status, found) = app.send_json(Method::POST, "service/tickets/search", &body).await;
+    let (status, found) = app
+        .send_json(Method::POST, "service/tickets/search", &body)
+        .await;
     assert_eq!(status, 200, "{found}");
-    let expected = app.get_json("service/tickets/count?conditions=priority/id%3D1%20and%20closedFlag%3Dfalse").await["count"].as_i64().unwrap();
+    let expected = app
+        .get_json("service/tickets/count?conditions=priority/id%3D1%20and%20closedFlag%3Dfalse")
+        .await["count"]
+        .as_i64()
+        .unwrap();
     assert_eq!(records(&found).len() as i64, expected);
-    assert!(records(&found).iter().all(|t| t["priority"]["id"] == 1 && t["closedFlag"] == false));
+    assert!(
+        records(&found)
+            .iter()
+            .all(|t| t["priority"]["id"] == 1 && t["closedFlag"] == false)
+    );
 }

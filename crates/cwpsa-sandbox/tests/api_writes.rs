@@ -16,24 +16,55 @@ async fn first(app: &TestApp, path: &str) -> Value {
 #[tokio::test]
 async fn create_requires_fields_and_valid_references() {
     let app = TestApp::start().await;
-    let (status, body) = app.send_json(Method::POST, "service/tickets", &json!({"budgetHours": 1})).await;
+    let (status, body) = app
+        .send_json(Method::POST, "service/tickets", &json!({"budgetHours": 1}))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "InvalidObject");
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"summary") && fields.contains(&"company"), "{body}");
-    assert!(body["errors"].as_array().unwrap().iter().all(|e| e["code"] == "MissingRequiredField"));
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"summary") && fields.contains(&"company"),
+        "{body}"
+    );
+    assert!(
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["code"] == "MissingRequiredField")
+    );
 
     let (status, body) = app
-        .send_json(Method::POST, "service/tickets", &json!({"summary": "x", "company": {"id": 987_654_321}}))
+        .send_json(
+            Method::POST,
+            "service/tickets",
+            &json!({"summary": "x", "company": {"id": 987_654_321}}),
+        )
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "company/id", "{body}");
 
     let (status, body) = app
-        .send_json(Method::POST, "service/tickets", &json!({"summary": 5, "company": {"id": 1}}))
+        .send_json(
+            Method::POST,
+            "service/tickets",
+            &json!({"summary": 5, "company": {"id": 1}}),
+        )
         .await;
     assert_eq!(status, 400);
-    assert!(body["errors"].as_array().unwrap().iter().any(|e| e["field"] == "summary"), "{body}");
+    assert!(
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "summary"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -52,12 +83,19 @@ async fn create_fills_references_and_info() {
     assert_ne!(id, 5, "the server chooses ids");
     assert_eq!(created["company"]["name"], company["name"]);
     assert_eq!(created["company"]["identifier"], company["identifier"]);
-    assert!(created["company"]["_info"]["company_href"].as_str().unwrap().starts_with(app.sandbox.base_url()));
+    assert!(
+        created["company"]["_info"]["company_href"]
+            .as_str()
+            .unwrap()
+            .starts_with(app.sandbox.base_url())
+    );
     assert!(created["_info"]["lastUpdated"].is_string());
     assert!(created["_info"].get("x").is_none());
     let fetched = app.get_json(&format!("service/tickets/{id}")).await;
     assert_eq!(fetched, created);
-    let found = app.get_json(&format!("service/tickets?conditions=summary%3D%22printer%20ON%20fire%22")).await;
+    let found = app
+        .get_json("service/tickets?conditions=summary%3D%22printer%20ON%20fire%22")
+        .await;
     assert_eq!(common::ids(&found), vec![id]);
 }
 
@@ -66,17 +104,39 @@ async fn put_replaces_patch_edits_and_delete_removes() {
     let app = TestApp::start().await;
     let company = first(&app, "company/companies").await;
     let (_, created) = app
-        .send_json(Method::POST, "service/tickets", &json!({"summary": "a", "company": {"id": company["id"]}, "budgetHours": 3.5}))
+        .send_json(
+            Method::POST,
+            "service/tickets",
+            &json!({"summary": "a", "company": {"id": company["id"]}, "budgetHours": 3.5}),
+        )
         .await;
     let id = created["id"].as_i64().unwrap();
     let path = format!("service/tickets/{id}");
 
-    let (status, replaced) = app.send_json(Method::PUT, &path, &json!({"summary": "b", "company": {"id": company["id"]}})).await;
+    let (status, replaced) = app
+        .send_json(
+            Method::PUT,
+            &path,
+            &json!({"summary": "b", "company": {"id": company["id"]}}),
+        )
+        .await;
     assert_eq!(status, 200, "{replaced}");
     assert_eq!(replaced["summary"], "b");
-    assert!(replaced.get("budgetHours").is_none(), "PUT replaces the whole record");
-    assert_eq!(replaced["_info"]["dateEntered"], created["_info"]["dateEntered"]);
-    let (status, _) = app.send_json(Method::PUT, &path, &json!({"company": {"id": company["id"]}})).await;
+    assert!(
+        replaced.get("budgetHours").is_none(),
+        "PUT replaces the whole record"
+    );
+    assert_eq!(
+        replaced["_info"]["dateEntered"],
+        created["_info"]["dateEntered"]
+    );
+    let (status, _) = app
+        .send_json(
+            Method::PUT,
+            &path,
+            &json!({"company": {"id": company["id"]}}),
+        )
+        .await;
     assert_eq!(status, 400, "PUT validates required fields");
 
     let priority = first(&app, "service/priorities").await;
@@ -89,8 +149,17 @@ async fn put_replaces_patch_edits_and_delete_removes() {
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["summary"], "c");
     assert_eq!(patched["budgetHours"], 2);
-    assert_eq!(patched["priority"]["name"], priority["name"], "references are filled in");
-    let (status, patched) = app.send_json(Method::PATCH, &path, &json!([{"op": "remove", "path": "budgetHours"}])).await;
+    assert_eq!(
+        patched["priority"]["name"], priority["name"],
+        "references are filled in"
+    );
+    let (status, patched) = app
+        .send_json(
+            Method::PATCH,
+            &path,
+            &json!([{"op": "remove", "path": "budgetHours"}]),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(patched.get("budgetHours").is_none());
 
@@ -122,13 +191,21 @@ async fn last_updated_moves_on_every_write() {
     let id = ticket["id"].as_i64().unwrap();
     let before = ticket["_info"]["lastUpdated"].as_str().unwrap().to_owned();
     let (status, patched) = app
-        .send_json(Method::PATCH, &format!("service/tickets/{id}"), &json!([{"op": "replace", "path": "summary", "value": "new"}]))
+        .send_json(
+            Method::PATCH,
+            &format!("service/tickets/{id}"),
+            &json!([{"op": "replace", "path": "summary", "value": "new"}]),
+        )
         .await;
     assert_eq!(status, 200, "{patched}");
     let after = patched["_info"]["lastUpdated"].as_str().unwrap();
     assert!(after > before.as_str(), "{after} > {before}");
     assert_eq!(patched["_info"]["updatedBy"], "SandboxAPI");
-    let changed = app.get_json(&format!("service/tickets?conditions=lastUpdated%3E%3D%5B{after}%5D")).await;
+    let changed = app
+        .get_json(&format!(
+            "service/tickets?conditions=lastUpdated%3E%3D%5B{after}%5D"
+        ))
+        .await;
     assert!(common::ids(&changed).contains(&id));
 }
 
@@ -138,35 +215,65 @@ async fn notes_are_created_under_their_ticket() {
     let ticket = first(&app, "service/tickets").await;
     let id = ticket["id"].as_i64().unwrap();
     let (status, note) = app
-        .send_json(Method::POST, &format!("service/tickets/{id}/notes"), &json!({"text": "Called the user", "internalAnalysisFlag": true}))
+        .send_json(
+            Method::POST,
+            &format!("service/tickets/{id}/notes"),
+            &json!({"text": "Called the user", "internalAnalysisFlag": true}),
+        )
         .await;
     assert_eq!(status, 201, "{note}");
     assert_eq!(note["ticketId"], id);
     let notes = app.get_json(&format!("service/tickets/{id}/notes")).await;
     assert!(common::ids(&notes).contains(&note["id"].as_i64().unwrap()));
-    let (status, _) = app.send_json(Method::POST, "service/tickets/999999999/notes", &json!({"text": "x"})).await;
+    let (status, _) = app
+        .send_json(
+            Method::POST,
+            "service/tickets/999999999/notes",
+            &json!({"text": "x"}),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn bad_bodies_get_415_413_and_400() {
     let app = TestApp::start().await;
-    let response = app.request(Method::POST, "service/tickets").header("content-type", "text/plain").body("summary=x").send().await.unwrap();
+    let response = app
+        .request(Method::POST, "service/tickets")
+        .header("content-type", "text/plain")
+        .body("summary=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 415);
     let body: Value = response.json().await.unwrap();
     assert!(body["code"].is_string());
 
-    let response = app.request(Method::POST, "service/tickets").header("content-type", "application/json").body("{\"summary\": ").send().await.unwrap();
+    let response = app
+        .request(Method::POST, "service/tickets")
+        .header("content-type", "application/json")
+        .body("{\"summary\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("JSON"));
 
     let huge = format!("{{\"summary\": \"{}\"}}", "x".repeat(11 * 1024 * 1024));
-    let response = app.request(Method::POST, "service/tickets").header("content-type", "application/json").body(huge).send().await.unwrap();
+    let response = app
+        .request(Method::POST, "service/tickets")
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 413);
     let body: Value = response.json().await.unwrap();
     assert!(body["code"].is_string());
 
-    let (status, _) = app.send_json(Method::POST, "service/tickets", &json!([1, 2])).await;
+    let (status, _) = app
+        .send_json(Method::POST, "service/tickets", &json!([1, 2]))
+        .await;
     assert_eq!(status, 400);
 }

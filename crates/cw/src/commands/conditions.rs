@@ -22,11 +22,22 @@ pub fn run(command: &ConditionsCommand) -> Result<(), String> {
     let expr = conditions::parse(expression).map_err(|e| e.render(expression))?;
     if let Some(name) = entity {
         let entity = registry().entity(name).ok_or_else(|| {
-            let known: Vec<&str> = registry().entities().iter().map(|e| e.name()).collect();
-            format!("unknown entity `{name}`; known entities: {}", known.join(", "))
+            let known: Vec<&str> = registry()
+                .entities()
+                .iter()
+                .map(cwpsa_core::schema::Entity::name)
+                .collect();
+            format!(
+                "unknown entity `{name}`; known entities: {}",
+                known.join(", ")
+            )
         })?;
         entity.validate_conditions(&expr).map_err(|problems| {
-            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         })?;
     }
     println!("{expr}");

@@ -70,17 +70,31 @@ impl ServeArgs {
         if !codebase.ends_with('/') {
             codebase.push('/');
         }
-        SandboxConfig { addr: self.addr, db: self.db.clone(), seed, codebase, profile: self.profile, tls: self.tls }
+        SandboxConfig {
+            addr: self.addr,
+            db: self.db.clone(),
+            seed,
+            codebase,
+            profile: self.profile,
+            tls: self.tls,
+        }
     }
 }
 
 pub fn run(command: SandboxCommand) -> Result<(), String> {
     let SandboxCommand::Serve(args) = command;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let sandbox = Sandbox::start(args.config()).await.map_err(|e| e.to_string())?;
+        let sandbox = Sandbox::start(args.config())
+            .await
+            .map_err(|e| e.to_string())?;
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", sandbox.ready_line()).and_then(|()| stdout.flush()).map_err(|e| e.to_string())?;
+        writeln!(stdout, "{}", sandbox.ready_line())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| e.to_string())?;
         drop(stdout);
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
         sandbox.stop();

@@ -16,7 +16,10 @@ pub const CLIENT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 pub fn auth_header() -> String {
     let raw = "sandbox+sandbox-public:sandbox-private";
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 impl TestApp {
@@ -26,7 +29,10 @@ impl TestApp {
 
     pub async fn with_config(config: SandboxConfig) -> TestApp {
         let sandbox = Sandbox::start(config).await.expect("sandbox starts");
-        TestApp { sandbox, http: reqwest::Client::new() }
+        TestApp {
+            sandbox,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -42,7 +48,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path).send().await.expect("request sent")
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// GET expecting 200 and a JSON body.
@@ -55,7 +64,12 @@ impl TestApp {
     }
 
     pub async fn send_json(&self, method: Method, path: &str, body: &Value) -> (u16, Value) {
-        let response = self.request(method, path).json(body).send().await.expect("request sent");
+        let response = self
+            .request(method, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -68,7 +82,10 @@ pub fn records(value: &Value) -> &Vec<Value> {
 }
 
 pub fn ids(value: &Value) -> Vec<i64> {
-    records(value).iter().map(|r| r["id"].as_i64().expect("id")).collect()
+    records(value)
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect()
 }
 
 /// The URL of a `Link` relation.
@@ -76,6 +93,8 @@ pub fn link(response: &Response, rel: &str) -> Option<String> {
     let header = response.headers().get("link")?.to_str().ok()?;
     header.split(", <").find_map(|part| {
         let (url, params) = part.trim_start_matches('<').split_once('>')?;
-        params.contains(&format!("rel=\"{rel}\"")).then(|| url.to_owned())
+        params
+            .contains(&format!("rel=\"{rel}\""))
+            .then(|| url.to_owned())
     })
 }
