@@ -8,7 +8,11 @@ use std::fmt::{self, Write as _};
 /// end, so `&input[..err.offset()]` is safe. [`ParseError::render`] shows the expression with a
 /// caret under the fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
+pub struct ParseError(Box<Inner>);
+
+/// Boxed so that the parser's `Result`s stay small on the success path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     offset: usize,
     expected: String,
     hint: Option<String>,
@@ -21,32 +25,32 @@ const MAX_WHOLE_LINE: usize = 80;
 
 impl ParseError {
     pub(crate) fn new(offset: usize, expected: impl Into<String>) -> ParseError {
-        ParseError {
+        ParseError(Box::new(Inner {
             offset,
             expected: expected.into(),
             hint: None,
-        }
+        }))
     }
 
     #[must_use]
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> ParseError {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 
     /// The byte offset of the fault in the input.
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// What the parser expected at [`offset`](Self::offset), e.g. `a value after '='`.
     pub fn expected(&self) -> &str {
-        &self.expected
+        &self.0.expected
     }
 
     /// A suggestion for fixing the input, when there is an obvious one.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// The message, the line of `source` holding the fault and a caret under it:
@@ -60,7 +64,7 @@ impl ParseError {
     /// Long lines are cut to a window around the fault; the caret counts characters, not bytes,
     /// so it lines up under multi-byte text. `source` should be the string that was parsed.
     pub fn render(&self, source: &str) -> String {
-        let offset = floor_char_boundary(source, self.offset);
+        let offset = floor_char_boundary(source, self.0.offset);
         let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[offset..]
             .find('\n')
@@ -106,8 +110,8 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "expected {} at {}", self.expected, self.offset)?;
-        if let Some(hint) = &self.hint {
+        write!(f, "expected {} at {}", self.0.expected, self.0.offset)?;
+        if let Some(hint) = &self.0.hint {
             write!(f, " ({hint})")?;
         }
         Ok(())

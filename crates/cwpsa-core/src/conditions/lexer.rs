@@ -35,6 +35,8 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Token {
     pub kind: Kind,
+    /// The keyword a single-segment word spells, decided once here rather than at every use.
+    pub kw: Option<Keyword>,
     pub start: usize,
     pub end: usize,
 }
@@ -59,12 +61,43 @@ pub(crate) struct Lexer<'a> {
     pos: usize,
 }
 
+const IDENT_START: u8 = 1;
+const IDENT_CONTINUE: u8 = 2;
+const SPACE: u8 = 4;
+
+/// Byte classes, so that the hot loops test one table entry per byte.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphabetic() || b == b'_' {
+            table[i] = IDENT_START | IDENT_CONTINUE;
+        } else if b.is_ascii_digit() {
+            table[i] = IDENT_CONTINUE;
+        } else if b.is_ascii_whitespace() {
+            table[i] = SPACE;
+        }
+        i += 1;
+    }
+    table
+};
+
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
+    CLASS[usize::from(b)] & IDENT_START != 0
 }
 
 fn is_ident_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[usize::from(b)] & IDENT_CONTINUE != 0
+}
+
+/// The index of the first byte at or after `i` not in `class` (or the length).
+fn skip(bytes: &[u8], i: usize, class: u8) -> usize {
+    let rest = bytes.get(i..).unwrap_or_default();
+    i + rest
+        .iter()
+        .position(|&b| CLASS[usize::from(b)] & class == 0)
+        .unwrap_or(rest.len())
 }
 
 impl<'a> Lexer<'a> {
@@ -84,12 +117,8 @@ impl<'a> Lexer<'a> {
         self.bytes().get(i).copied()
     }
 
-    /// The keyword a token spells, if any.
-    pub(crate) fn keyword(&self, tok: Token) -> Option<Keyword> {
-        if tok.kind != (Kind::Word { path: false }) {
-            return None;
-        }
-        let w = &self.bytes()[tok.start..tok.end];
+    /// The keyword a word spells, if any.
+    fn keyword(w: &[u8]) -> Option<Keyword> {
         let is = |k: &str| w.eq_ignore_ascii_case(k.as_bytes());
         // Dispatch on length first: most words are field names and fail here cheaply.
         match w.len() {
@@ -108,23 +137,19 @@ impl<'a> Lexer<'a> {
 
     pub(crate) fn next_token(&mut self) -> Result<Token, ParseError> {
         let bytes = self.bytes();
-        while let Some(b) = self.byte(self.pos) {
-            if b.is_ascii_whitespace() {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-        let start = self.pos;
+        let start = skip(bytes, self.pos, SPACE);
+        self.pos = start;
         let Some(b) = self.byte(start) else {
             return Ok(Token {
                 kind: Kind::Eof,
+                kw: None,
                 start,
                 end: start,
             });
         };
         let simple = |kind, len: usize| Token {
             kind,
+            kw: None,
             start,
             end: start + len,
         };
@@ -156,10 +181,7 @@ impl<'a> Lexer<'a> {
         let mut i = start;
         let mut path = false;
         loop {
-            i += 1;
-            while bytes.get(i).is_some_and(|&b| is_ident_continue(b)) {
-                i += 1;
-            }
+            i = skip(bytes, i + 1, IDENT_CONTINUE);
             if bytes.get(i) != Some(&b'/') {
                 break;
             }
@@ -174,6 +196,11 @@ impl<'a> Lexer<'a> {
         }
         Ok(Token {
             kind: Kind::Word { path },
+            kw: if path {
+                None
+            } else {
+                Lexer::keyword(&bytes[start..i])
+            },
             start,
             end: i,
         })
@@ -188,6 +215,7 @@ impl<'a> Lexer<'a> {
             if b == quote {
                 return Ok(Token {
                     kind: Kind::Str { escaped },
+                    kw: None,
                     start,
                     end: i + 1,
                 });
@@ -236,6 +264,7 @@ impl<'a> Lexer<'a> {
             let dt = parse_date_time(&self.text[start..end], start)?;
             return Ok(Token {
                 kind: Kind::DateTime(dt),
+                kw: None,
                 start,
                 end,
             });
@@ -267,6 +296,7 @@ impl<'a> Lexer<'a> {
         }
         Ok(Token {
             kind,
+            kw: None,
             start,
             end: i,
         })
@@ -320,6 +350,7 @@ impl<'a> Lexer<'a> {
         let dt = parse_date_time(trimmed, inner_start)?;
         Ok(Token {
             kind: Kind::DateTime(dt),
+            kw: None,
             start,
             end: close + 1,
         })
@@ -567,14 +598,13 @@ mod tests {
 
     #[test]
     fn keywords_are_case_insensitive_single_words() {
-        let lx = Lexer::new("AnD Not LIKE contains/x In nulls");
-        let mut l = lx;
+        let mut lx = Lexer::new("AnD Not LIKE contains/x In nulls");
         let mut kws = Vec::new();
-        while let Ok(t) = l.next_token() {
+        while let Ok(t) = lx.next_token() {
             if t.kind == Kind::Eof {
                 break;
             }
-            kws.push(lx.keyword(t));
+            kws.push(t.kw);
         }
         assert_eq!(
             kws,
@@ -640,6 +670,7 @@ mod tests {
             lx.next_token().ok(),
             Some(Token {
                 kind: Kind::Unknown,
+                kw: None,
                 start: 0,
                 end: 2
             })
@@ -648,6 +679,7 @@ mod tests {
             lx.next_token().ok(),
             Some(Token {
                 kind: Kind::Unknown,
+                kw: None,
                 start: 2,
                 end: 3
             })

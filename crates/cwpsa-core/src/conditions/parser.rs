@@ -83,7 +83,7 @@ impl Parser<'_> {
     }
 
     fn keyword(&self) -> Option<Keyword> {
-        self.lex.keyword(self.tok)
+        self.tok.kw
     }
 
     /// `after 'x'` for the last consumed token, shortened when long.
@@ -199,7 +199,7 @@ impl Parser<'_> {
             t.is_some_and(|t| {
                 matches!(t.kind, Kind::Op(_))
                     || matches!(
-                        self.lex.keyword(t),
+                        t.kw,
                         Some(Keyword::Contains | Keyword::Like | Keyword::In | Keyword::Not)
                     )
             })
@@ -208,14 +208,14 @@ impl Parser<'_> {
         if matches!(t1.kind, Kind::Op(_)) {
             return true;
         }
-        match self.lex.keyword(t1) {
+        match t1.kw {
             // `not contains "x"` (field) versus `not contains = 1` (a field named `contains`).
             Some(Keyword::Contains | Keyword::Like | Keyword::In) => !is_op_start(next()),
             // `not not in (1)` (field `not`, operator `not in`) versus `not not a = 1`.
             Some(Keyword::Not) => {
                 let t2 = next();
                 matches!(
-                    t2.and_then(|t| self.lex.keyword(t)),
+                    t2.and_then(|t| t.kw),
                     Some(Keyword::Contains | Keyword::Like | Keyword::In)
                 ) && !is_op_start(next())
             }
@@ -225,11 +225,24 @@ impl Parser<'_> {
 
     fn field(&self) -> FieldPath {
         let text = self.text(self.tok);
-        if let Kind::Word { path: true } = self.tok.kind {
-            FieldPath::from_checked(text.split('/').map(str::to_owned).collect())
-        } else {
-            FieldPath::from_checked(vec![text.to_owned()])
+        if self.tok.kind == (Kind::Word { path: false }) {
+            return FieldPath::from_checked(vec![text.to_owned()]);
         }
+        let bytes = text.as_bytes();
+        // Paths are a few bytes long: a plain count beats pulling in the bytecount crate.
+        #[allow(clippy::naive_bytecount)]
+        let mut segments = Vec::with_capacity(1 + bytes.iter().filter(|&&b| b == b'/').count());
+        let mut start = 0;
+        // `str::split` is general-purpose and slow for two-segment paths; '/' is ASCII, so byte
+        // positions are char boundaries.
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'/' {
+                segments.push(text[start..i].to_owned());
+                start = i + 1;
+            }
+        }
+        segments.push(text[start..].to_owned());
+        FieldPath::from_checked(segments)
     }
 
     fn condition(&mut self) -> Result<Expr, ParseError> {

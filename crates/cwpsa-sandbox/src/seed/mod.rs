@@ -323,6 +323,12 @@ struct World {
     migrated: usize,
     /// Multiplier and offset of the permutation over prefix × suffix names.
     perm: (u64, u64),
+    // Built once and cloned into records: cloning a finished JSON tree is much cheaper than
+    // formatting and inserting it again for every ticket. Sized by companies and members, not
+    // by tickets.
+    names: Vec<CompanyNames>,
+    company_refs: Vec<(Value, Value)>,
+    member_refs: Vec<Value>,
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -369,9 +375,19 @@ impl World {
             members: Vec::with_capacity(members_n),
             migrated: companies.div_ceil(5) * 3,
             perm,
+            names: Vec::new(),
+            company_refs: Vec::new(),
+            member_refs: Vec::new(),
         };
         world.migrated = world.migrated.min(companies);
         world.plan_members(members_n);
+        world.names = (0..companies)
+            .map(|k| world.make_company_names(k))
+            .collect();
+        world.company_refs = (0..companies)
+            .map(|k| (world.make_company_ref(k), Self::make_site_ref(k)))
+            .collect();
+        world.member_refs = (0..members_n).map(|m| world.make_member_ref(m)).collect();
         world
     }
 
@@ -443,6 +459,10 @@ impl World {
     }
 
     fn member_ref(&self, m: usize) -> Value {
+        self.member_refs[m].clone()
+    }
+
+    fn make_member_ref(&self, m: usize) -> Value {
         let p = &self.members[m];
         let id = MEMBER_ID_BASE + m as i64;
         json!({
@@ -543,7 +563,11 @@ impl World {
 
     // ---- companies -------------------------------------------------------------------------
 
-    fn company_names(&self, k: usize) -> CompanyNames {
+    fn company_names(&self, k: usize) -> &CompanyNames {
+        &self.names[k]
+    }
+
+    fn make_company_names(&self, k: usize) -> CompanyNames {
         let prefixes = words::COMPANY_PREFIXES;
         let suffixes = words::COMPANY_SUFFIXES;
         let combos = (prefixes.len() * suffixes.len()) as u64;
@@ -587,7 +611,15 @@ impl World {
     }
 
     fn company_ref(&self, k: usize) -> Value {
-        let n = self.company_names(k);
+        self.company_refs[k].0.clone()
+    }
+
+    fn site_ref(&self, k: usize) -> Value {
+        self.company_refs[k].1.clone()
+    }
+
+    fn make_company_ref(&self, k: usize) -> Value {
+        let n = &self.names[k];
         let id = COMPANY_ID_BASE + k as i64;
         json!({
             "id": id, "identifier": n.identifier, "name": n.name,
@@ -595,7 +627,7 @@ impl World {
         })
     }
 
-    fn site_ref(k: usize) -> Value {
+    fn make_site_ref(k: usize) -> Value {
         let company = COMPANY_ID_BASE + k as i64;
         let site = SITE_ID_BASE + k as i64;
         json!({"id": site, "name": "Main",
@@ -709,7 +741,7 @@ impl World {
             "deletedFlag": false,
             "isVendorFlag": false,
             "timeZoneSetup": named_href(TIME_ZONE, "timeZoneSetup_href", "system/timeZoneSetups"),
-            "site": Self::site_ref(k),
+            "site": self.site_ref(k),
             "customFields": [
                 custom_field(3, "Contract Tier", "Text", "List", Some(tier.into())),
                 custom_field(4, "Onboarded", "Date", "EntryField", Some(dt(midnight(entered)))),
@@ -810,7 +842,7 @@ impl World {
             "firstName": first,
             "lastName": last,
             "company": self.company_ref(k),
-            "site": Self::site_ref(k),
+            "site": self.site_ref(k),
             "title": title,
             "inactiveFlag": !lead && r.percent(5),
             "defaultPhoneType": "Direct",
@@ -932,7 +964,7 @@ impl World {
             "board": {"id": board.id, "name": board.name,
                 "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
             "company": self.company_ref(plan.company),
-            "site": Self::site_ref(plan.company),
+            "site": self.site_ref(plan.company),
             "manager": self.member_ref(plan.manager),
             "status": named_href((status_id, status_name), "status_href", "project/statuses"),
             "closedFlag": closed,
@@ -1165,7 +1197,7 @@ impl World {
         let id = Self::ticket_id(plan);
         let board = &BOARDS[plan.board];
         let company = self.company_names(plan.company);
-        let summary = self.summary(plan, &company);
+        let summary = self.summary(plan, company);
         let pdef = &PRIORITIES[plan.priority];
         let status = &STATUSES[plan.status];
         let status_id = board.status_base + plan.status as i64;
@@ -1203,7 +1235,7 @@ impl World {
             "status": {"id": status_id, "name": status.name, "sort": plan.status + 1,
                 "_info": {"status_href": href(&format!("service/boards/{}/statuses/{status_id}", board.id))}},
             "company": self.company_ref(plan.company),
-            "site": Self::site_ref(plan.company),
+            "site": self.site_ref(plan.company),
             "siteName": "Main",
             "city": city,
             "stateIdentifier": state,
@@ -1285,7 +1317,7 @@ impl World {
             return Ok(());
         }
         let company = self.company_names(plan.company);
-        let summary = self.summary(plan, &company);
+        let summary = self.summary(plan, company);
         let ticket_id = Self::ticket_id(plan);
         let caller = plan
             .contact
@@ -1371,7 +1403,7 @@ impl World {
             _ => "Open",
         };
         let company = self.company_names(plan.company);
-        let summary = self.summary(plan, &company);
+        let summary = self.summary(plan, company);
         let by = &self.members[member].identifier;
         let actual = hours(quarters);
         let board = &BOARDS[plan.board];
