@@ -1,52 +1,88 @@
 //! Loading the seeded demo data into a new, empty store.
+//!
+//! Generation (building and serialising records) and SQLite inserts each take about half the
+//! time, so they run on two threads: the generator hands batches of ready rows to the writer.
 
-use std::collections::HashMap;
+use std::sync::mpsc;
 
+use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::seed::{self, SeedConfig};
-use crate::store::{Store, StoreError, Writer};
+use crate::store::{Row, StoreError, Writer};
 
-/// Seeds the store when it holds no records at all (a new in-memory database or a new
-/// `--db` file); an existing file keeps its data across restarts.
-pub(crate) fn load_if_empty(
-    store: &Store,
+/// Rows per hand-over between the threads: large enough that the channel costs nothing.
+const BATCH: usize = 512;
+
+type Batch = Vec<(usize, Row)>;
+
+/// Writes the demo data for `config` into `conn` in one transaction.
+pub(crate) fn populate(
+    conn: &mut Connection,
     catalog: &Catalog,
     config: &SeedConfig,
-) -> Result<bool, StoreError> {
-    store.with_conn(|conn| {
-        for table in catalog.tables() {
-            let sql = format!(
-                "SELECT EXISTS (SELECT 1 FROM {})",
-                crate::store::quote(table.name)
-            );
-            let any: bool = conn.query_row(&sql, [], |r| r.get(0))?;
-            if any {
-                return Ok(false);
+) -> Result<(), StoreError> {
+    let (sender, receiver) = mpsc::sync_channel::<Batch>(16);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || produce(catalog, config, &sender));
+        let written = consume(conn, catalog, &receiver);
+        // Dropping the receiver first makes a still-running producer stop at its next send.
+        drop(receiver);
+        let produced = producer.join().map_err(|_| StoreError::Worker)?;
+        written?;
+        // The writer only fails to receive when the producer stopped; report why.
+        produced
+    })
+}
+
+/// Generates records and turns them into rows, in batches. Returns `Ok` also when the writer
+/// stopped early (its error is the one reported).
+fn produce(
+    catalog: &Catalog,
+    config: &SeedConfig,
+    sender: &mpsc::SyncSender<Batch>,
+) -> Result<(), StoreError> {
+    struct Stopped;
+    let mut batch: Batch = Vec::with_capacity(BATCH);
+    let result = seed::generate::<Stopped>(config, &mut |entity: &'static str, record: Value| {
+        let Some(index) = catalog.tables().iter().position(|t| t.name == entity) else {
+            return Ok(());
+        };
+        let table = &catalog.tables()[index];
+        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+        let parent = record.as_object().and_then(|r| table.parent_id_of(r));
+        batch.push((index, Row::new(table, id, parent, &record)));
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            sender.send(full).map_err(|_| Stopped)?;
+        }
+        Ok(())
+    });
+    if result.is_ok() && !batch.is_empty() {
+        let _ = sender.send(batch);
+    }
+    Ok(())
+}
+
+fn consume(
+    conn: &mut Connection,
+    catalog: &Catalog,
+    receiver: &mpsc::Receiver<Batch>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut writers: Vec<Option<Writer<'_>>> = catalog.tables().iter().map(|_| None).collect();
+        for batch in receiver {
+            for (index, row) in batch {
+                let writer = match &mut writers[index] {
+                    Some(writer) => writer,
+                    slot @ None => slot.insert(Writer::new(&tx, &catalog.tables()[index])?),
+                };
+                writer.put_row(&row)?;
             }
         }
-        let tx = conn.transaction()?;
-        {
-            let mut writers: HashMap<&'static str, Writer<'_>> = HashMap::new();
-            seed::generate(config, &mut |entity: &'static str,
-                                         record: Value|
-             -> Result<(), StoreError> {
-                let Some(table) = catalog.table(entity) else {
-                    return Ok(());
-                };
-                let writer = match writers.entry(entity) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(Writer::new(&tx, table)?)
-                    }
-                };
-                let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
-                let parent = record.as_object().and_then(|r| table.parent_id_of(r));
-                writer.put(id, parent, &record)
-            })?;
-        }
-        tx.commit()?;
-        Ok(true)
-    })
+    }
+    tx.commit()?;
+    Ok(())
 }

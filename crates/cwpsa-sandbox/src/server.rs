@@ -75,8 +75,9 @@ impl Sandbox {
         let open_catalog = Arc::clone(&catalog);
         let store =
             tokio::task::spawn_blocking(move || -> Result<Store, crate::store::StoreError> {
-                let store = Store::open(db.as_deref(), open_catalog.tables())?;
-                demo::load_if_empty(&store, &open_catalog, &seed_config)?;
+                let store = Store::open(db.as_deref(), open_catalog.tables(), |conn| {
+                    demo::populate(conn, &open_catalog, &seed_config)
+                })?;
                 Ok(store)
             })
             .await
