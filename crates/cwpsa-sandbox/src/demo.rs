@@ -29,20 +29,14 @@ pub(crate) fn populate(
         let written = consume(conn, catalog, &receiver);
         // Dropping the receiver first makes a still-running producer stop at its next send.
         drop(receiver);
-        let produced = producer.join().map_err(|_| StoreError::Worker)?;
-        written?;
-        // The writer only fails to receive when the producer stopped; report why.
-        produced
+        producer.join().map_err(|_| StoreError::Worker)?;
+        written
     })
 }
 
-/// Generates records and turns them into rows, in batches. Returns `Ok` also when the writer
-/// stopped early (its error is the one reported).
-fn produce(
-    catalog: &Catalog,
-    config: &SeedConfig,
-    sender: &mpsc::SyncSender<Batch>,
-) -> Result<(), StoreError> {
+/// Generates records and turns them into rows, in batches; stops early when the writer has
+/// stopped (the writer's error is the one reported).
+fn produce(catalog: &Catalog, config: &SeedConfig, sender: &mpsc::SyncSender<Batch>) {
     struct Stopped;
     let mut batch: Batch = Vec::with_capacity(BATCH);
     let result = seed::generate::<Stopped>(config, &mut |entity: &'static str, record: Value| {
@@ -62,7 +56,6 @@ fn produce(
     if result.is_ok() && !batch.is_empty() {
         let _ = sender.send(batch);
     }
-    Ok(())
 }
 
 fn consume(
