@@ -13,13 +13,23 @@ use cwpsa_core::conditions;
 use cwpsa_core::params::{Fields, OrderBy};
 use serde_json::Value;
 
+use std::time::Instant;
+
+use axum::body::HttpBody;
+
+use crate::admin;
 use crate::auth;
 use crate::catalog::{Catalog, EntityTable};
 use crate::config::{CURRENT_VERSION, Profile, SandboxConfig};
 use crate::error::ApiError;
+use crate::faults::FaultState;
+use crate::limiter::{Decision, Limiter};
 use crate::project::FieldTree;
 use crate::query::{Dialect, SqlBuilder};
 use crate::records;
+use crate::seed::SeedConfig;
+use crate::seed::rng::Rng;
+use crate::stats::{RequestLog, Stats};
 use crate::store::{self, Store};
 
 /// Largest request body accepted; larger ones get 413 (the real service's IIS limit is similar).
@@ -39,9 +49,20 @@ pub(crate) struct Shared {
     pub(crate) site: String,
     pub(crate) codebase: String,
     pub(crate) profile: Profile,
+    pub(crate) limiter: Limiter,
+    pub(crate) faults: FaultState,
+    pub(crate) stats: Stats,
+    /// The demo data `POST /_sandbox/reset` restores.
+    pub(crate) seed: SeedConfig,
+    /// Drives `POST /_sandbox/mutate`'s generated changes.
+    pub(crate) mutate_rng: std::sync::Mutex<Rng>,
 }
 
 impl AppState {
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        Arc::clone(&self.inner)
+    }
+
     pub(crate) fn new(
         catalog: Arc<Catalog>,
         store: Store,
@@ -57,6 +78,11 @@ impl AppState {
                 site,
                 codebase: config.codebase.clone(),
                 profile: config.profile,
+                limiter: Limiter::new(config.effective_rate_limit()),
+                faults: FaultState::new(config.faults.clone(), config.seed.seed),
+                stats: Stats::default(),
+                seed: config.seed.clone(),
+                mutate_rng: std::sync::Mutex::new(Rng::new(config.seed.seed, 0x003D_7A7E, 0)),
             }),
         }
     }
@@ -65,6 +91,7 @@ impl AppState {
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/login/companyinfo/{company}", get(company_info))
+        .nest("/_sandbox", admin::router())
         .fallback(dispatch)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .with_state(state)
@@ -122,11 +149,143 @@ async fn dispatch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match handle(&state, &method, &uri, &headers, body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
+    let started = Instant::now();
+    let (response, member) = gate(&state, &method, &uri, &headers, body).await;
+    let response = response.with_version_header();
+    let bytes = response.body().size_hint().exact().unwrap_or(0);
+    state.inner.stats.record(
+        RequestLog {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
+            status: response.status().as_u16(),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            member: member.map(str::to_owned),
+        },
+        bytes,
+    );
+    response
+}
+
+/// The number of records a list response holds, for latency that scales with page size.
+#[derive(Debug, Clone, Copy)]
+struct RecordCount(usize);
+
+/// Everything between the socket and the handler, in the real service's order:
+/// authentication, the member's rate limit, then (injected) faults and latency.
+async fn gate(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> (Response, Option<&'static str>) {
+    let s = &state.inner;
+    let prefix = format!("/{}apis/3.0/", s.codebase);
+    let Some(rest) = strip_prefix_ignore_case(uri.path(), &prefix) else {
+        return (ApiError::unknown_route().into_response(), None);
+    };
+    let member = match auth::authenticate(headers) {
+        Ok(member) => member,
+        Err(error) => return (error.into_response(), None),
+    };
+    let decision = s.limiter.check(member);
+    if let Some(decision) = decision.filter(|d| !d.allowed) {
+        return (rate_limited(s.profile, decision), Some(member));
     }
-    .with_version_header()
+    let is_write = matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && !rest
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+        .ends_with("/search");
+    let plan = s.faults.plan(is_write);
+    let mut response = match plan.fail {
+        Some(injected) => {
+            tokio::time::sleep(plan.latency).await;
+            injected.response()
+        }
+        None => {
+            let response = handle(state, rest, method, uri, headers, body)
+                .await
+                .unwrap_or_else(IntoResponse::into_response);
+            let latency = if plan.scale_with_page {
+                let records = response
+                    .extensions()
+                    .get::<RecordCount>()
+                    .map_or(1, |c| c.0);
+                plan.latency.mul_f64(records as f64 / 1000.0)
+            } else {
+                plan.latency
+            };
+            tokio::time::sleep(latency).await;
+            response
+        }
+    };
+    if plan.reset {
+        response = cut_mid_body(response).await;
+    }
+    if let (Profile::Seed, Some(decision)) = (s.profile, decision) {
+        let h = response.headers_mut();
+        h.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
+        h.insert(
+            "x-ratelimit-remaining",
+            HeaderValue::from(decision.remaining),
+        );
+        h.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_secs));
+    }
+    (response, Some(member))
+}
+
+/// 429 in the chosen profile's words, with `Retry-After`.
+fn rate_limited(profile: Profile, decision: Decision) -> Response {
+    let wait = decision.reset_secs.max(1);
+    let mut response = match profile {
+        Profile::Seed => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RateLimitExceeded",
+            format!("Rate limit exceeded. Try again in {wait} seconds."),
+        )
+        .into_response(),
+        Profile::Cloud => json_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &serde_json::json!({
+                "error": "ConnectWiseAPI",
+                "message": format!("Too many requests. Please try again in {wait} seconds."),
+            }),
+        ),
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    if profile == Profile::Seed {
+        let h = response.headers_mut();
+        h.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+        h.insert("x-ratelimit-reset", HeaderValue::from(wait));
+    }
+    response
+}
+
+/// Sends the first half of the body, then fails the stream: the server drops the connection
+/// and the client sees a truncated response, like a reset in the middle of a transfer.
+async fn cut_mid_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    // The pause lets the head and the first half reach the client before the cut.
+    let cut = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::other(
+            "connection reset by the sandbox's fault injection",
+        ))
+    });
+    let chunks = futures_util::StreamExt::chain(futures_util::stream::iter([Ok(half)]), cut);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from_stream(chunks))
 }
 
 trait WithVersion {
@@ -145,18 +304,13 @@ impl WithVersion for Response {
 
 async fn handle(
     state: &AppState,
+    rest: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let s = &state.inner;
-    let prefix = format!("/{}apis/3.0/", s.codebase);
-    let path = uri.path();
-    let Some(rest) = strip_prefix_ignore_case(path, &prefix) else {
-        return Err(ApiError::unknown_route());
-    };
-    auth::authenticate(headers)?;
     check_version(headers)?;
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let target = route(&s.catalog, &segments).ok_or_else(ApiError::unknown_route)?;
@@ -575,6 +729,7 @@ async fn list(
         fields.as_ref(),
     )?;
     let mut response = raw_json_response(StatusCode::OK, body);
+    response.extensions_mut().insert(RecordCount(rows.len()));
     if !links.is_empty() {
         if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
             response.headers_mut().insert(header::LINK, value);

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::faults::Faults;
+use crate::limiter::RateLimit;
 use crate::seed::SeedConfig;
 
 /// The fixed demo credentials (DESIGN.md contract): any other key pair is rejected.
@@ -24,6 +26,41 @@ pub enum Profile {
     Seed,
     /// The live cloud service: totals only from `/count`, no rate-limit headers.
     Cloud,
+}
+
+impl Profile {
+    /// The rate limit a profile applies unless told otherwise: the seed's 60 per minute, or
+    /// the real service's documented ceiling of about 1000 per minute.
+    pub fn default_rate_limit(self) -> RateLimit {
+        let limit = match self {
+            Profile::Seed => 60,
+            Profile::Cloud => 1000,
+        };
+        RateLimit {
+            limit,
+            window: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// `--rate-limit`: the profile's default, a rule, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimitSetting {
+    #[default]
+    ProfileDefault,
+    Off,
+    Rule(RateLimit),
+}
+
+impl std::str::FromStr for RateLimitSetting {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RateLimitSetting, String> {
+        if s.trim().eq_ignore_ascii_case("off") {
+            Ok(RateLimitSetting::Off)
+        } else {
+            s.parse().map(RateLimitSetting::Rule)
+        }
+    }
 }
 
 impl std::str::FromStr for Profile {
@@ -52,6 +89,20 @@ pub struct SandboxConfig {
     pub profile: Profile,
     /// Serve HTTPS with a certificate generated at start.
     pub tls: bool,
+    pub rate_limit: RateLimitSetting,
+    /// Faults in effect from the start (the admin API changes them at run time).
+    pub faults: Faults,
+}
+
+impl SandboxConfig {
+    /// The rate limit in effect: the explicit setting, else the profile's default.
+    pub fn effective_rate_limit(&self) -> Option<RateLimit> {
+        match self.rate_limit {
+            RateLimitSetting::ProfileDefault => Some(self.profile.default_rate_limit()),
+            RateLimitSetting::Off => None,
+            RateLimitSetting::Rule(rule) => Some(rule),
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -63,6 +114,8 @@ impl Default for SandboxConfig {
             codebase: "v4_6_release/".to_owned(),
             profile: Profile::Seed,
             tls: false,
+            rate_limit: RateLimitSetting::ProfileDefault,
+            faults: Faults::default(),
         }
     }
 }

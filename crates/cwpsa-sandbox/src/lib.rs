@@ -4,6 +4,7 @@
 //! with `cw sandbox serve`. Records live in SQLite (in memory, or a file with `--db`), seeded
 //! with deterministic demo data; requests are answered with the real service's semantics.
 
+mod admin;
 mod api;
 mod auth;
 mod catalog;
@@ -11,14 +12,17 @@ mod clock;
 pub mod config;
 mod demo;
 mod error;
+pub mod faults;
+pub mod limiter;
 mod patch;
 mod project;
 mod query;
 mod records;
 pub mod seed;
 mod server;
+mod stats;
 mod store;
 mod tls;
 
-pub use config::{Profile, SandboxConfig};
+pub use config::{Profile, RateLimitSetting, SandboxConfig};
 pub use server::{Sandbox, StartError};

@@ -10,6 +10,9 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use tower::ServiceExt;
+
+use crate::admin::Peer;
 use crate::api::{self, AppState};
 use crate::catalog::Catalog;
 use crate::config::{CLIENT_ID, COMPANY_ID, PRIVATE_KEY, PUBLIC_KEY, SandboxConfig};
@@ -93,11 +96,17 @@ impl Sandbox {
                     accepted = listener.accept() => accepted,
                     _ = stopped.changed() => break,
                 };
-                let Ok((stream, _peer)) = accepted else {
+                let Ok((stream, peer)) = accepted else {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                // The admin API needs to know who is calling.
+                let service = TowerToHyperService::new(app.clone().map_request(
+                    move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(Peer(peer));
+                        request
+                    },
+                ));
                 let acceptor = acceptor.clone();
                 let mut stop = stopped.clone();
                 tokio::spawn(async move {

@@ -493,3 +493,28 @@ pub(crate) fn parent_id(
         .optional()?
         .flatten())
 }
+
+/// Every id with its parent id, in id order (for the admin API's generated mutations).
+pub(crate) fn ids_with_parents(
+    conn: &Connection,
+    table: &EntityTable,
+) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+    let sql = format!(
+        "SELECT id, parent_id FROM {} ORDER BY id",
+        quote(table.name)
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Removes every record of every table (for a reset).
+pub(crate) fn clear(conn: &mut Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    for table in tables {
+        tx.execute(&format!("DELETE FROM {}", quote(table.name)), [])?;
+        tx.execute(&format!("DELETE FROM {}", quote(&table.body_table())), [])?;
+    }
+    tx.commit()?;
+    Ok(())
+}

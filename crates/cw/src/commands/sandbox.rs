@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use cwpsa_sandbox::faults::{Faults, Latency};
 use cwpsa_sandbox::seed::SeedConfig;
-use cwpsa_sandbox::{Profile, Sandbox, SandboxConfig};
+use cwpsa_sandbox::{Profile, RateLimitSetting, Sandbox, SandboxConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
     /// Serve the sandbox over HTTP (or HTTPS with --tls).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +43,25 @@ pub struct ServeArgs {
     /// Which behaviour to imitate: `seed` (the seed document) or `cloud` (the live service).
     #[arg(long, default_value = "seed")]
     profile: Profile,
+    /// Requests per API member per window, e.g. 60/60s (the seed profile's default), 60/6s
+    /// (ten times faster, for tests), 1000/60s (the cloud profile's default), or `off`.
+    #[arg(long)]
+    rate_limit: Option<RateLimitSetting>,
+    /// Added latency in milliseconds: fixed (150) or a range (100..150).
+    #[arg(long)]
+    latency: Option<Latency>,
+    /// Scale the latency by page size (records / 1000), so big pages are slower.
+    #[arg(long)]
+    latency_per_page: bool,
+    /// Share of requests answered with 500 (some "timeout") or 502/503 HTML pages, 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Share of writes answered with 409 RecordLocked, 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    lock_rate: f64,
+    /// Share of responses cut in the middle of the body, 0 to 1.
+    #[arg(long, default_value_t = 0.0)]
+    reset_rate: f64,
     /// Serve HTTPS with a certificate generated at start; its CA is the ready line's `ca_cert`.
     #[arg(long)]
     tls: bool,
@@ -51,7 +71,16 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn config(&self) -> SandboxConfig {
+    fn config(&self) -> Result<SandboxConfig, String> {
+        for (name, rate) in [
+            ("--fail-rate", self.fail_rate),
+            ("--lock-rate", self.lock_rate),
+            ("--reset-rate", self.reset_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, not {rate}"));
+            }
+        }
         let default_tickets = SeedConfig::default().tickets;
         let mut seed = SeedConfig::for_tickets(self.seed, self.tickets.unwrap_or(default_tickets));
         let overrides = [
@@ -70,14 +99,24 @@ impl ServeArgs {
         if !codebase.ends_with('/') {
             codebase.push('/');
         }
-        SandboxConfig {
+        let faults = Faults {
+            latency_ms: self.latency.unwrap_or_default(),
+            latency_per_page: self.latency_per_page,
+            fail_rate: self.fail_rate,
+            lock_rate: self.lock_rate,
+            reset_rate: self.reset_rate,
+            ..Faults::default()
+        };
+        Ok(SandboxConfig {
             addr: self.addr,
             db: self.db.clone(),
             seed,
             codebase,
             profile: self.profile,
             tls: self.tls,
-        }
+            rate_limit: self.rate_limit.unwrap_or_default(),
+            faults,
+        })
     }
 }
 
@@ -88,7 +127,7 @@ pub fn run(command: SandboxCommand) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let sandbox = Sandbox::start(args.config())
+        let sandbox = Sandbox::start(args.config()?)
             .await
             .map_err(|e| e.to_string())?;
         let mut stdout = std::io::stdout().lock();

@@ -17,7 +17,7 @@
 //! 200, time entries from 50000; each entity's ids are consecutive in emission order.
 
 mod catalog;
-mod rng;
+pub(crate) mod rng;
 mod time;
 mod words;
 

@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::missing_panics_doc, clippy::unwrap_used)]
 
 use base64::Engine;
-use cwpsa_sandbox::{Sandbox, SandboxConfig};
+use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 
@@ -23,8 +23,13 @@ pub fn auth_header() -> String {
 }
 
 impl TestApp {
+    /// A sandbox with the default demo data and no rate limit (tests of the limit set one).
     pub async fn start() -> TestApp {
-        TestApp::with_config(SandboxConfig::default()).await
+        TestApp::with_config(SandboxConfig {
+            rate_limit: RateLimitSetting::Off,
+            ..SandboxConfig::default()
+        })
+        .await
     }
 
     pub async fn with_config(config: SandboxConfig) -> TestApp {
@@ -33,6 +38,17 @@ impl TestApp {
             sandbox,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The URL of an admin endpoint (`reset`, `faults`, `stats`, ...).
+    pub fn admin_url(&self, path: &str) -> String {
+        let origin = self
+            .sandbox
+            .base_url()
+            .split("/v4_6_release")
+            .next()
+            .unwrap_or_default();
+        format!("{origin}/_sandbox/{path}")
     }
 
     pub fn url(&self, path: &str) -> String {
