@@ -19,6 +19,7 @@ use axum::body::HttpBody;
 
 use crate::admin;
 use crate::auth;
+use crate::callbacks::Callbacks;
 use crate::catalog::{Catalog, EntityTable};
 use crate::config::{CURRENT_VERSION, Profile, SandboxConfig};
 use crate::error::ApiError;
@@ -54,6 +55,7 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     /// The demo data `POST /_sandbox/reset` restores.
     pub(crate) seed: SeedConfig,
+    pub(crate) callbacks: Callbacks,
     /// Drives `POST /_sandbox/mutate`'s generated changes.
     pub(crate) mutate_rng: std::sync::Mutex<Rng>,
 }
@@ -70,7 +72,7 @@ impl AppState {
         base_url: String,
         site: String,
     ) -> AppState {
-        AppState {
+        let state = AppState {
             inner: Arc::new(Shared {
                 catalog,
                 store,
@@ -83,8 +85,11 @@ impl AppState {
                 stats: Stats::default(),
                 seed: config.seed.clone(),
                 mutate_rng: std::sync::Mutex::new(Rng::new(config.seed.seed, 0x003D_7A7E, 0)),
+                callbacks: Callbacks::new(config.seed.seed, config.callback_retry_scale),
             }),
-        }
+        };
+        Callbacks::start(&state.inner);
+        state
     }
 }
 
@@ -183,7 +188,10 @@ async fn gate(
     let s = &state.inner;
     let prefix = format!("/{}apis/3.0/", s.codebase);
     let Some(rest) = strip_prefix_ignore_case(uri.path(), &prefix) else {
-        return (ApiError::unknown_route().into_response(), None);
+        return (
+            signing_key(s, uri).unwrap_or_else(|| ApiError::unknown_route().into_response()),
+            None,
+        );
     };
     let member = match auth::authenticate(headers) {
         Ok(member) => member,
@@ -236,6 +244,30 @@ async fn gate(
         h.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_secs));
     }
     (response, Some(member))
+}
+
+/// `GET /{codebase}system/callbackkey/index.rails?id=..`: the key callback receivers verify
+/// signatures with (the `Metadata.key_url` of every delivery).
+fn signing_key(s: &Shared, uri: &Uri) -> Option<Response> {
+    let path = format!("/{}system/callbackkey/index.rails", s.codebase);
+    if !uri.path().eq_ignore_ascii_case(&path) {
+        return None;
+    }
+    let query = QueryParams::parse(uri.query().unwrap_or(""));
+    if query.get("id") != Some(s.callbacks.key_id.as_str()) {
+        return Some(
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "Unknown callback key id.",
+            )
+            .into_response(),
+        );
+    }
+    Some(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "signing_key": s.callbacks.signing_key }),
+    ))
 }
 
 /// 429 in the chosen profile's words, with `Retry-After`.

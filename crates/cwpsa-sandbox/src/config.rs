@@ -14,6 +14,8 @@ pub const PRIVATE_KEY: &str = "sandbox-private";
 pub const CLIENT_ID: &str = "00000000-0000-4000-8000-000000000000";
 /// The identifier the API member's writes are recorded under (`_info.updatedBy`).
 pub const API_MEMBER: &str = "SandboxAPI";
+/// The API member's record id (`memberId` of the callbacks it registers).
+pub const API_MEMBER_ID: i64 = 190;
 /// The version reported in `api-current-version` and assumed when a request names none.
 pub const CURRENT_VERSION: &str = "2025.1";
 
@@ -92,6 +94,8 @@ pub struct SandboxConfig {
     pub rate_limit: RateLimitSetting,
     /// Faults in effect from the start (the admin API changes them at run time).
     pub faults: Faults,
+    /// Multiplies the callback retry waits (2 s, then 4 s): 0.01 makes tests fast.
+    pub callback_retry_scale: f64,
 }
 
 impl SandboxConfig {
@@ -116,6 +120,7 @@ impl Default for SandboxConfig {
             tls: false,
             rate_limit: RateLimitSetting::ProfileDefault,
             faults: Faults::default(),
+            callback_retry_scale: 1.0,
         }
     }
 }

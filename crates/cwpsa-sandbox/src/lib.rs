@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod auth;
+mod callbacks;
 mod catalog;
 mod clock;
 pub mod config;

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use cwpsa_core::schema::FieldType;
 
 use crate::api::Shared;
+use crate::callbacks::{self, Action, Change};
 use crate::catalog::EntityTable;
 use crate::clock;
 use crate::config::API_MEMBER;
@@ -55,6 +56,21 @@ pub(crate) fn create(
         info.insert("enteredBy".into(), json!(API_MEMBER));
         finish(s, conn, table, parent, id, record, info)
     })
+    .inspect(|body| notify(s, table, Action::Added, body))
+}
+
+/// Tells callback delivery about a committed write.
+fn notify(s: &Shared, table: &EntityTable, action: Action, body: &str) {
+    let id = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("id")?.as_i64())
+        .unwrap_or_default();
+    s.callbacks.notify(Change {
+        entity: table.name,
+        action,
+        id,
+        body: body.to_owned(),
+    });
 }
 
 pub(crate) fn replace(
@@ -72,6 +88,7 @@ pub(crate) fn replace(
         let info = updated_info(&existing);
         finish(s, conn, table, parent, id, record, info)
     })
+    .inspect(|body| notify(s, table, Action::Updated, body))
 }
 
 pub(crate) fn patch(
@@ -93,12 +110,13 @@ pub(crate) fn patch(
         let info = updated_info(&existing);
         finish(s, conn, table, parent, id, record, info)
     })
+    .inspect(|body| notify(s, table, Action::Updated, body))
 }
 
 pub(crate) fn delete(s: &Shared, name: &str, parent: Option<i64>, id: i64) -> Result<(), ApiError> {
     let table = table(s, name)?;
-    write(s, |conn| {
-        existing(conn, table, parent, id)?;
+    let removed = write(s, |conn| {
+        let removed = existing(conn, table, parent, id)?;
         store::delete(conn, table, id).map_err(storage)?;
         // Child collections go with their parent (a ticket's notes, a board's statuses).
         for child in s
@@ -109,8 +127,10 @@ pub(crate) fn delete(s: &Shared, name: &str, parent: Option<i64>, id: i64) -> Re
         {
             store::delete_children(conn, child, id).map_err(storage)?;
         }
-        Ok(())
-    })
+        Ok(removed)
+    })?;
+    notify(s, table, Action::Deleted, &removed.to_string());
+    Ok(())
 }
 
 fn into_object(record: Value, table: &EntityTable) -> Result<Map<String, Value>, ApiError> {
@@ -184,6 +204,9 @@ fn finish(
     let mut errors = validate(table, &record);
     if errors.is_empty() {
         errors = fill_references(s, conn, table, &mut record)?;
+    }
+    if errors.is_empty() && table.name == "callbacks" {
+        errors = callbacks::prepare_registration(conn, s, id, &mut record)?;
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid_object(&table.resource, errors));

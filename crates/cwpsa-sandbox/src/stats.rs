@@ -87,7 +87,6 @@ impl Stats {
     }
 
     /// Counts one callback delivery attempt (`status` `None` when no HTTP answer came).
-    #[allow(dead_code)] // used by callback delivery, which lands next
     pub fn record_delivery(&self, status: Option<u16>, delivered: bool, final_attempt: bool) {
         let mut guard = self
             .inner

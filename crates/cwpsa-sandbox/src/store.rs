@@ -518,3 +518,17 @@ pub(crate) fn clear(conn: &mut Connection, tables: &[EntityTable]) -> Result<(),
     tx.commit()?;
     Ok(())
 }
+
+/// Every body of a (small) table, e.g. the registered callbacks.
+pub(crate) fn all_bodies(
+    conn: &Connection,
+    table: &EntityTable,
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!(
+        "SELECT body FROM {} ORDER BY id",
+        quote(&table.body_table())
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

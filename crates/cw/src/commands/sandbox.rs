@@ -62,6 +62,9 @@ pub struct ServeArgs {
     /// Share of responses cut in the middle of the body, 0 to 1.
     #[arg(long, default_value_t = 0.0)]
     reset_rate: f64,
+    /// Multiply the callback retry waits (2 s, then 4 s), e.g. 0.01 for tests.
+    #[arg(long, default_value_t = 1.0)]
+    callback_retry_scale: f64,
     /// Serve HTTPS with a certificate generated at start; its CA is the ready line's `ca_cert`.
     #[arg(long)]
     tls: bool,
@@ -95,6 +98,12 @@ impl ServeArgs {
                 *field = n;
             }
         }
+        if !(self.callback_retry_scale >= 0.0 && self.callback_retry_scale.is_finite()) {
+            return Err(format!(
+                "--callback-retry-scale must be 0 or more, not {}",
+                self.callback_retry_scale
+            ));
+        }
         let mut codebase = self.codebase.clone();
         if !codebase.ends_with('/') {
             codebase.push('/');
@@ -116,6 +125,7 @@ impl ServeArgs {
             tls: self.tls,
             rate_limit: self.rate_limit.unwrap_or_default(),
             faults,
+            callback_retry_scale: self.callback_retry_scale,
         })
     }
 }
