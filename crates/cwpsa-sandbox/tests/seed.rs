@@ -674,3 +674,31 @@ fn scaled_configs_follow_the_documented_rule() {
         }
     );
 }
+
+#[test]
+fn priorities_and_open_tickets_have_a_realistic_share() {
+    let records = collect(&SeedConfig::for_tickets(1, 5_000));
+    let tickets: Vec<&Value> = records
+        .iter()
+        .filter(|(e, _)| *e == "tickets")
+        .map(|(_, t)| t)
+        .collect();
+    let percent = |n: usize| n * 100 / tickets.len();
+    let urgent = percent(
+        tickets
+            .iter()
+            .filter(|t| int(t, "/priority/id") <= 2)
+            .count(),
+    );
+    let open = percent(tickets.iter().filter(|t| !flag(t, "/closedFlag")).count());
+    let mut by_priority = [0usize; 6];
+    for t in &tickets {
+        let id = int(t, "/priority/id");
+        assert!((1..=5).contains(&id), "priority id {id}");
+        by_priority[id as usize] += 1;
+    }
+    eprintln!("priority 1-2: {urgent}%, open: {open}%, by id: {by_priority:?}");
+    assert!((25..=35).contains(&urgent), "{urgent}% in priorities 1-2");
+    assert!((20..=40).contains(&open), "{open}% open");
+    assert!(by_priority[1..].iter().all(|&n| n > 0), "{by_priority:?}");
+}

@@ -12,7 +12,7 @@
 //! addresses, and an in-crate PRNG. Memory does not grow with the ticket count: each ticket is a
 //! pure function of `(seed, index)`, recomputed where notes and time entries need it.
 //!
-//! Id ranges: members from 150, priorities 6–10, boards 1–4, board statuses `10*(board-1)+1..`,
+//! Id ranges: members from 150, priorities 1–5 (1 most urgent), boards 1–4, board statuses `10*(board-1)+1..`,
 //! companies from 250, contacts from 1000, tickets from 10000, notes from 300000, projects from
 //! 200, time entries from 50000; each entity's ids are consecutive in emission order.
 
@@ -1101,8 +1101,10 @@ impl World {
         let pdef = &PRIORITIES[priority];
         let resolve =
             (r.range(pdef.resolve_minutes.0, pdef.resolve_minutes.1) * MINUTE).max(needed);
-        let stale = r.percent(3);
-        let (status, resolved, closed, active_until) = if entered + resolve <= ANCHOR && !stale {
+        // A real queue carries a backlog: about a quarter of tickets are still open, more so
+        // among the last month's.
+        let backlog = r.percent(if ANCHOR - entered < 30 * DAY { 60 } else { 25 });
+        let (status, resolved, closed, active_until) = if entered + resolve <= ANCHOR && !backlog {
             let resolved = entered + resolve;
             let auto_close = resolved + r.range(1, 3) * DAY;
             if auto_close <= ANCHOR && r.percent(85) {
