@@ -702,3 +702,21 @@ fn priorities_and_open_tickets_have_a_realistic_share() {
     assert!((20..=40).contains(&open), "{open}% open");
     assert!(by_priority[1..].iter().all(|&n| n > 0), "{by_priority:?}");
 }
+
+#[test]
+fn json_text_equals_the_serialised_values() {
+    let config = small(5);
+    let values = collect(&config);
+    let mut texts = Vec::new();
+    cwpsa_sandbox::seed::generate_json::<serde_json::Error>(&config, &mut |entity, record| {
+        texts.push((entity, record.id, record.json.to_owned()));
+        Ok(())
+    })
+    .expect("no sink errors");
+    assert_eq!(texts.len(), values.len());
+    for ((entity, id, text), (value_entity, value)) in texts.iter().zip(&values) {
+        assert_eq!(entity, value_entity);
+        assert_eq!(Some(*id), value["id"].as_i64());
+        assert_eq!(*text, value.to_string(), "{entity} {id}");
+    }
+}
