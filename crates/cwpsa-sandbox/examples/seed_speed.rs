@@ -1,15 +1,16 @@
 //! Measures how fast the demo data generates, and optionally prints a sample.
 //!
-//! `cargo run --release -p cwpsa-sandbox --example seed_speed -- [TICKETS] [--encode] [--show ENTITY]`
+//! `cargo run --release -p cwpsa-sandbox --example seed_speed -- [TICKETS] [--encode | --value] [--show ENTITY]`
 //! (default 1,000,000 tickets, scaled with `SeedConfig::for_tickets`). The figure is the time
 //! for tickets plus their notes, divided by the ticket count, both wall-clock and this thread's
 //! CPU time (from `/proc/thread-self/schedstat`, so a busy machine does not inflate it). With
-//! `--encode` each record is also serialised to JSON bytes, as a real sink would.
+//! `--encode` the records come as JSON text (`generate_json`), as a real sink stores them; with
+//! `--value` they come as `Value`s (`generate`) and are then serialised, the slower path.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use cwpsa_sandbox::seed::{SeedConfig, generate};
+use cwpsa_sandbox::seed::{SeedConfig, generate, generate_json};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,20 +32,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut bytes = 0usize;
     let mut shown = 0;
     let start = Instant::now();
-    generate::<serde_json::Error>(&config, &mut |entity, record| {
+    let value = args.iter().any(|a| a == "--value");
+    let mut on_record = |entity: &'static str,
+                         json: Option<&str>,
+                         record: Option<&serde_json::Value>|
+     -> Result<(), serde_json::Error> {
         started
             .entry(entity)
             .or_insert_with(|| (Instant::now(), cpu_ns()));
         *counts.entry(entity).or_default() += 1;
-        if encode {
-            bytes += serde_json::to_vec(&record)?.len();
+        if let Some(record) = record {
+            bytes += serde_json::to_vec(record)?.len();
         }
+        bytes += json.map_or(0, str::len);
         if show.as_deref() == Some(entity) && shown < 2 {
             shown += 1;
-            println!("{}", serde_json::to_string_pretty(&record)?);
+            match (json, record) {
+                (Some(json), _) => println!("{json}"),
+                (_, Some(record)) => println!("{}", serde_json::to_string_pretty(record)?),
+                _ => {}
+            }
         }
         Ok(())
-    })?;
+    };
+    if encode {
+        generate_json::<serde_json::Error>(&config, &mut |entity, record| {
+            on_record(entity, Some(record.json), None)
+        })?;
+    } else if value {
+        generate::<serde_json::Error>(&config, &mut |entity, record| {
+            on_record(entity, None, Some(&record))
+        })?;
+    } else {
+        generate::<serde_json::Error>(&config, &mut |entity, _| on_record(entity, None, None))?;
+    }
     let total = start.elapsed();
     let end_cpu = cpu_ns();
     for (i, entity) in cwpsa_sandbox::seed::ENTITIES.iter().enumerate() {

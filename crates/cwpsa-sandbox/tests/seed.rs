@@ -674,3 +674,49 @@ fn scaled_configs_follow_the_documented_rule() {
         }
     );
 }
+
+#[test]
+fn priorities_and_open_tickets_have_a_realistic_share() {
+    let records = collect(&SeedConfig::for_tickets(1, 5_000));
+    let tickets: Vec<&Value> = records
+        .iter()
+        .filter(|(e, _)| *e == "tickets")
+        .map(|(_, t)| t)
+        .collect();
+    let percent = |n: usize| n * 100 / tickets.len();
+    let urgent = percent(
+        tickets
+            .iter()
+            .filter(|t| int(t, "/priority/id") <= 2)
+            .count(),
+    );
+    let open = percent(tickets.iter().filter(|t| !flag(t, "/closedFlag")).count());
+    let mut by_priority = [0usize; 6];
+    for t in &tickets {
+        let id = int(t, "/priority/id");
+        assert!((1..=5).contains(&id), "priority id {id}");
+        by_priority[id as usize] += 1;
+    }
+    eprintln!("priority 1-2: {urgent}%, open: {open}%, by id: {by_priority:?}");
+    assert!((25..=35).contains(&urgent), "{urgent}% in priorities 1-2");
+    assert!((20..=40).contains(&open), "{open}% open");
+    assert!(by_priority[1..].iter().all(|&n| n > 0), "{by_priority:?}");
+}
+
+#[test]
+fn json_text_equals_the_serialised_values() {
+    let config = small(5);
+    let values = collect(&config);
+    let mut texts = Vec::new();
+    cwpsa_sandbox::seed::generate_json::<serde_json::Error>(&config, &mut |entity, record| {
+        texts.push((entity, record.id, record.json.to_owned()));
+        Ok(())
+    })
+    .expect("no sink errors");
+    assert_eq!(texts.len(), values.len());
+    for ((entity, id, text), (value_entity, value)) in texts.iter().zip(&values) {
+        assert_eq!(entity, value_entity);
+        assert_eq!(Some(*id), value["id"].as_i64());
+        assert_eq!(*text, value.to_string(), "{entity} {id}");
+    }
+}

@@ -146,7 +146,7 @@ pub(super) struct PriorityDef {
 
 pub(super) const PRIORITIES: [PriorityDef; 5] = [
     PriorityDef {
-        id: 6,
+        id: 1,
         name: "Priority 1 - Critical",
         color: "Red",
         level: "Level1",
@@ -156,7 +156,7 @@ pub(super) const PRIORITIES: [PriorityDef; 5] = [
         impact: "High",
     },
     PriorityDef {
-        id: 7,
+        id: 2,
         name: "Priority 2 - High",
         color: "Orange",
         level: "Level2",
@@ -166,7 +166,7 @@ pub(super) const PRIORITIES: [PriorityDef; 5] = [
         impact: "High",
     },
     PriorityDef {
-        id: 8,
+        id: 3,
         name: "Priority 3 - Normal",
         color: "Yellow",
         level: "Level3",
@@ -176,7 +176,7 @@ pub(super) const PRIORITIES: [PriorityDef; 5] = [
         impact: "Medium",
     },
     PriorityDef {
-        id: 9,
+        id: 4,
         name: "Priority 4 - Low",
         color: "Blue",
         level: "Level4",
@@ -186,7 +186,7 @@ pub(super) const PRIORITIES: [PriorityDef; 5] = [
         impact: "Medium",
     },
     PriorityDef {
-        id: 10,
+        id: 5,
         name: "Priority 5 - Planning",
         color: "Gray",
         level: "NotApplicable",

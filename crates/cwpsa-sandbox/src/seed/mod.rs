@@ -10,13 +10,18 @@
 //! Same [`SeedConfig`] → byte-identical records: no clock (everything is anchored at
 //! [`ANCHOR`], 2026-11-01T00:00:00Z, and spread over the two years before it), no hashing of
 //! addresses, and an in-crate PRNG. Memory does not grow with the ticket count: each ticket is a
-//! pure function of `(seed, index)`, recomputed where notes and time entries need it.
+//! pure function of `(seed, index)`, recomputed where notes and time entries need it. What is
+//! held is per company, contact, member and project (a fiftieth of the tickets by default).
 //!
-//! Id ranges: members from 150, priorities 6–10, boards 1–4, board statuses `10*(board-1)+1..`,
-//! companies from 250, contacts from 1000, tickets from 10000, notes from 300000, projects from
+//! [`generate_json`] hands over JSON text instead of `Value`s: the same records, several times
+//! faster, because tickets, notes and time entries are serialised straight from structs.
+//!
+//! Id ranges: members from 150, priorities 1–5 (1 most urgent), boards 1–4, board statuses
+//! `10*(board-1)+1..`, companies from 250, contacts from 1000, tickets from 10000, notes from 300000, projects from
 //! 200, time entries from 50000; each entity's ids are consecutive in emission order.
 
 mod catalog;
+mod out;
 pub(crate) mod rng;
 mod time;
 mod words;
@@ -30,6 +35,9 @@ use catalog::{
     PROJECT_STATUSES, PROJECT_TYPES, PROJECTS_BOARD, ROLE_CYCLE, ROLES, ROOT_CAUSES, SOURCES,
     ST_CLOSED, ST_IN_PROGRESS, ST_NEW, ST_RESOLVED, ST_SCHEDULED, ST_WAITING, STATUSES, TERRITORY,
     TIME_ZONE, WORK_TYPES, board_status_count,
+};
+use out::{
+    Dt, Href, Note, Record, Ticket, TicketInfo, TicketRef, TicketRefInfo, TimeEntry, Updated,
 };
 use rng::Rng;
 pub use time::{ANCHOR, WINDOW_START};
@@ -100,35 +108,80 @@ impl SeedConfig {
 }
 
 /// Streams the demo data for `config` to `sink` as `(entity, record)`, in [`ENTITIES`] order.
-/// Stops at, and returns, the sink's first error.
+/// Stops at, and returns, the sink's first error. [`generate_json`] gives the same records as
+/// JSON text, several times faster.
 pub fn generate<E>(
     config: &SeedConfig,
     sink: &mut dyn FnMut(&'static str, Value) -> Result<(), E>,
 ) -> Result<(), E> {
+    drive(config, &mut |entity, record| {
+        sink(entity, record.into_value())
+    })
+}
+
+/// One record as JSON text, as [`generate_json`] hands it over; `json` is the text of the
+/// `Value` [`generate`] gives for the same record (keys in the same, sorted, order).
+#[derive(Debug, Clone, Copy)]
+pub struct SeedRecord<'a> {
+    pub id: i64,
+    pub json: &'a str,
+}
+
+/// [`generate`], with each record serialised straight to JSON text: the high-volume records
+/// never become a `Value` tree. The text is only valid during the call (one buffer is reused).
+pub fn generate_json<E: From<serde_json::Error>>(
+    config: &SeedConfig,
+    sink: &mut dyn FnMut(&'static str, SeedRecord<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut buf = Vec::with_capacity(4096);
+    drive(config, &mut |entity, record| {
+        buf.clear();
+        serde_json::to_writer(&mut buf, &record)?;
+        let json = std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?;
+        sink(
+            entity,
+            SeedRecord {
+                id: record.id(),
+                json,
+            },
+        )
+    })
+}
+
+fn drive<E>(
+    config: &SeedConfig,
+    sink: &mut dyn FnMut(&'static str, Record<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let world = World::new(config);
     for m in 0..world.members.len() {
-        sink("members", world.member_record(m))?;
+        sink("members", Record::Value(world.member_record(m)))?;
     }
     for (i, p) in PRIORITIES.iter().enumerate() {
-        sink("priorities", priority_record(i, p))?;
+        sink("priorities", Record::Value(priority_record(i, p)))?;
     }
     for b in &BOARDS {
-        sink("boards", world.board_record(b))?;
+        sink("boards", Record::Value(world.board_record(b)))?;
     }
     for b in &BOARDS {
         for s in 0..board_status_count(b) {
-            sink("board_statuses", status_record(b, s))?;
+            sink("board_statuses", Record::Value(status_record(b, s)))?;
         }
     }
     for k in 0..world.companies {
-        sink("companies", world.company_record(k))?;
+        sink("companies", Record::Value(world.company_record(k)))?;
     }
     for c in 0..world.contacts {
-        sink("contacts", world.contact_record(c))?;
+        sink("contacts", Record::Value(world.contact_record(c)))?;
     }
+    // Tickets are planned again for their notes and time entries (planning is cheap next to
+    // writing records), so memory stays flat however many tickets there are.
     for i in 0..world.tickets {
         let plan = world.ticket(i);
-        sink("tickets", world.ticket_record(&plan))?;
+        let summary = world.summary(&plan);
+        sink(
+            "tickets",
+            Record::Ticket(world.ticket_record(&plan, &summary)),
+        )?;
     }
     let mut note_id = NOTE_ID_BASE;
     for i in 0..world.tickets {
@@ -136,12 +189,17 @@ pub fn generate<E>(
         world.ticket_notes(&plan, &mut note_id, sink)?;
     }
     for p in 0..world.projects {
-        sink("projects", world.project_record(p))?;
+        sink("projects", Record::Value(world.project_record(p)))?;
     }
     for i in 0..world.tickets {
         let plan = world.ticket(i);
+        if plan.entries.is_empty() {
+            continue;
+        }
+        let ticket = World::ticket_ref(&plan, world.summary(&plan));
         for j in plan.entries.clone() {
-            sink("time_entries", world.time_entry_record(&plan, j))?;
+            let entry = world.time_entry_record(&plan, j, &ticket);
+            sink("time_entries", Record::TimeEntry(entry))?;
         }
     }
     Ok(())
@@ -197,6 +255,58 @@ fn scale(a: i64, b: i64, c: i64) -> i64 {
 
 fn href(path: &str) -> Value {
     Value::String(format!("{BASE_URL_PLACEHOLDER}{path}"))
+}
+
+/// `{base_url}{path}{id}{tail}`, built in place: `format!` is a measurable share of a record.
+fn href_id(path: &str, id: i64, tail: &str) -> Value {
+    let mut s = String::with_capacity(BASE_URL_PLACEHOLDER.len() + path.len() + 20 + tail.len());
+    s.push_str(BASE_URL_PLACEHOLDER);
+    s.push_str(path);
+    push_int(&mut s, id);
+    s.push_str(tail);
+    Value::String(s)
+}
+
+/// Appends the decimal digits of `n`, zero-padded to `width`.
+fn push_padded(out: &mut String, n: i64, width: usize) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    while v > 0 || i == digits.len() {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let from = i.min(digits.len().saturating_sub(width));
+    digits[from..].iter().for_each(|&d| out.push(char::from(d)));
+}
+
+fn push_int(out: &mut String, n: i64) {
+    push_padded(out, n, 1);
+}
+
+/// A JSON object from its entries. serde_json's `Map` is a `BTreeMap` here (the workspace does
+/// not enable `preserve_order`): collecting sorts once and fills the tree in order, which is far
+/// cheaper than inserting key by key, and entries given in key order make that sort one pass.
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
+/// `{"id", "name", "_info": {href_key: base + path + id}}`, the shape of most references.
+fn named_ref(id: i64, name: &str, href_key: &str, path: &str) -> Value {
+    object([
+        ("_info", object([(href_key, href_id(path, id, ""))])),
+        ("id", id.into()),
+        ("name", name.into()),
+    ])
 }
 
 fn dt(ts: i64) -> Value {
@@ -329,6 +439,163 @@ struct World {
     names: Vec<CompanyNames>,
     company_refs: Vec<(Value, Value)>,
     member_refs: Vec<Value>,
+    /// `dateEntered` of each company, ascending (companies enter in index order).
+    company_entered: Vec<i64>,
+    /// (city, state, zip) of each company, repeated on its tickets.
+    company_places: Vec<(&'static str, &'static str, String)>,
+    contact_facts: Vec<ContactFacts>,
+    /// Sized by `projects` (a fiftieth of the tickets by default): tickets look projects up
+    /// by time, and planning one on every lookup cost more than the whole ticket record.
+    project_plans: Vec<ProjectPlan>,
+    project_refs: Vec<Value>,
+    fixed: FixedRefs,
+}
+
+/// Everything a contact's tickets repeat about it, worked out once.
+#[derive(Debug)]
+struct ContactFacts {
+    first: &'static str,
+    last: &'static str,
+    entered: i64,
+    name: String,
+    email: String,
+    phone: String,
+    reference: Value,
+}
+
+/// References to the fixed setup (boards, statuses, priorities, ...), cloned into records.
+#[derive(Debug, Default)]
+struct FixedRefs {
+    boards: Vec<Value>,
+    departments: Vec<Value>,
+    locations: Vec<Value>,
+    /// By board, then by index in `STATUSES`.
+    statuses: Vec<Vec<Value>>,
+    /// By board, then by type index.
+    types: Vec<Vec<Value>>,
+    priorities: Vec<Value>,
+    sources: Vec<Value>,
+    work_types: Vec<Value>,
+    /// By role.
+    work_roles: Vec<Value>,
+    /// The "Root Cause" custom field: by root cause, then one without a value.
+    root_causes: Vec<Value>,
+    /// The "After Hours" custom field: false, true.
+    after_hours: [Value; 2],
+}
+
+impl FixedRefs {
+    fn new() -> Self {
+        let boards = BOARDS
+            .iter()
+            .map(|b| named_ref(b.id, b.name, "board_href", "service/boards/"))
+            .collect();
+        let departments = BOARDS
+            .iter()
+            .map(|b| {
+                let (id, identifier, name) = b.department;
+                object([
+                    (
+                        "_info",
+                        object([("department_href", href_id("system/departments/", id, ""))]),
+                    ),
+                    ("id", id.into()),
+                    ("identifier", identifier.into()),
+                    ("name", name.into()),
+                ])
+            })
+            .collect();
+        let locations = BOARDS
+            .iter()
+            .map(|b| {
+                named_ref(
+                    b.location.0,
+                    b.location.1,
+                    "location_href",
+                    "system/locations/",
+                )
+            })
+            .collect();
+        let statuses = BOARDS
+            .iter()
+            .map(|b| {
+                (0..STATUSES.len())
+                    .map(|s| {
+                        let id = b.status_base + s as i64;
+                        let path = format!("service/boards/{}/statuses/", b.id);
+                        object([
+                            ("_info", object([("status_href", href_id(&path, id, ""))])),
+                            ("id", id.into()),
+                            ("name", STATUSES[s].name.into()),
+                            ("sort", (s + 1).into()),
+                        ])
+                    })
+                    .collect()
+            })
+            .collect();
+        let types = BOARDS
+            .iter()
+            .map(|b| {
+                let path = format!("service/boards/{}/types/", b.id);
+                b.types
+                    .iter()
+                    .map(|&(id, name)| named_ref(id, name, "type_href", &path))
+                    .collect()
+            })
+            .collect();
+        let priorities = PRIORITIES
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                object([
+                    (
+                        "_info",
+                        object([
+                            ("image_href", priority_image_href(p)),
+                            ("priority_href", href_id("service/priorities/", p.id, "")),
+                        ]),
+                    ),
+                    ("id", p.id.into()),
+                    ("name", p.name.into()),
+                    ("sort", (i + 1).into()),
+                ])
+            })
+            .collect();
+        let named_refs = |list: &[Named], key: &str, path: &str| -> Vec<Value> {
+            list.iter()
+                .map(|&(id, name)| named_ref(id, name, key, path))
+                .collect()
+        };
+        let roles: Vec<Named> = ROLES.iter().map(|r| r.work_role).collect();
+        let mut root_causes: Vec<Value> = ROOT_CAUSES
+            .iter()
+            .map(|&c| custom_field(1, "Root Cause", "Text", "List", Some(c.into())))
+            .collect();
+        root_causes.push(custom_field(1, "Root Cause", "Text", "List", None));
+        let after_hours =
+            |on: bool| custom_field(2, "After Hours", "Checkbox", "EntryField", Some(on.into()));
+        FixedRefs {
+            boards,
+            departments,
+            locations,
+            statuses,
+            types,
+            priorities,
+            sources: named_refs(&SOURCES, "source_href", "service/sources/"),
+            work_types: named_refs(&WORK_TYPES, "workType_href", "time/workTypes/"),
+            work_roles: named_refs(&roles, "workRole_href", "time/workRoles/"),
+            root_causes,
+            after_hours: [after_hours(false), after_hours(true)],
+        }
+    }
+}
+
+fn priority_image_href(p: &catalog::PriorityDef) -> Value {
+    href(&format!(
+        "service/priorities/{}/image?lm={}",
+        p.id,
+        format_datetime(SETUP)
+    ))
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -378,6 +645,12 @@ impl World {
             names: Vec::new(),
             company_refs: Vec::new(),
             member_refs: Vec::new(),
+            company_entered: Vec::new(),
+            company_places: Vec::new(),
+            contact_facts: Vec::new(),
+            project_plans: Vec::new(),
+            project_refs: Vec::new(),
+            fixed: FixedRefs::new(),
         };
         world.migrated = world.migrated.min(companies);
         world.plan_members(members_n);
@@ -388,6 +661,35 @@ impl World {
             .map(|k| (world.make_company_ref(k), Self::make_site_ref(k)))
             .collect();
         world.member_refs = (0..members_n).map(|m| world.make_member_ref(m)).collect();
+        world.company_entered = (0..companies)
+            .map(|k| world.make_company_entered(k))
+            .collect();
+        world.company_places = (0..companies)
+            .map(|k| {
+                let mut c = Rng::new(seed, S_COMPANY, k as u64);
+                let (city, state, zip, _) = c.pick(words::CITIES);
+                let mut code = zip.to_string();
+                push_padded(&mut code, 1 + (k % 98) as i64, 2);
+                (city, state, code)
+            })
+            .collect();
+        world.contact_facts = (0..world.contacts)
+            .map(|c| world.make_contact_facts(c))
+            .collect();
+        world.project_plans = (0..world.projects).map(|p| world.make_project(p)).collect();
+        world.project_refs = world
+            .project_plans
+            .iter()
+            .enumerate()
+            .map(|(p, plan)| {
+                named_ref(
+                    PROJECT_ID_BASE + p as i64,
+                    &world.project_name(plan),
+                    "project_href",
+                    "project/projects/",
+                )
+            })
+            .collect();
         world
     }
 
@@ -635,6 +937,10 @@ impl World {
     }
 
     fn company_entered(&self, k: usize) -> i64 {
+        self.company_entered[k]
+    }
+
+    fn make_company_entered(&self, k: usize) -> i64 {
         if k < self.migrated {
             return MIGRATION;
         }
@@ -646,18 +952,7 @@ impl World {
 
     /// How many companies exist at `t`: companies enter in index order, so it is a prefix.
     fn companies_at(&self, t: i64) -> usize {
-        if t < MIGRATION {
-            return 0;
-        }
-        let n = (self.companies - self.migrated) as i64;
-        let mut k = self.migrated + scale(t - ONBOARD_FROM, n, ONBOARD_SPAN).clamp(0, n) as usize;
-        while k < self.companies && self.company_entered(k) <= t {
-            k += 1;
-        }
-        while k > self.migrated && self.company_entered(k - 1) > t {
-            k -= 1;
-        }
-        k
+        self.company_entered.partition_point(|&e| e <= t)
     }
 
     /// Bigger, older clients file more tickets: skew towards low indexes.
@@ -766,11 +1061,36 @@ impl World {
     // ---- contacts --------------------------------------------------------------------------
 
     fn contact_names(&self, c: usize) -> (&'static str, &'static str) {
+        let f = &self.contact_facts[c];
+        (f.first, f.last)
+    }
+
+    fn make_contact_facts(&self, c: usize) -> ContactFacts {
         let mut r = Rng::new(self.seed, S_CONTACT, c as u64);
-        (r.pick(words::FIRST_NAMES), r.pick(words::LAST_NAMES))
+        let (first, last) = (r.pick(words::FIRST_NAMES), r.pick(words::LAST_NAMES));
+        let domain = &self.company_names(self.contact_company(c)).domain;
+        let name = format!("{first} {last}");
+        let id = CONTACT_ID_BASE + c as i64;
+        ContactFacts {
+            first,
+            last,
+            entered: self.make_contact_entered(c),
+            reference: named_ref(id, &name, "contact_href", "company/contacts/"),
+            name,
+            email: format!(
+                "{}.{}@{domain}",
+                first.to_ascii_lowercase(),
+                last.to_ascii_lowercase()
+            ),
+            phone: Self::contact_phone(c),
+        }
     }
 
     fn contact_entered(&self, c: usize) -> i64 {
+        self.contact_facts[c].entered
+    }
+
+    fn make_contact_entered(&self, c: usize) -> i64 {
         let k = self.contact_company(c);
         let company = self.company_entered(k);
         if c == self.first_contact(k) {
@@ -785,19 +1105,7 @@ impl World {
     }
 
     fn contact_ref(&self, c: usize) -> Value {
-        let (first, last) = self.contact_names(c);
-        let id = CONTACT_ID_BASE + c as i64;
-        json!({"id": id, "name": format!("{first} {last}"),
-            "_info": {"contact_href": href(&format!("company/contacts/{id}"))}})
-    }
-
-    fn contact_email(&self, c: usize, domain: &str) -> String {
-        let (first, last) = self.contact_names(c);
-        format!(
-            "{}.{}@{domain}",
-            first.to_ascii_lowercase(),
-            last.to_ascii_lowercase()
-        )
+        self.contact_facts[c].reference.clone()
     }
 
     fn contact_phone(c: usize) -> String {
@@ -821,7 +1129,7 @@ impl World {
         let phone = Self::contact_phone(c);
         let comm_base = COMM_ID_BASE + 3 * c as i64;
         let mut items = vec![
-            json!({"id": comm_base, "type": named(COMM_EMAIL), "value": self.contact_email(c, &company.domain),
+            json!({"id": comm_base, "type": named(COMM_EMAIL), "value": self.contact_facts[c].email.clone(),
                 "defaultFlag": true, "communicationType": "Email", "domain": format!("@{}", company.domain)}),
             json!({"id": comm_base + 1, "type": named(COMM_DIRECT), "value": phone,
                 "extension": "", "defaultFlag": true, "communicationType": "Phone"}),
@@ -865,7 +1173,11 @@ impl World {
 
     // ---- projects --------------------------------------------------------------------------
 
-    fn project(&self, p: usize) -> ProjectPlan {
+    fn project(&self, p: usize) -> &ProjectPlan {
+        &self.project_plans[p]
+    }
+
+    fn make_project(&self, p: usize) -> ProjectPlan {
         let mut r = Rng::new(self.seed, S_PROJECT, p as u64);
         let n = self.projects as i64;
         let day = scale(p as i64, PROJECTS_SPAN_DAYS, n)
@@ -924,12 +1236,6 @@ impl World {
         (plan.start <= t && t <= plan.end).then_some(p)
     }
 
-    fn project_ref(&self, p: usize, plan: &ProjectPlan) -> Value {
-        let id = PROJECT_ID_BASE + p as i64;
-        json!({"id": id, "name": self.project_name(plan),
-            "_info": {"project_href": href(&format!("project/projects/{id}"))}})
-    }
-
     fn project_record(&self, p: usize) -> Value {
         let plan = self.project(p);
         let mut r = Rng::new(self.seed, S_PROJECT, p as u64 ^ 0x5EED);
@@ -960,7 +1266,7 @@ impl World {
         let id = PROJECT_ID_BASE + p as i64;
         let mut v = json!({
             "id": id,
-            "name": self.project_name(&plan),
+            "name": self.project_name(plan),
             "board": {"id": board.id, "name": board.name,
                 "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
             "company": self.company_ref(plan.company),
@@ -1101,8 +1407,10 @@ impl World {
         let pdef = &PRIORITIES[priority];
         let resolve =
             (r.range(pdef.resolve_minutes.0, pdef.resolve_minutes.1) * MINUTE).max(needed);
-        let stale = r.percent(3);
-        let (status, resolved, closed, active_until) = if entered + resolve <= ANCHOR && !stale {
+        // A real queue carries a backlog: about a quarter of tickets are still open, more so
+        // among the last month's.
+        let backlog = r.percent(if ANCHOR - entered < 30 * DAY { 60 } else { 25 });
+        let (status, resolved, closed, active_until) = if entered + resolve <= ANCHOR && !backlog {
             let resolved = entered + resolve;
             let auto_close = resolved + r.range(1, 3) * DAY;
             if auto_close <= ANCHOR && r.percent(85) {
@@ -1163,211 +1471,228 @@ impl World {
         TICKET_ID_BASE + plan.index as i64
     }
 
-    fn summary(&self, plan: &TicketPlan, company: &CompanyNames) -> String {
+    fn record_type(plan: &TicketPlan) -> &'static str {
+        if plan.project.is_some() {
+            "ProjectTicket"
+        } else {
+            "ServiceTicket"
+        }
+    }
+
+    /// The template with its placeholders filled in, in one pass (a chain of `replace` calls
+    /// allocated a string per placeholder).
+    fn summary(&self, plan: &TicketPlan) -> String {
         if plan.project.is_some() {
             return words::PROJECT_TASKS[plan.template].to_owned();
         }
-        let text = words::TICKET_TEMPLATES[plan.template].3;
-        if !text.contains('{') {
-            return text.to_owned();
-        }
-        let first = plan
-            .contact
-            .map_or(plan.person.0, |c| self.contact_names(c).0);
-        text.replace("{first}", first)
-            .replace("{person}", &format!("{} {}", plan.person.0, plan.person.1))
-            .replace(
-                "{server}",
-                &format!(
-                    "{}-{}",
-                    company.code,
-                    ["DC01", "FS01", "SQL01", "APP01"][plan.machine as usize % 4]
-                ),
-            )
-            .replace("{ws}", &format!("{}-WS{:03}", company.code, plan.machine))
-            .replace("{domain}", &company.domain)
-    }
-
-    fn ticket_ref(plan: &TicketPlan, summary: &str) -> Value {
-        let id = Self::ticket_id(plan);
-        json!({"id": id, "summary": summary, "_info": {"ticket_href": href(&format!("service/tickets/{id}"))}})
-    }
-
-    fn ticket_record(&self, plan: &TicketPlan) -> Value {
-        let id = Self::ticket_id(plan);
-        let board = &BOARDS[plan.board];
         let company = self.company_names(plan.company);
-        let summary = self.summary(plan, company);
-        let pdef = &PRIORITIES[plan.priority];
-        let status = &STATUSES[plan.status];
-        let status_id = board.status_base + plan.status as i64;
-        let (type_id, type_name) = board.types[plan.type_index];
-        let owner = &self.members[plan.owner].identifier;
-        let sla = pdef.sla_hours * HOUR;
-        let in_sla = plan.resolved.unwrap_or(ANCHOR) - plan.entered <= sla;
-        let mut r = Rng::new(self.seed, S_TICKET, plan.index as u64 ^ 0x5EED);
-        let mut c = Rng::new(self.seed, S_COMPANY, plan.company as u64);
-        let (city, state, zip, _) = c.pick(words::CITIES);
-        let mut info = info(
-            plan.entered,
-            &self.members[plan.entered_by].identifier,
-            plan.updated,
-            if plan.updated_by_automation {
-                AUTOMATION_USER
-            } else {
-                owner
+        let mut rest = words::TICKET_TEMPLATES[plan.template].3;
+        let mut out = String::with_capacity(rest.len() + 32);
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                rest = &rest[open..];
+                break;
+            };
+            match &after[..close] {
+                "first" => out.push_str(
+                    plan.contact
+                        .map_or(plan.person.0, |c| self.contact_names(c).0),
+                ),
+                "person" => {
+                    out.push_str(plan.person.0);
+                    out.push(' ');
+                    out.push_str(plan.person.1);
+                }
+                "server" => {
+                    out.push_str(&company.code);
+                    out.push('-');
+                    out.push_str(["DC01", "FS01", "SQL01", "APP01"][plan.machine as usize % 4]);
+                }
+                "ws" => {
+                    out.push_str(&company.code);
+                    out.push_str("-WS");
+                    push_padded(&mut out, i64::from(plan.machine), 3);
+                }
+                "domain" => out.push_str(&company.domain),
+                other => {
+                    out.push('{');
+                    out.push_str(other);
+                    out.push('}');
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn ticket_ref(plan: &TicketPlan, summary: String) -> TicketRef {
+        TicketRef {
+            info: TicketRefInfo {
+                ticket_href: Href {
+                    path: "service/tickets/",
+                    id: Self::ticket_id(plan),
+                    tail: "",
+                },
             },
-        );
-        for (key, path) in [
-            ("notes_href", "notes"),
-            ("timeentries_href", "timeentries"),
-            ("documents_href", "documents"),
-            ("configurations_href", "configurations"),
-        ] {
-            info.insert(key.into(), href(&format!("service/tickets/{id}/{path}")));
+            id: Self::ticket_id(plan),
+            summary,
         }
-        let mut v = json!({
-            "id": id,
-            "summary": summary,
-            "recordType": if plan.project.is_some() { "ProjectTicket" } else { "ServiceTicket" },
-            "board": {"id": board.id, "name": board.name,
-                "_info": {"board_href": href(&format!("service/boards/{}", board.id))}},
-            "status": {"id": status_id, "name": status.name, "sort": plan.status + 1,
-                "_info": {"status_href": href(&format!("service/boards/{}/statuses/{status_id}", board.id))}},
-            "company": self.company_ref(plan.company),
-            "site": self.site_ref(plan.company),
-            "siteName": "Main",
-            "city": city,
-            "stateIdentifier": state,
-            "zip": format!("{zip}{:02}", 1 + plan.company % 98),
-            "type": {"id": type_id, "name": type_name,
-                "_info": {"type_href": href(&format!("service/boards/{}/types/{type_id}", board.id))}},
-            "priority": {"id": pdef.id, "name": pdef.name, "sort": plan.priority + 1,
-                "_info": {"priority_href": href(&format!("service/priorities/{}", pdef.id)),
-                    "image_href": href(&format!("service/priorities/{}/image?lm={}", pdef.id, format_datetime(SETUP)))}},
-            "source": named_href(SOURCES[plan.source], "source_href", "service/sources"),
-            "owner": self.member_ref(plan.owner),
-            "resources": owner,
-            "location": named_href(board.location, "location_href", "system/locations"),
-            "department": {"id": board.department.0, "identifier": board.department.1, "name": board.department.2,
-                "_info": {"department_href": href(&format!("system/departments/{}", board.department.0))}},
-            "severity": pdef.severity,
-            "impact": pdef.impact,
-            "requiredDate": dt(plan.entered + sla),
-            "budgetHours": hours(plan.budget_quarters),
-            "actualHours": hours(plan.quarters),
-            "closedFlag": status.closed,
-            "approved": true,
-            "customerUpdatedFlag": r.percent(5),
-            "automaticEmailContactFlag": plan.board != 1,
-            "automaticEmailResourceFlag": true,
-            "automaticEmailCcFlag": false,
-            "billTime": "Billable",
-            "billExpenses": "Billable",
-            "billProducts": "Billable",
-            "isInSla": in_sla,
-            "hasChildTicket": false,
-            "hasMergedChildTicketFlag": false,
-            "customFields": [
-                custom_field(1, "Root Cause", "Text", "List",
-                    plan.closed.map(|_| Value::from(ROOT_CAUSES[plan.index % ROOT_CAUSES.len()]))),
-                custom_field(2, "After Hours", "Checkbox", "EntryField", Some(plan.after_hours.into())),
+    }
+
+    fn ticket_record<'a>(&'a self, plan: &TicketPlan, summary: &'a str) -> Ticket<'a> {
+        let id = Self::ticket_id(plan);
+        let fixed = &self.fixed;
+        let pdef = &PRIORITIES[plan.priority];
+        let owner = self.members[plan.owner].identifier.as_str();
+        let sla = pdef.sla_hours * HOUR;
+        let mut r = Rng::new(self.seed, S_TICKET, plan.index as u64 ^ 0x5EED);
+        let (city, state, zip) = &self.company_places[plan.company];
+        let href = |tail| Href {
+            path: "service/tickets/",
+            id,
+            tail,
+        };
+        let root_cause = if plan.closed.is_some() {
+            plan.index % ROOT_CAUSES.len()
+        } else {
+            ROOT_CAUSES.len()
+        };
+        let contact = plan.contact.map(|c| &self.contact_facts[c]);
+        Ticket {
+            info: TicketInfo {
+                configurations_href: href("/configurations"),
+                date_entered: Dt(plan.entered),
+                documents_href: href("/documents"),
+                entered_by: &self.members[plan.entered_by].identifier,
+                last_updated: Dt(plan.updated),
+                notes_href: href("/notes"),
+                timeentries_href: href("/timeentries"),
+                updated_by: if plan.updated_by_automation {
+                    AUTOMATION_USER
+                } else {
+                    owner
+                },
+            },
+            actual_hours: hours(plan.quarters),
+            approved: true,
+            automatic_email_cc_flag: false,
+            automatic_email_contact_flag: plan.board != 1,
+            automatic_email_resource_flag: true,
+            bill_expenses: "Billable",
+            bill_products: "Billable",
+            bill_time: "Billable",
+            board: &fixed.boards[plan.board],
+            budget_hours: hours(plan.budget_quarters),
+            city,
+            closed_by: plan.closed.map(|_| owner),
+            closed_date: plan.closed.map(Dt),
+            closed_flag: STATUSES[plan.status].closed,
+            company: &self.company_refs[plan.company].0,
+            contact: contact.map(|f| &f.reference),
+            contact_email_address: contact.map(|f| f.email.as_str()),
+            contact_name: contact.map(|f| f.name.as_str()),
+            contact_phone_number: contact.map(|f| f.phone.as_str()),
+            custom_fields: [
+                &fixed.root_causes[root_cause],
+                &fixed.after_hours[usize::from(plan.after_hours)],
             ],
-            "_info": info,
-        });
-        if let Some(contact) = plan.contact {
-            put(&mut v, "contact", self.contact_ref(contact));
-            let (first, last) = self.contact_names(contact);
-            put(&mut v, "contactName", format!("{first} {last}").into());
-            put(
-                &mut v,
-                "contactEmailAddress",
-                self.contact_email(contact, &company.domain).into(),
-            );
-            put(
-                &mut v,
-                "contactPhoneNumber",
-                Self::contact_phone(contact).into(),
-            );
+            customer_updated_flag: r.percent(5),
+            date_resolved: plan.resolved.map(Dt),
+            date_responded: plan
+                .resolved
+                .map(|resolved| Dt(plan.entered + (resolved - plan.entered) / 4)),
+            department: &fixed.departments[plan.board],
+            has_child_ticket: false,
+            has_merged_child_ticket_flag: false,
+            id,
+            impact: pdef.impact,
+            is_in_sla: plan.resolved.unwrap_or(ANCHOR) - plan.entered <= sla,
+            location: &fixed.locations[plan.board],
+            owner: &self.member_refs[plan.owner],
+            priority: &fixed.priorities[plan.priority],
+            record_type: Self::record_type(plan),
+            required_date: Dt(plan.entered + sla),
+            resources: owner,
+            severity: pdef.severity,
+            site: &self.company_refs[plan.company].1,
+            site_name: "Main",
+            source: &fixed.sources[plan.source],
+            state_identifier: state,
+            status: &fixed.statuses[plan.board][plan.status],
+            summary,
+            kind: &fixed.types[plan.board][plan.type_index],
+            zip,
         }
-        if let Some(resolved) = plan.resolved {
-            put(&mut v, "dateResolved", dt(resolved));
-            put(
-                &mut v,
-                "dateResponded",
-                dt(plan.entered + (resolved - plan.entered) / 4),
-            );
-        }
-        if let Some(closed) = plan.closed {
-            put(&mut v, "closedDate", dt(closed));
-            put(&mut v, "closedBy", owner.as_str().into());
-        }
-        v
     }
 
     fn ticket_notes<E>(
         &self,
         plan: &TicketPlan,
         next_id: &mut i64,
-        sink: &mut dyn FnMut(&'static str, Value) -> Result<(), E>,
+        sink: &mut dyn FnMut(&'static str, Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut r = Rng::new(self.seed, S_NOTE, plan.index as u64);
         let count = self.notes_min + r.index(self.notes_max - self.notes_min + 1);
-        if count == 0 {
-            return Ok(());
-        }
-        let company = self.company_names(plan.company);
-        let summary = self.summary(plan, company);
-        let ticket_id = Self::ticket_id(plan);
-        let caller = plan
-            .contact
-            .map_or(plan.person.0, |c| self.contact_names(c).0);
         for n in 0..count {
             let last = n + 1 == count;
-            let (kind, at, text): (usize, i64, String) = if n == 0 {
-                (
-                    0,
-                    plan.entered,
-                    format!(
-                        "{caller} reports: {summary}. Started today; please call back on the main number."
-                    ),
-                )
+            let (kind, at, text): (usize, i64, std::borrow::Cow<'static, str>) = if n == 0 {
+                let caller = plan
+                    .contact
+                    .map_or(plan.person.0, |c| self.contact_names(c).0);
+                let summary = self.summary(plan);
+                let mut text = String::with_capacity(caller.len() + summary.len() + 70);
+                text.push_str(caller);
+                text.push_str(" reports: ");
+                text.push_str(&summary);
+                text.push_str(". Started today; please call back on the main number.");
+                (0, plan.entered, text.into())
             } else if last && plan.resolved.is_some() {
-                (2, plan.active_until, r.pick(words::RESOLUTIONS).to_owned())
+                (2, plan.active_until, r.pick(words::RESOLUTIONS).into())
             } else {
                 (
                     1,
                     plan.entered + r.range(0, plan.active_until - plan.entered),
-                    r.pick(words::INTERNAL_NOTES).to_owned(),
+                    r.pick(words::INTERNAL_NOTES).into(),
                 )
             };
             let member = if n == 0 { plan.entered_by } else { plan.owner };
-            let by = &self.members[member].identifier;
-            sink(
-                "ticket_notes",
-                json!({
-                    "id": *next_id,
-                    "ticketId": ticket_id,
-                    "text": text,
-                    "detailDescriptionFlag": kind == 0,
-                    "internalAnalysisFlag": kind == 1,
-                    "resolutionFlag": kind == 2,
-                    "issueFlag": false,
-                    "member": self.member_ref(member),
-                    "dateCreated": dt(at),
-                    "createdBy": by,
-                    "internalFlag": kind == 1,
-                    "externalFlag": kind != 1,
-                    "customerUpdatedFlag": false,
-                    "_info": {"lastUpdated": dt(at), "updatedBy": by},
-                }),
-            )?;
+            let by = self.members[member].identifier.as_str();
+            let note = Note {
+                info: Updated {
+                    last_updated: Dt(at),
+                    updated_by: by,
+                },
+                created_by: by,
+                customer_updated_flag: false,
+                date_created: Dt(at),
+                detail_description_flag: kind == 0,
+                external_flag: kind != 1,
+                id: *next_id,
+                internal_analysis_flag: kind == 1,
+                internal_flag: kind == 1,
+                issue_flag: false,
+                member: &self.member_refs[member],
+                resolution_flag: kind == 2,
+                text: &text,
+                ticket_id: Self::ticket_id(plan),
+            };
+            sink("ticket_notes", Record::Note(note))?;
             *next_id += 1;
         }
         Ok(())
     }
 
-    fn time_entry_record(&self, plan: &TicketPlan, j: usize) -> Value {
+    /// Time entry `j`, charged to `plan`'s ticket; `ticket` is that ticket's reference, built
+    /// once for all its entries.
+    fn time_entry_record<'a>(
+        &'a self,
+        plan: &TicketPlan,
+        j: usize,
+        ticket: &'a TicketRef,
+    ) -> TimeEntry<'a> {
         let mut r = Rng::new(self.seed, S_ENTRY, j as u64);
         let quarters = self.entry_quarters(j);
         let length = i64::from(quarters) * 15 * MINUTE;
@@ -1383,13 +1708,12 @@ impl World {
         } else {
             plan.owner
         };
-        let role = &ROLES[self.members[member].role];
+        let role = self.members[member].role;
+        // Project work, else onsite (15%) or remote support.
         let work_type = if plan.project.is_some() {
-            WORK_TYPES[2]
-        } else if r.percent(15) {
-            WORK_TYPES[1]
+            2
         } else {
-            WORK_TYPES[0]
+            usize::from(r.percent(15))
         };
         let billable = match r.below(20) {
             0..=13 => "Billable",
@@ -1402,48 +1726,46 @@ impl World {
             (true, _) => "ApprovedByTierTwo",
             _ => "Open",
         };
-        let company = self.company_names(plan.company);
-        let summary = self.summary(plan, company);
-        let by = &self.members[member].identifier;
+        let by = self.members[member].identifier.as_str();
         let actual = hours(quarters);
+        let billed = if billable == "Billable" { actual } else { 0.0 };
         let board = &BOARDS[plan.board];
-        let mut v = json!({
-            "id": TIME_ENTRY_ID_BASE + j as i64,
-            "company": self.company_ref(plan.company),
-            "chargeToId": Self::ticket_id(plan),
-            "chargeToType": if plan.project.is_some() { "ProjectTicket" } else { "ServiceTicket" },
-            "member": self.member_ref(member),
-            "locationId": board.location.0,
-            "businessUnitId": board.department.0,
-            "workType": named_href(work_type, "workType_href", "time/workTypes"),
-            "workRole": named_href(role.work_role, "workRole_href", "time/workRoles"),
-            "timeStart": dt(start),
-            "timeEnd": dt(end),
-            "hoursDeduct": 0.0,
-            "actualHours": actual,
-            "billableOption": billable,
-            "notes": r.pick(words::WORK_NOTES),
-            "addToDetailDescriptionFlag": false,
-            "addToInternalAnalysisFlag": true,
-            "addToResolutionFlag": false,
-            "emailResourceFlag": false,
-            "emailContactFlag": false,
-            "emailCcFlag": false,
-            "hoursBilled": if billable == "Billable" { actual } else { 0.0 },
-            "invoiceHours": if billable == "Billable" { actual } else { 0.0 },
-            "hourlyRate": f64::from(role.hourly_rate),
-            "enteredBy": by,
-            "dateEntered": dt(entered),
-            "status": status,
-            "ticket": Self::ticket_ref(plan, &summary),
-            "customFields": [],
-            "_info": {"lastUpdated": dt(entered), "updatedBy": by},
-        });
-        if let Some(p) = plan.project {
-            let project = self.project(p);
-            put(&mut v, "project", self.project_ref(p, &project));
+        TimeEntry {
+            info: Updated {
+                last_updated: Dt(entered),
+                updated_by: by,
+            },
+            actual_hours: actual,
+            add_to_detail_description_flag: false,
+            add_to_internal_analysis_flag: true,
+            add_to_resolution_flag: false,
+            billable_option: billable,
+            business_unit_id: board.department.0,
+            charge_to_id: Self::ticket_id(plan),
+            charge_to_type: Self::record_type(plan),
+            company: &self.company_refs[plan.company].0,
+            custom_fields: [],
+            date_entered: Dt(entered),
+            email_cc_flag: false,
+            email_contact_flag: false,
+            email_resource_flag: false,
+            entered_by: by,
+            hourly_rate: f64::from(ROLES[role].hourly_rate),
+            hours_billed: billed,
+            hours_deduct: 0.0,
+            id: TIME_ENTRY_ID_BASE + j as i64,
+            invoice_hours: billed,
+            location_id: board.location.0,
+            member: &self.member_refs[member],
+            notes: r.pick(words::WORK_NOTES),
+            project: plan.project.map(|p| &self.project_refs[p]),
+            status,
+            ticket,
+            time_end: Dt(end),
+            time_start: Dt(start),
+            work_role: &self.fixed.work_roles[role],
+            work_type: &self.fixed.work_types[work_type],
         }
-        v
     }
 }
 

@@ -24,31 +24,37 @@ const fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn push2(out: &mut String, v: u32) {
-    out.push(char::from(b'0' + (v / 10 % 10) as u8));
-    out.push(char::from(b'0' + (v % 10) as u8));
+/// Writes `2024-03-05T14:22:07Z`, the API's datetime format, into `out`.
+pub(super) fn write_datetime(ts: i64, out: &mut [u8; 20]) {
+    let (year, month, day) = civil_from_days(ts.div_euclid(DAY));
+    let secs = ts.rem_euclid(DAY) as u32;
+    let year = year.clamp(0, 9999) as u32;
+    let two = |v: u32| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
+    let parts: [([u8; 2], u8); 7] = [
+        (two(year / 100), 0),
+        (two(year % 100), b'-'),
+        (two(month), b'-'),
+        (two(day), b'T'),
+        (two(secs / 3_600), b':'),
+        (two(secs / 60 % 60), b':'),
+        (two(secs % 60), b'Z'),
+    ];
+    let mut i = 0;
+    for (digits, sep) in parts {
+        out[i..i + 2].copy_from_slice(&digits);
+        i += 2;
+        if sep != 0 {
+            out[i] = sep;
+            i += 1;
+        }
+    }
 }
 
 /// `2024-03-05T14:22:07Z`, the API's datetime format.
 pub fn format_datetime(ts: i64) -> String {
-    let (year, month, day) = civil_from_days(ts.div_euclid(DAY));
-    let secs = ts.rem_euclid(DAY) as u32;
-    let mut out = String::with_capacity(20);
-    let year = year.clamp(0, 9999) as u32;
-    push2(&mut out, year / 100);
-    push2(&mut out, year % 100);
-    out.push('-');
-    push2(&mut out, month);
-    out.push('-');
-    push2(&mut out, day);
-    out.push('T');
-    push2(&mut out, secs / 3_600);
-    out.push(':');
-    push2(&mut out, secs / 60 % 60);
-    out.push(':');
-    push2(&mut out, secs % 60);
-    out.push('Z');
-    out
+    let mut buf = [0u8; 20];
+    write_datetime(ts, &mut buf);
+    buf.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Midnight UTC of the day holding `ts` (the API's form for date-only values).
