@@ -59,6 +59,8 @@ pub struct EntityTable {
     pub path: &'static str,
     pub parent: Option<ParentLink>,
     pub columns: Vec<Column>,
+    /// Where each hot field sits in a record, for reading rows straight from JSON text.
+    pub hot_layout: HotLayout,
     /// Whether `POST <path>/search` exists (service and project tickets).
     pub searchable: bool,
     pub entity: &'static Entity,
@@ -170,6 +172,81 @@ impl EntityTable {
     }
 }
 
+/// What a field of a record is to the bulk loader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotSlot {
+    /// The value of this hot column.
+    Column(usize),
+    /// The parent id (`ticketId` of a note, `board/id` of a status).
+    Parent,
+    /// An object holding hot fields (`company` for `company/id` and `company/name`).
+    Object,
+}
+
+/// The hot fields of an entity by top-level name (and inner name for references), sorted so
+/// that a record's keys are found by binary search.
+#[derive(Debug, Default)]
+pub struct HotLayout {
+    top: Vec<(String, HotSlot)>,
+    nested: Vec<((String, String), HotSlot)>,
+}
+
+impl HotLayout {
+    fn new(columns: &[Column], parent: Option<&ParentLink>) -> HotLayout {
+        let mut layout = HotLayout::default();
+        let place = |path: &str, slot: HotSlot, layout: &mut HotLayout| match path.split_once('/') {
+            None => layout.top.push((path.to_owned(), slot)),
+            Some((outer, inner)) => {
+                if !layout.top.iter().any(|(k, _)| k == outer) {
+                    layout.top.push((outer.to_owned(), HotSlot::Object));
+                }
+                layout
+                    .nested
+                    .push(((outer.to_owned(), inner.to_owned()), slot));
+            }
+        };
+        for (index, column) in columns.iter().enumerate() {
+            place(&column.path, HotSlot::Column(index), &mut layout);
+        }
+        if let Some(link) = parent {
+            let path = if link.by_reference {
+                format!("{}/id", link.field)
+            } else {
+                link.field.clone()
+            };
+            // A parent reference's id may also be a hot column; the parent id wins the slot
+            // only when the field is not already a column (`ticketId`), else both are read.
+            if !columns.iter().any(|c| c.path == path) {
+                place(&path, HotSlot::Parent, &mut layout);
+            }
+        }
+        layout.top.sort_by(|a, b| a.0.cmp(&b.0));
+        layout.nested.sort_by(|a, b| a.0.cmp(&b.0));
+        layout
+    }
+
+    pub fn top(&self, key: &str) -> Option<HotSlot> {
+        self.top
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.top[i].1)
+    }
+
+    pub fn nested(&self, outer: &str, key: &str) -> Option<HotSlot> {
+        self.nested
+            .binary_search_by(|((o, k), _)| (o.as_str(), k.as_str()).cmp(&(outer, key)))
+            .ok()
+            .map(|i| self.nested[i].1)
+    }
+
+    /// The layout's own copy of an outer field name (so a nested scan can borrow it).
+    pub fn outer_name(&self, key: &str) -> &str {
+        self.top
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .map_or("", |i| self.top[i].0.as_str())
+    }
+}
+
 /// Every core entity's table, in the registry's dependency order.
 #[derive(Debug)]
 pub struct Catalog {
@@ -183,12 +260,15 @@ impl Catalog {
             .iter()
             .map(|entity| {
                 let schema = entity.schema();
+                let parent = entity.parent().map(|parent| parent_link(entity, parent));
+                let columns = hot_columns(entity, schema);
                 EntityTable {
                     name: entity.name(),
                     resource: resource_name(entity),
                     path: entity.path(),
-                    parent: entity.parent().map(|parent| parent_link(entity, parent)),
-                    columns: hot_columns(entity, schema),
+                    hot_layout: HotLayout::new(&columns, parent.as_ref()),
+                    parent,
+                    columns,
                     searchable: matches!(entity.name(), "tickets"),
                     entity,
                 }

@@ -6,7 +6,6 @@
 use std::sync::mpsc;
 
 use rusqlite::Connection;
-use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::seed::{self, SeedConfig};
@@ -25,7 +24,10 @@ pub(crate) fn populate(
 ) -> Result<(), StoreError> {
     let (sender, receiver) = mpsc::sync_channel::<Batch>(16);
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || produce(catalog, config, &sender));
+        let producer = std::thread::Builder::new()
+            .name("seed-generator".into())
+            .spawn_scoped(scope, move || produce(catalog, config, &sender))
+            .map_err(|_| StoreError::Worker)?;
         let written = consume(conn, catalog, &receiver);
         // Dropping the receiver first makes a still-running producer stop at its next send.
         drop(receiver);
@@ -38,15 +40,21 @@ pub(crate) fn populate(
 /// stopped (the writer's error is the one reported).
 fn produce(catalog: &Catalog, config: &SeedConfig, sender: &mpsc::SyncSender<Batch>) {
     struct Stopped;
+    impl From<serde_json::Error> for Stopped {
+        fn from(_: serde_json::Error) -> Stopped {
+            Stopped
+        }
+    }
     let mut batch: Batch = Vec::with_capacity(BATCH);
-    let result = seed::generate::<Stopped>(config, &mut |entity: &'static str, record: Value| {
+    let result = seed::generate_json::<Stopped>(config, &mut |entity, record| {
         let Some(index) = catalog.tables().iter().position(|t| t.name == entity) else {
             return Ok(());
         };
         let table = &catalog.tables()[index];
-        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
-        let parent = record.as_object().and_then(|r| table.parent_id_of(r));
-        batch.push((index, Row::new(table, id, parent, &record)));
+        batch.push((
+            index,
+            Row::from_json(table, record.id, record.json.to_owned()),
+        ));
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
             sender.send(full).map_err(|_| Stopped)?;

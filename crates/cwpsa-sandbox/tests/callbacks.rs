@@ -1,7 +1,11 @@
 //! Callbacks: registration rules, and signed deliveries received by a real HTTP server in
 //! the test, verified with an SHA-256/HMAC implementation written here (independent of the
 //! sandbox's `ring`).
-#![allow(clippy::unwrap_used, clippy::many_single_char_names, clippy::unreadable_literal)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::many_single_char_names,
+    clippy::unreadable_literal
+)]
 
 mod common;
 

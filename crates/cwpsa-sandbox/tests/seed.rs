@@ -664,7 +664,7 @@ fn scaled_configs_follow_the_documented_rule() {
     assert_eq!(big.companies, 2_500);
     assert_eq!(big.contacts, 8_000);
     assert_eq!(big.projects, 20_000);
-    assert_eq!(big.time_entries, 2_000_000);
+    assert_eq!(big.time_entries, 1_000_000);
     assert_eq!(
         SeedConfig::for_tickets(1, 10),
         SeedConfig {

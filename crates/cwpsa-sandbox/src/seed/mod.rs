@@ -89,7 +89,7 @@ impl Default for SeedConfig {
 impl SeedConfig {
     /// A configuration scaled to `tickets`: companies `max(25, tickets/400)`, contacts
     /// `3.2 × companies`, members `max(12, tickets/5000)`, projects `max(12, tickets/50)`, time
-    /// entries `2 × tickets`, 1–3 notes per ticket. A CLI sets `--tickets` through this and then
+    /// entries `1 × tickets`, 1–3 notes per ticket. A CLI sets `--tickets` through this and then
     /// overrides whichever counts the user named.
     pub fn for_tickets(seed: u64, tickets: usize) -> Self {
         let companies = (tickets / 400).max(25);
@@ -100,7 +100,7 @@ impl SeedConfig {
             members: (tickets / 5000).max(12),
             tickets,
             projects: (tickets / 50).max(12),
-            time_entries: tickets * 2,
+            time_entries: tickets,
             notes_min: 1,
             notes_max: 3,
         }
