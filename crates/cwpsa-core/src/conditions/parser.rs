@@ -224,25 +224,8 @@ impl Parser<'_> {
     }
 
     fn field(&self) -> FieldPath {
-        let text = self.text(self.tok);
-        if self.tok.kind == (Kind::Word { path: false }) {
-            return FieldPath::from_checked(vec![text.to_owned()]);
-        }
-        let bytes = text.as_bytes();
-        // Paths are a few bytes long: a plain count beats pulling in the bytecount crate.
-        #[allow(clippy::naive_bytecount)]
-        let mut segments = Vec::with_capacity(1 + bytes.iter().filter(|&&b| b == b'/').count());
-        let mut start = 0;
-        // `str::split` is general-purpose and slow for two-segment paths; '/' is ASCII, so byte
-        // positions are char boundaries.
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'/' {
-                segments.push(text[start..i].to_owned());
-                start = i + 1;
-            }
-        }
-        segments.push(text[start..].to_owned());
-        FieldPath::from_checked(segments)
+        // The lexer has checked every segment of the word.
+        FieldPath::from_checked(self.text(self.tok))
     }
 
     fn condition(&mut self) -> Result<Expr, ParseError> {
@@ -424,7 +407,7 @@ mod tests {
     use crate::conditions::DateTime;
 
     fn f(path: &str) -> FieldPath {
-        FieldPath::new(path).unwrap_or_else(|| FieldPath::from_checked(vec!["bad".into()]))
+        FieldPath::new(path).unwrap_or_else(|| FieldPath::from_checked("bad"))
     }
     fn cmp(path: &str, op: CompareOp, value: Value) -> Expr {
         Expr::Compare(Comparison {
