@@ -37,7 +37,6 @@ pub fn parse(input: &str) -> Result<Expr, ParseError> {
         tok,
         prev: tok,
         nesting: 0,
-        open_parens: Vec::new(),
     };
     if p.tok.kind == Kind::Eof {
         return Err(ParseError::new(
@@ -65,8 +64,6 @@ struct Parser<'a> {
     prev: Token,
     /// Parentheses and `not`s currently open.
     nesting: usize,
-    /// Offsets of the open parentheses, for the "not closed" hint. Empty in the common case.
-    open_parens: Vec<usize>,
 }
 
 type Parsed = Result<(Expr, usize), ParseError>;
@@ -147,19 +144,18 @@ impl Parser<'_> {
         match self.tok.kind {
             Kind::LParen => {
                 self.enter()?;
-                self.open_parens.push(self.tok.start);
+                // Deeper parentheses are closed (or have failed) by the time this one is
+                // checked, so this is the innermost open one, for the "not closed" hint.
+                let open = self.tok.start;
                 self.bump()?;
                 let (expr, depth) = self.or_expr()?;
                 if self.tok.kind != Kind::RParen {
                     let err = ParseError::new(self.tok.start, "'and', 'or' or ')'");
-                    return Err(match self.open_parens.last() {
-                        Some(open) if self.tok.kind == Kind::Eof => {
-                            err.with_hint(format!("the '(' at {open} is not closed"))
-                        }
+                    return Err(match self.tok.kind {
+                        Kind::Eof => err.with_hint(format!("the '(' at {open} is not closed")),
                         _ => self.join_hint(err),
                     });
                 }
-                self.open_parens.pop();
                 self.nesting -= 1;
                 self.bump()?;
                 Ok((expr, depth))
