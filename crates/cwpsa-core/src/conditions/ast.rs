@@ -76,11 +76,20 @@ impl CompareOp {
 /// case-insensitively. A valid segment is an ASCII identifier: a letter or `_`, then letters,
 /// digits or `_`.
 ///
-/// The path is held as its text (`company/id`) in a single allocation; [`FieldPath::segments`]
-/// splits it on demand. Equality and hashing compare that exact text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath {
-    path: Box<str>,
+/// The path is held as its text (`company/id`): inline when it is short (as nearly all are), in
+/// a single allocation otherwise. [`FieldPath::segments`] splits it on demand. Equality and
+/// hashing compare that exact text.
+#[derive(Clone)]
+pub struct FieldPath(Repr);
+
+/// The longest path kept inline; 22 keeps a `FieldPath` at 24 bytes, the size of a `String`.
+const INLINE: usize = 22;
+
+/// Paths of up to [`INLINE`] bytes are always inline, longer ones always on the heap.
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
 }
 
 /// A scalar value in a comparison or an `in` list.
@@ -121,7 +130,7 @@ pub struct DateTime {
 impl FieldPath {
     /// Parses `company/id` into a path; `None` when a segment is empty or not an identifier.
     pub fn new(path: &str) -> Option<FieldPath> {
-        is_path(path).then(|| FieldPath { path: path.into() })
+        is_path(path).then(|| FieldPath::from_checked(path))
     }
 
     /// Builds a path from segments, each of which must be an identifier; `None` when there are
@@ -142,35 +151,70 @@ impl FieldPath {
             }
             path.push_str(segment);
         }
-        (!path.is_empty()).then(|| FieldPath { path: path.into() })
+        (!path.is_empty()).then(|| FieldPath::from_checked(&path))
     }
 
     /// The segments in order: `company/id` yields `company`, then `id`.
     pub fn segments(&self) -> std::str::Split<'_, char> {
-        self.path.split('/')
+        self.as_str().split('/')
     }
 
     /// The whole path as written, e.g. `company/id`.
     pub fn as_str(&self) -> &str {
-        &self.path
+        match &self.0 {
+            // Only whole (ASCII) paths are stored inline, so this never falls back to "".
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(path) => path,
+        }
     }
 
     /// For the parser, whose lexer has already checked every segment.
     pub(crate) fn from_checked(path: &str) -> FieldPath {
         debug_assert!(is_path(path));
-        FieldPath { path: path.into() }
+        if path.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..path.len()].copy_from_slice(path.as_bytes());
+            FieldPath(Repr::Inline {
+                len: path.len() as u8,
+                bytes,
+            })
+        } else {
+            FieldPath(Repr::Heap(path.into()))
+        }
     }
 
     /// True when the path is the single segment `name` (compared case-insensitively, as the
     /// language compares keywords).
     pub(crate) fn is_word(&self, name: &str) -> bool {
-        !name.contains('/') && self.path.eq_ignore_ascii_case(name)
+        !name.contains('/') && self.as_str().eq_ignore_ascii_case(name)
+    }
+}
+
+impl PartialEq for FieldPath {
+    fn eq(&self, other: &FieldPath) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for FieldPath {}
+
+impl std::hash::Hash for FieldPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FieldPath").field(&self.as_str()).finish()
     }
 }
 
 impl std::fmt::Display for FieldPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.path)
+        f.write_str(self.as_str())
     }
 }
 
@@ -313,6 +357,40 @@ mod tests {
             FieldPath::new("a1")
         );
         assert_ne!(FieldPath::new("Company/id"), FieldPath::new("company/id"));
+    }
+
+    #[test]
+    fn short_and_long_paths_behave_alike() {
+        use std::collections::HashSet;
+        // 22 bytes (the longest kept inline), 23 bytes and a long one.
+        let texts = [
+            "abcdefghij/klmnopqrstu",
+            "abcdefghij/klmnopqrstuv",
+            "communicationItems/communicationType",
+        ];
+        for text in texts {
+            let p = FieldPath::new(text);
+            assert_eq!(p.as_ref().map(FieldPath::as_str), Some(text));
+            assert_eq!(p.as_ref().map(ToString::to_string).as_deref(), Some(text));
+            assert_eq!(
+                p.as_ref().map(|p| p.segments().collect::<Vec<_>>()),
+                Some(text.split('/').collect())
+            );
+            assert_eq!(FieldPath::from_segments(text.split('/')), p);
+            assert_eq!(p.clone(), p);
+        }
+        let set: HashSet<FieldPath> = texts.iter().filter_map(|t| FieldPath::new(t)).collect();
+        assert_eq!(set.len(), 3);
+        assert!(
+            texts
+                .iter()
+                .all(|t| FieldPath::new(t).is_some_and(|p| set.contains(&p)))
+        );
+        assert_ne!(FieldPath::new(texts[0]), FieldPath::new(texts[1]));
+        assert_eq!(
+            format!("{:?}", FieldPath::new("a/b")),
+            r#"Some(FieldPath("a/b"))"#
+        );
     }
 
     #[test]
