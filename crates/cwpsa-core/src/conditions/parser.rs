@@ -35,7 +35,7 @@ pub fn parse(input: &str) -> Result<Expr, ParseError> {
     let mut p = Parser {
         lex,
         tok,
-        prev: tok,
+        prev: (tok.start, tok.end),
         nesting: 0,
     };
     if p.tok.kind == Kind::Eof {
@@ -60,8 +60,9 @@ struct Parser<'a> {
     lex: Lexer<'a>,
     /// The current (not yet consumed) token.
     tok: Token,
-    /// The last consumed token, for "after 'x'" in messages.
-    prev: Token,
+    /// The span of the last consumed token, for "after 'x'" in messages (the first token's
+    /// span until one is consumed). Only the span: copying whole tokens costs on every bump.
+    prev: (usize, usize),
     /// Parentheses and `not`s currently open.
     nesting: usize,
 }
@@ -70,7 +71,7 @@ type Parsed = Result<(Expr, usize), ParseError>;
 
 impl Parser<'_> {
     fn bump(&mut self) -> Result<(), ParseError> {
-        self.prev = self.tok;
+        self.prev = (self.tok.start, self.tok.end);
         self.tok = self.lex.next_token()?;
         Ok(())
     }
@@ -79,13 +80,17 @@ impl Parser<'_> {
         &self.lex.text()[tok.start..tok.end]
     }
 
+    fn prev_text(&self) -> &str {
+        &self.lex.text()[self.prev.0..self.prev.1]
+    }
+
     fn keyword(&self) -> Option<Keyword> {
         self.tok.kw
     }
 
     /// `after 'x'` for the last consumed token, shortened when long.
     fn after_prev(&self) -> String {
-        let text = self.text(self.prev);
+        let text = self.prev_text();
         match text.char_indices().nth(24) {
             Some((cut, _)) => format!("after '{}...'", &text[..cut]),
             None => format!("after '{text}'"),
@@ -165,12 +170,14 @@ impl Parser<'_> {
                 self.bump()?;
                 let (expr, depth) = self.unary()?;
                 self.nesting -= 1;
-                Self::check_depth(depth + 1, self.prev.start)?;
+                Self::check_depth(depth + 1, self.prev.0)?;
                 Ok((Expr::Not(Box::new(expr)), depth + 1))
             }
             Kind::Word { .. } => Ok((self.condition()?, 1)),
             _ => {
-                let expected = if self.prev == self.tok {
+                // Consumed tokens are never empty, so only an unconsumed first token has the
+                // current token's span.
+                let expected = if self.prev == (self.tok.start, self.tok.end) {
                     "a condition such as status/id = 1".to_owned()
                 } else {
                     format!("a condition {}", self.after_prev())
@@ -346,13 +353,9 @@ impl Parser<'_> {
             _ => {
                 let err = ParseError::new(tok.start, format!("a value {}", self.after_prev()));
                 return Err(
-                    if self.prev.kind == Kind::Op(CompareOp::Eq)
-                        && tok.kind == Kind::Op(CompareOp::Eq)
-                    {
+                    if self.prev_text() == "=" && tok.kind == Kind::Op(CompareOp::Eq) {
                         err.with_hint("write '=' for equality")
-                    } else if self.prev.kind == Kind::Op(CompareOp::Lt)
-                        && tok.kind == Kind::Op(CompareOp::Gt)
-                    {
+                    } else if self.prev_text() == "<" && tok.kind == Kind::Op(CompareOp::Gt) {
                         err.with_hint("write '!=' for inequality")
                     } else {
                         err
