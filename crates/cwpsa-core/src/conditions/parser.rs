@@ -291,15 +291,17 @@ impl Parser<'_> {
             .with_hint("write lists as: field in (1, 2, 3)"));
         }
         self.bump()?;
-        let mut values = Vec::new();
         if self.tok.kind == Kind::RParen {
             self.bump()?;
             return Ok(Expr::In(Membership {
                 field,
                 negated,
-                values,
+                values: Vec::new(),
             }));
         }
+        // Four is what the first push would reserve anyway; asking up front skips the
+        // growth path.
+        let mut values = Vec::with_capacity(4);
         loop {
             values.push(self.value()?);
             match self.tok.kind {
