@@ -444,5 +444,9 @@ fn field_names_keep_their_spelling() {
     let Ok(Expr::Compare(c)) = parse("Company/Identifier = 'x'") else {
         panic!("did not parse as a comparison");
     };
-    assert_eq!(c.field.segments(), ["Company", "Identifier"]);
+    assert_eq!(
+        c.field.segments().collect::<Vec<_>>(),
+        ["Company", "Identifier"]
+    );
+    assert_eq!(c.field.as_str(), "Company/Identifier");
 }

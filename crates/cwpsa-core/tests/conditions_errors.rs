@@ -137,6 +137,15 @@ fn hints_for_other_languages_habits() {
         hint("(a = 1").as_deref(),
         Some("the '(' at 0 is not closed")
     );
+    // The innermost parenthesis still open is named.
+    assert_eq!(
+        hint("(a = 1 and (b = 2").as_deref(),
+        Some("the '(' at 11 is not closed")
+    );
+    assert_eq!(
+        hint("(a = 1 and (b = 2) or ((c = 3)").as_deref(),
+        Some("the '(' at 22 is not closed")
+    );
 }
 
 #[test]

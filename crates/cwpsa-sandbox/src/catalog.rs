@@ -150,7 +150,7 @@ impl EntityTable {
     pub fn resolve(&self, path: &FieldPath) -> Result<Resolved, String> {
         let info = self
             .entity
-            .field(&path.to_string())
+            .field(path.as_str())
             .map_err(|e| e.to_string())?;
         Ok(Resolved::from_info(&info, self))
     }
@@ -163,7 +163,7 @@ impl EntityTable {
         let schema = registry()
             .schema("CustomFieldValue")
             .ok_or_else(|| "custom field values are not described".to_owned())?;
-        let info = schema.field(&path.to_string()).map_err(|e| e.to_string())?;
+        let info = schema.field(path.as_str()).map_err(|e| e.to_string())?;
         let mut resolved = Resolved::from_info(&info, self);
         resolved.column = None;
         resolved.segments.insert(0, "customFields".to_owned());

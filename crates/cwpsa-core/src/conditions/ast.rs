@@ -75,9 +75,21 @@ impl CompareOp {
 /// Segments keep the spelling the user wrote; the server (and the schema registry) compare them
 /// case-insensitively. A valid segment is an ASCII identifier: a letter or `_`, then letters,
 /// digits or `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath {
-    segments: Vec<String>,
+///
+/// The path is held as its text (`company/id`): inline when it is short (as nearly all are), in
+/// a single allocation otherwise. [`FieldPath::segments`] splits it on demand. Equality and
+/// hashing compare that exact text.
+#[derive(Clone)]
+pub struct FieldPath(Repr);
+
+/// The longest path kept inline; 22 keeps a `FieldPath` at 24 bytes, the size of a `String`.
+const INLINE: usize = 22;
+
+/// Paths of up to [`INLINE`] bytes are always inline, longer ones always on the heap.
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
 }
 
 /// A scalar value in a comparison or an `in` list.
@@ -118,51 +130,97 @@ pub struct DateTime {
 impl FieldPath {
     /// Parses `company/id` into a path; `None` when a segment is empty or not an identifier.
     pub fn new(path: &str) -> Option<FieldPath> {
-        let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
-        segments
-            .iter()
-            .all(|s| is_identifier(s))
-            .then_some(FieldPath { segments })
+        is_path(path).then(|| FieldPath::from_checked(path))
     }
 
-    /// Builds a path from segments already known to be identifiers.
+    /// Builds a path from segments, each of which must be an identifier; `None` when there are
+    /// no segments or one is not an identifier.
     pub fn from_segments<I, S>(segments: I) -> Option<FieldPath>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        let segments: Vec<String> = segments.into_iter().map(Into::into).collect();
-        (!segments.is_empty() && segments.iter().all(|s| is_identifier(s)))
-            .then_some(FieldPath { segments })
+        let mut path = String::new();
+        for segment in segments {
+            let segment = segment.as_ref();
+            if !is_identifier(segment) {
+                return None;
+            }
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(segment);
+        }
+        (!path.is_empty()).then(|| FieldPath::from_checked(&path))
     }
 
-    pub fn segments(&self) -> &[String] {
-        &self.segments
+    /// The segments in order: `company/id` yields `company`, then `id`.
+    pub fn segments(&self) -> std::str::Split<'_, char> {
+        self.as_str().split('/')
+    }
+
+    /// The whole path as written, e.g. `company/id`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Only whole (ASCII) paths are stored inline, so this never falls back to "".
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(path) => path,
+        }
     }
 
     /// For the parser, whose lexer has already checked every segment.
-    pub(crate) fn from_checked(segments: Vec<String>) -> FieldPath {
-        debug_assert!(!segments.is_empty() && segments.iter().all(|s| is_identifier(s)));
-        FieldPath { segments }
+    pub(crate) fn from_checked(path: &str) -> FieldPath {
+        debug_assert!(is_path(path));
+        if path.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..path.len()].copy_from_slice(path.as_bytes());
+            FieldPath(Repr::Inline {
+                len: path.len() as u8,
+                bytes,
+            })
+        } else {
+            FieldPath(Repr::Heap(path.into()))
+        }
     }
 
     /// True when the path is the single segment `name` (compared case-insensitively, as the
     /// language compares keywords).
     pub(crate) fn is_word(&self, name: &str) -> bool {
-        matches!(self.segments.as_slice(), [only] if only.eq_ignore_ascii_case(name))
+        !name.contains('/') && self.as_str().eq_ignore_ascii_case(name)
+    }
+}
+
+impl PartialEq for FieldPath {
+    fn eq(&self, other: &FieldPath) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for FieldPath {}
+
+impl std::hash::Hash for FieldPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FieldPath").field(&self.as_str()).finish()
     }
 }
 
 impl std::fmt::Display for FieldPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, segment) in self.segments.iter().enumerate() {
-            if i > 0 {
-                f.write_str("/")?;
-            }
-            f.write_str(segment)?;
-        }
-        Ok(())
+        f.write_str(self.as_str())
     }
+}
+
+/// True for one or more identifiers joined by `/`.
+fn is_path(path: &str) -> bool {
+    path.split('/').all(is_identifier)
 }
 
 /// True for an ASCII identifier: a letter or `_`, then letters, digits or `_`.
@@ -273,5 +331,85 @@ pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
         _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldPath;
+
+    #[test]
+    fn field_paths_keep_their_text_and_split_into_segments() {
+        let p = FieldPath::new("_info/lastUpdated");
+        assert_eq!(p.as_ref().map(FieldPath::as_str), Some("_info/lastUpdated"));
+        assert_eq!(
+            p.as_ref().map(|p| p.segments().collect::<Vec<_>>()),
+            Some(vec!["_info", "lastUpdated"])
+        );
+        let id = FieldPath::new("id");
+        assert_eq!(
+            id.as_ref().map(|p| p.segments().collect::<Vec<_>>()),
+            Some(vec!["id"])
+        );
+        assert_eq!(FieldPath::from_segments(["_info", "lastUpdated"]), p);
+        assert_eq!(
+            FieldPath::from_segments(vec![String::from("a1")]),
+            FieldPath::new("a1")
+        );
+        assert_ne!(FieldPath::new("Company/id"), FieldPath::new("company/id"));
+    }
+
+    #[test]
+    fn short_and_long_paths_behave_alike() {
+        use std::collections::HashSet;
+        // 22 bytes (the longest kept inline), 23 bytes and a long one.
+        let texts = [
+            "abcdefghij/klmnopqrstu",
+            "abcdefghij/klmnopqrstuv",
+            "communicationItems/communicationType",
+        ];
+        for text in texts {
+            let p = FieldPath::new(text);
+            assert_eq!(p.as_ref().map(FieldPath::as_str), Some(text));
+            assert_eq!(p.as_ref().map(ToString::to_string).as_deref(), Some(text));
+            assert_eq!(
+                p.as_ref().map(|p| p.segments().collect::<Vec<_>>()),
+                Some(text.split('/').collect())
+            );
+            assert_eq!(FieldPath::from_segments(text.split('/')), p);
+            assert_eq!(p.clone(), p);
+        }
+        let set: HashSet<FieldPath> = texts.iter().filter_map(|t| FieldPath::new(t)).collect();
+        assert_eq!(set.len(), 3);
+        assert!(
+            texts
+                .iter()
+                .all(|t| FieldPath::new(t).is_some_and(|p| set.contains(&p)))
+        );
+        assert_ne!(FieldPath::new(texts[0]), FieldPath::new(texts[1]));
+        assert_eq!(
+            format!("{:?}", FieldPath::new("a/b")),
+            r#"Some(FieldPath("a/b"))"#
+        );
+    }
+
+    #[test]
+    fn invalid_field_paths_are_rejected() {
+        for bad in ["", "/", "a/", "/a", "a//b", "1a", "a/1b", "a b", "a-b", "é"] {
+            assert_eq!(FieldPath::new(bad), None, "{bad:?}");
+        }
+        assert_eq!(FieldPath::from_segments(Vec::<String>::new()), None);
+        assert_eq!(FieldPath::from_segments([""]), None);
+        assert_eq!(FieldPath::from_segments(["a/b"]), None);
+        assert_eq!(FieldPath::from_segments(["a", "2"]), None);
+    }
+
+    #[test]
+    fn is_word_is_a_case_insensitive_single_segment_match() {
+        let word = |p: &str, w: &str| FieldPath::new(p).is_some_and(|p| p.is_word(w));
+        assert!(word("NOT", "not"));
+        assert!(!word("not/x", "not"));
+        assert!(!word("x/not", "not"));
+        assert!(!word("nots", "not"));
     }
 }

@@ -24,6 +24,10 @@ const HALF_WINDOW: usize = 30;
 const MAX_WHOLE_LINE: usize = 80;
 
 impl ParseError {
+    // Errors are the rare path: keeping their construction out of line keeps the lexer's and
+    // parser's hot paths small.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn new(offset: usize, expected: impl Into<String>) -> ParseError {
         ParseError(Box::new(Inner {
             offset,
@@ -33,6 +37,8 @@ impl ParseError {
     }
 
     #[must_use]
+    #[cold]
+    #[inline(never)]
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> ParseError {
         self.0.hint = Some(hint.into());
         self

@@ -92,12 +92,16 @@ fn is_ident_continue(b: u8) -> bool {
 }
 
 /// The index of the first byte at or after `i` not in `class` (or the length).
-fn skip(bytes: &[u8], i: usize, class: u8) -> usize {
-    let rest = bytes.get(i..).unwrap_or_default();
-    i + rest
-        .iter()
-        .position(|&b| CLASS[usize::from(b)] & class == 0)
-        .unwrap_or(rest.len())
+fn skip(bytes: &[u8], mut i: usize, class: u8) -> usize {
+    // A plain index loop: runs are short (a space, a word), so setting up a sub-slice and an
+    // iterator costs more than it saves.
+    while let Some(&b) = bytes.get(i) {
+        if CLASS[usize::from(b)] & class == 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 impl<'a> Lexer<'a> {
@@ -337,7 +341,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn bracketed_date_time(&self, start: usize) -> Result<Token, ParseError> {
-        let Some(close) = self.text[start..].find(']').map(|i| start + i) else {
+        // Date-times are short: a byte loop beats `str::find`'s setup.
+        let Some(close) = self.bytes()[start..]
+            .iter()
+            .position(|&b| b == b']')
+            .map(|i| start + i)
+        else {
             return Err(ParseError::new(
                 start,
                 "a ']' to close the date-time that starts here",

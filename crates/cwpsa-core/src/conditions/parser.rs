@@ -35,9 +35,8 @@ pub fn parse(input: &str) -> Result<Expr, ParseError> {
     let mut p = Parser {
         lex,
         tok,
-        prev: tok,
+        prev: (tok.start, tok.end),
         nesting: 0,
-        open_parens: Vec::new(),
     };
     if p.tok.kind == Kind::Eof {
         return Err(ParseError::new(
@@ -61,19 +60,18 @@ struct Parser<'a> {
     lex: Lexer<'a>,
     /// The current (not yet consumed) token.
     tok: Token,
-    /// The last consumed token, for "after 'x'" in messages.
-    prev: Token,
+    /// The span of the last consumed token, for "after 'x'" in messages (the first token's
+    /// span until one is consumed). Only the span: copying whole tokens costs on every bump.
+    prev: (usize, usize),
     /// Parentheses and `not`s currently open.
     nesting: usize,
-    /// Offsets of the open parentheses, for the "not closed" hint. Empty in the common case.
-    open_parens: Vec<usize>,
 }
 
 type Parsed = Result<(Expr, usize), ParseError>;
 
 impl Parser<'_> {
     fn bump(&mut self) -> Result<(), ParseError> {
-        self.prev = self.tok;
+        self.prev = (self.tok.start, self.tok.end);
         self.tok = self.lex.next_token()?;
         Ok(())
     }
@@ -82,13 +80,17 @@ impl Parser<'_> {
         &self.lex.text()[tok.start..tok.end]
     }
 
+    fn prev_text(&self) -> &str {
+        &self.lex.text()[self.prev.0..self.prev.1]
+    }
+
     fn keyword(&self) -> Option<Keyword> {
         self.tok.kw
     }
 
     /// `after 'x'` for the last consumed token, shortened when long.
     fn after_prev(&self) -> String {
-        let text = self.text(self.prev);
+        let text = self.prev_text();
         match text.char_indices().nth(24) {
             Some((cut, _)) => format!("after '{}...'", &text[..cut]),
             None => format!("after '{text}'"),
@@ -147,19 +149,18 @@ impl Parser<'_> {
         match self.tok.kind {
             Kind::LParen => {
                 self.enter()?;
-                self.open_parens.push(self.tok.start);
+                // Deeper parentheses are closed (or have failed) by the time this one is
+                // checked, so this is the innermost open one, for the "not closed" hint.
+                let open = self.tok.start;
                 self.bump()?;
                 let (expr, depth) = self.or_expr()?;
                 if self.tok.kind != Kind::RParen {
                     let err = ParseError::new(self.tok.start, "'and', 'or' or ')'");
-                    return Err(match self.open_parens.last() {
-                        Some(open) if self.tok.kind == Kind::Eof => {
-                            err.with_hint(format!("the '(' at {open} is not closed"))
-                        }
+                    return Err(match self.tok.kind {
+                        Kind::Eof => err.with_hint(format!("the '(' at {open} is not closed")),
                         _ => self.join_hint(err),
                     });
                 }
-                self.open_parens.pop();
                 self.nesting -= 1;
                 self.bump()?;
                 Ok((expr, depth))
@@ -169,12 +170,14 @@ impl Parser<'_> {
                 self.bump()?;
                 let (expr, depth) = self.unary()?;
                 self.nesting -= 1;
-                Self::check_depth(depth + 1, self.prev.start)?;
+                Self::check_depth(depth + 1, self.prev.0)?;
                 Ok((Expr::Not(Box::new(expr)), depth + 1))
             }
             Kind::Word { .. } => Ok((self.condition()?, 1)),
             _ => {
-                let expected = if self.prev == self.tok {
+                // Consumed tokens are never empty, so only an unconsumed first token has the
+                // current token's span.
+                let expected = if self.prev == (self.tok.start, self.tok.end) {
                     "a condition such as status/id = 1".to_owned()
                 } else {
                     format!("a condition {}", self.after_prev())
@@ -224,25 +227,8 @@ impl Parser<'_> {
     }
 
     fn field(&self) -> FieldPath {
-        let text = self.text(self.tok);
-        if self.tok.kind == (Kind::Word { path: false }) {
-            return FieldPath::from_checked(vec![text.to_owned()]);
-        }
-        let bytes = text.as_bytes();
-        // Paths are a few bytes long: a plain count beats pulling in the bytecount crate.
-        #[allow(clippy::naive_bytecount)]
-        let mut segments = Vec::with_capacity(1 + bytes.iter().filter(|&&b| b == b'/').count());
-        let mut start = 0;
-        // `str::split` is general-purpose and slow for two-segment paths; '/' is ASCII, so byte
-        // positions are char boundaries.
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'/' {
-                segments.push(text[start..i].to_owned());
-                start = i + 1;
-            }
-        }
-        segments.push(text[start..].to_owned());
-        FieldPath::from_checked(segments)
+        // The lexer has checked every segment of the word.
+        FieldPath::from_checked(self.text(self.tok))
     }
 
     fn condition(&mut self) -> Result<Expr, ParseError> {
@@ -305,15 +291,17 @@ impl Parser<'_> {
             .with_hint("write lists as: field in (1, 2, 3)"));
         }
         self.bump()?;
-        let mut values = Vec::new();
         if self.tok.kind == Kind::RParen {
             self.bump()?;
             return Ok(Expr::In(Membership {
                 field,
                 negated,
-                values,
+                values: Vec::new(),
             }));
         }
+        // Four is what the first push would reserve anyway; asking up front skips the
+        // growth path.
+        let mut values = Vec::with_capacity(4);
         loop {
             values.push(self.value()?);
             match self.tok.kind {
@@ -367,13 +355,9 @@ impl Parser<'_> {
             _ => {
                 let err = ParseError::new(tok.start, format!("a value {}", self.after_prev()));
                 return Err(
-                    if self.prev.kind == Kind::Op(CompareOp::Eq)
-                        && tok.kind == Kind::Op(CompareOp::Eq)
-                    {
+                    if self.prev_text() == "=" && tok.kind == Kind::Op(CompareOp::Eq) {
                         err.with_hint("write '=' for equality")
-                    } else if self.prev.kind == Kind::Op(CompareOp::Lt)
-                        && tok.kind == Kind::Op(CompareOp::Gt)
-                    {
+                    } else if self.prev_text() == "<" && tok.kind == Kind::Op(CompareOp::Gt) {
                         err.with_hint("write '!=' for inequality")
                     } else {
                         err
@@ -424,7 +408,7 @@ mod tests {
     use crate::conditions::DateTime;
 
     fn f(path: &str) -> FieldPath {
-        FieldPath::new(path).unwrap_or_else(|| FieldPath::from_checked(vec!["bad".into()]))
+        FieldPath::new(path).unwrap_or_else(|| FieldPath::from_checked("bad"))
     }
     fn cmp(path: &str, op: CompareOp, value: Value) -> Expr {
         Expr::Compare(Comparison {

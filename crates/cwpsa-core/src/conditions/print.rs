@@ -119,7 +119,7 @@ mod tests {
     use super::*;
 
     fn field(p: &str) -> FieldPath {
-        FieldPath::new(p).unwrap_or_else(|| FieldPath::from_checked(vec!["bad".into()]))
+        FieldPath::new(p).unwrap_or_else(|| FieldPath::from_checked("bad"))
     }
     fn cmp(p: &str, op: CompareOp, value: Value) -> Expr {
         Expr::Compare(Comparison {

@@ -215,16 +215,16 @@ impl Entity {
         mode: Mode,
         errors: &mut Vec<SchemaError>,
     ) -> Option<FieldInfo> {
-        let text = path.to_string();
+        let text = path.as_str();
         let resolved = match mode {
-            Mode::Conditions | Mode::Child => self.field(&text),
+            Mode::Conditions | Mode::Child => self.field(text),
             Mode::CustomField => {
                 let registry = registry();
                 let context = format!("custom fields of {}", self.name());
                 resolve(
                     registry,
                     registry.schema_or_empty(CUSTOM_FIELD_SCHEMA),
-                    &text,
+                    text,
                     &context,
                     false,
                 )
