@@ -200,14 +200,17 @@ impl CallbackVerifier {
             Some(p) => format!("{host}:{p}"),
             None => host.clone(),
         };
-        let trusted = self
+        let matching: Vec<&Trusted> = self
             .trusted
             .iter()
-            .find(|t| t.host == with_port || (url.port().is_none() && t.host == host))
-            .ok_or_else(|| reject("the host is not the configured ConnectWise site"))?;
+            .filter(|t| t.host == with_port || (url.port().is_none() && t.host == host))
+            .collect();
+        if matching.is_empty() {
+            return Err(reject("the host is not the configured ConnectWise site"));
+        }
         match url.scheme() {
             "https" => Ok(url),
-            "http" if trusted.allow_http => Ok(url),
+            "http" if matching.iter().any(|t| t.allow_http) => Ok(url),
             _ => Err(reject("signing keys are only fetched over https")),
         }
     }
