@@ -306,3 +306,86 @@ async fn long_conditions_go_through_search_or_fail_before_sending() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("search"), "{err}");
 }
+
+#[tokio::test]
+async fn forward_only_export_is_exact_under_concurrent_inserts_and_deletes() {
+    let app = TestApp::start().await;
+    let before = ids(&app, "service/tickets", &Query::new(), Paging::ForwardOnly).await;
+    let doomed: Vec<i64> = before.iter().copied().skip(3).step_by(9).take(40).collect();
+    let company = before[0];
+    let company: Value = app
+        .client
+        .get(&format!("service/tickets/{company}"))
+        .await
+        .unwrap();
+    let company_id = company["company"]["id"].clone();
+    let writer = app.client.clone();
+    let mutate = async move {
+        for (i, id) in doomed.iter().enumerate() {
+            writer
+                .delete(&format!("service/tickets/{id}"))
+                .await
+                .unwrap();
+            let _: Value = writer
+                .create("service/tickets", &serde_json::json!({"summary": format!("new {i}"), "company": {"id": company_id}}))
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+        }
+        doomed
+    };
+    let export = async {
+        let mut stream = app.client.list_with::<Value>(
+            "service/tickets",
+            &Query::new().page_size(20),
+            Paging::ForwardOnly,
+        );
+        let mut seen = Vec::new();
+        while let Some(r) = stream.try_next().await.unwrap() {
+            seen.push(r["id"].as_i64().unwrap());
+            tokio::task::yield_now().await;
+        }
+        seen
+    };
+    let (seen, doomed) = tokio::join!(export, mutate);
+    assert_unique(&seen);
+    let seen: HashSet<i64> = seen.into_iter().collect();
+    let survivors = before.iter().filter(|id| !doomed.contains(id));
+    for id in survivors {
+        assert!(
+            seen.contains(id),
+            "ticket {id} existed throughout but was not exported"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_version_is_configurable_and_an_unknown_one_is_refused() {
+    let app = TestApp::start().await;
+    let old = cwpsa::Client::new(
+        common::sandbox_config(app.sandbox.base_url())
+            .api_version("2022.1")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let response = old
+        .request(cwpsa::Method::GET, "service/priorities")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers["api-current-version"], "2025.1");
+    let unknown = cwpsa::Client::new(
+        common::sandbox_config(app.sandbox.base_url())
+            .api_version("1999.7")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = unknown
+        .get::<Value>("service/priorities")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(err.code(), Some("InvalidVersion"));
+}
