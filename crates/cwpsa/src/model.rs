@@ -230,7 +230,7 @@ model!(
     }
 );
 
-/// A typed entity with a top-level path, for [`crate::Client::fetch`] and friends.
+/// A typed entity and its top-level collection path (`Ticket::PATH`).
 pub trait Entity: serde::de::DeserializeOwned + Serialize + Send + 'static {
     /// The collection path relative to `apis/3.0/`.
     const PATH: &'static str;
