@@ -1,0 +1,321 @@
+//! Lists as streams of records, one page in memory at a time.
+//!
+//! Two modes:
+//! - forward-only (`pagination-type: forward-only`, `pageId` = the last id seen): ordered by id
+//!   and consistent under concurrent inserts and deletes; the default when no `orderBy` is
+//!   given;
+//! - pages (`page=N`): needed for `orderBy`. The `Link` header's `rel="next"` says whether
+//!   there is another page (and its number); without a `Link` header at all, a short page ends
+//!   the list.
+//!
+//! The next request is built by the client rather than copied from `Link`: the server's URL
+//! encoding of `conditions` is not to be trusted with a `+`, and a search body is not in it.
+
+use futures_util::stream::{self, BoxStream, StreamExt};
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::query::{Encoded, Query};
+use crate::transport::{Client, MAX_URL_LEN};
+
+/// How a list is paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paging {
+    /// Forward-only unless the query has an `orderBy`.
+    #[default]
+    Auto,
+    ForwardOnly,
+    Pages,
+}
+
+/// Page size used when the query names none: the largest, as requests are what is rationed.
+pub const DEFAULT_LIST_PAGE_SIZE: u32 = 1000;
+
+/// Paths that offer `POST <path>/search` for conditions too long for a URL.
+const SEARCHABLE: [&str; 2] = ["service/tickets", "project/tickets"];
+
+#[derive(Debug, Clone, Copy)]
+enum Cursor {
+    Page(u32),
+    PageId(i64),
+}
+
+struct Pager {
+    client: Client,
+    path: String,
+    filters: Encoded,
+    forward_only: bool,
+    page_size: u32,
+    cursor: Option<Cursor>,
+    /// Records already yielded, for error messages.
+    seen: u64,
+}
+
+impl Client {
+    /// Every record of a list, as a stream (forward-only unless the query orders).
+    ///
+    /// A record that fails to decode is yielded as an `Err` naming its index, id and field;
+    /// the stream goes on. A request failure (after retries) ends the stream with that error.
+    pub fn list<T>(&self, path: &str, query: &Query) -> BoxStream<'static, Result<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.list_with(path, query, Paging::Auto)
+    }
+
+    pub fn list_with<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        paging: Paging,
+    ) -> BoxStream<'static, Result<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.pages(path, query, paging)
+            .flat_map(|page| match page {
+                Ok(records) => stream::iter(records).left_stream(),
+                Err(e) => stream::iter(vec![Err(e)]).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// The pages of a list, each a vector of per-record decode results.
+    pub fn pages<T>(
+        &self,
+        path: &str,
+        query: &Query,
+        paging: Paging,
+    ) -> BoxStream<'static, Result<Vec<Result<T>>>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let forward_only = match paging {
+            Paging::Auto => !query.has_order_by(),
+            Paging::ForwardOnly => true,
+            Paging::Pages => false,
+        };
+        let setup = if forward_only && query.has_order_by() {
+            Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "forward-only paging always orders by id: drop orderBy or use Paging::Pages",
+            ))
+        } else {
+            query.encode_filters(!forward_only)
+        };
+        let filters = match setup {
+            Ok(f) => f,
+            Err(e) => return stream::iter(vec![Err(e)]).boxed(),
+        };
+        let pager = Pager {
+            client: self.clone(),
+            path: path.trim_matches('/').to_owned(),
+            filters,
+            forward_only,
+            page_size: query.page_size_or(DEFAULT_LIST_PAGE_SIZE),
+            cursor: Some(if forward_only {
+                Cursor::PageId(0)
+            } else {
+                Cursor::Page(1)
+            }),
+            seen: 0,
+        };
+        stream::unfold(pager, |mut pager| async move {
+            let cursor = pager.cursor.take()?;
+            match pager.fetch::<T>(cursor).await {
+                Ok((records, next)) => {
+                    pager.seen += records.len() as u64;
+                    pager.cursor = next;
+                    Some((Ok(records), pager))
+                }
+                Err(e) => Some((Err(e), pager)),
+            }
+        })
+        .boxed()
+    }
+}
+
+impl Pager {
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        cursor: Cursor,
+    ) -> Result<(Vec<Result<T>>, Option<Cursor>)> {
+        let mut paging = Encoded::default();
+        paging.push("pageSize", self.page_size.to_string());
+        match cursor {
+            Cursor::PageId(0) => {}
+            Cursor::PageId(id) => paging.push("pageId", id.to_string()),
+            // The page number goes last, where clients in the wild expect it.
+            Cursor::Page(n) => paging.push("page", n.to_string()),
+        }
+        let base = self.client.base_url().await?;
+        let mut all = self.filters.clone();
+        all.pairs.extend(paging.pairs.iter().cloned());
+        let url_len = base.as_str().len() + self.path.len() + 1 + all.to_query_string().len();
+        let mut request = if url_len <= MAX_URL_LEN {
+            self.client.request(Method::GET, &self.path).params(all)
+        } else if SEARCHABLE
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(&self.path))
+        {
+            let body: serde_json::Map<String, serde_json::Value> = self
+                .filters
+                .pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+                .collect();
+            // A search is a read: safe to retry.
+            self.client
+                .request(Method::POST, &format!("{}/search", self.path))
+                .params(paging)
+                .json(&body)
+                .retry_writes(true)
+        } else {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "the conditions make the URL of {} {url_len} characters long, over {MAX_URL_LEN}, and this endpoint has no POST .../search: split the query",
+                    self.path
+                ),
+            ));
+        };
+        if self.forward_only {
+            request = request.header(
+                HeaderName::from_static("pagination-type"),
+                HeaderValue::from_static("forward-only"),
+            );
+        }
+        let response = request.send().await?;
+        let raws: Vec<&RawValue> = serde_json::from_slice(&response.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("a page of {} is not a JSON array: {e}", self.path),
+            )
+        })?;
+        let records: Vec<Result<T>> = raws
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| decode_record(raw, &self.path, self.seen + i as u64))
+            .collect();
+        let link = response
+            .headers
+            .get(reqwest::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .map(parse_next);
+        let full = raws.len() >= self.page_size as usize;
+        let next = if raws.is_empty() {
+            None
+        } else if self.forward_only {
+            let from_link = match link {
+                Some(None) => return Ok((records, None)),
+                Some(Some(url)) => param_of(&url, "pageId").and_then(|v| v.parse::<i64>().ok()),
+                None if !full => return Ok((records, None)),
+                None => None,
+            };
+            let id = match from_link {
+                Some(id) => id,
+                None => raws.last().and_then(|r| record_id(r)).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Decode,
+                        format!("forward-only paging of {} needs each record's id: include `id` in fields", self.path),
+                    )
+                })?,
+            };
+            let previous = match cursor {
+                Cursor::PageId(p) => p,
+                Cursor::Page(_) => 0,
+            };
+            if id <= previous {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "forward-only paging of {} did not advance (pageId {id} after {previous})",
+                        self.path
+                    ),
+                ));
+            }
+            Some(Cursor::PageId(id))
+        } else {
+            let current = match cursor {
+                Cursor::Page(n) => n,
+                Cursor::PageId(_) => 1,
+            };
+            match link {
+                Some(None) => None,
+                Some(Some(url)) => {
+                    let n = param_of(&url, "page")
+                        .and_then(|v| v.parse::<u32>().ok())
+                        .unwrap_or(current + 1);
+                    (n > current).then_some(Cursor::Page(n))
+                }
+                None => full.then_some(Cursor::Page(current + 1)),
+            }
+        };
+        Ok((records, next))
+    }
+}
+
+fn decode_record<T: DeserializeOwned>(raw: &RawValue, path: &str, index: u64) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let id = record_id(raw).map_or_else(|| "no id".to_owned(), |id| format!("id {id}"));
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "record {index} of {path} ({id}): cannot decode `{}`: {}",
+                e.path(),
+                e.inner()
+            ),
+        )
+    })
+}
+
+fn record_id(raw: &RawValue) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<i64>,
+    }
+    serde_json::from_str::<IdOnly>(raw.get()).ok()?.id
+}
+
+/// From a `Link` header: `Some(url)` of `rel="next"`, or `None` when there is no next.
+fn parse_next(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.trim().strip_prefix('<')?.split_once('>')?;
+        params
+            .split(';')
+            .any(|p| {
+                let p = p.trim();
+                p.eq_ignore_ascii_case("rel=\"next\"") || p.eq_ignore_ascii_case("rel=next")
+            })
+            .then(|| url.to_owned())
+    })
+}
+
+fn param_of(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').rev().find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        k.eq_ignore_ascii_case(name).then(|| v.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_next_is_found() {
+        let h = r#"<https://h/v4_6_release/apis/3.0/service/tickets?pageSize=50&page=1>; rel="first", <https://h/x?pageSize=50&page=3>; rel="next", <https://h/x?pageSize=50&page=9>; rel="last""#;
+        let next = parse_next(h);
+        assert_eq!(next.as_deref(), Some("https://h/x?pageSize=50&page=3"));
+        assert_eq!(
+            param_of("https://h/x?pageSize=50&page=3", "page").as_deref(),
+            Some("3")
+        );
+        assert_eq!(parse_next(r#"<https://h/x?page=1>; rel="first""#), None);
+    }
+}
