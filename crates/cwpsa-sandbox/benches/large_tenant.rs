@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use cwpsa_sandbox::seed::SeedConfig;
-use cwpsa_sandbox::{Sandbox, SandboxConfig};
+use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 const CONDITION: &str = "priority/id<=2 and closedFlag=false";
@@ -38,6 +38,7 @@ async fn main() {
     let config = SandboxConfig {
         db: Some(db.clone()),
         seed: SeedConfig::for_tickets(1, tickets),
+        rate_limit: RateLimitSetting::Off,
         ..SandboxConfig::default()
     };
     let started = Instant::now();
@@ -49,7 +50,8 @@ async fn main() {
         return; // for profiling the load alone
     }
 
-    let http = reqwest::Client::new();
+    // Uncompressed, so the figures are the server's work, not gzip's.
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode("sandbox+sandbox-public:sandbox-private")

@@ -669,7 +669,7 @@ fn scaled_configs_follow_the_documented_rule() {
         SeedConfig::for_tickets(1, 10),
         SeedConfig {
             tickets: 10,
-            time_entries: 20,
+            time_entries: 10,
             ..SeedConfig::default()
         }
     );

@@ -2,7 +2,7 @@
 //! not set, one talking to an in-process sandbox with the demo data (so CI can run them).
 
 use cwpsa::{Client, Config, RateLimit};
-use cwpsa_sandbox::{Sandbox, SandboxConfig};
+use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
 
 /// Keeps the sandbox (if any) alive as long as the client is used.
 pub struct Setup {
@@ -17,7 +17,11 @@ pub async fn client() -> Result<Setup, Box<dyn std::error::Error>> {
             _sandbox: None,
         });
     }
-    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        rate_limit: RateLimitSetting::Off,
+        ..SandboxConfig::default()
+    })
+    .await?;
     eprintln!(
         "(no CONNECTWISE_* settings: using an in-process sandbox at {})",
         sandbox.base_url()

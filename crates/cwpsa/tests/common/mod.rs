@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
 
 use cwpsa::{Client, Config, RateLimit};
-use cwpsa_sandbox::{Sandbox, SandboxConfig};
+use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
 
 pub const CLIENT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
@@ -24,7 +24,12 @@ pub fn sandbox_config(base_url: &str) -> cwpsa::ConfigBuilder {
 
 impl TestApp {
     pub async fn start() -> TestApp {
-        TestApp::with(SandboxConfig::default()).await
+        // Rate limiting is off on both sides unless a test is about it.
+        TestApp::with(SandboxConfig {
+            rate_limit: RateLimitSetting::Off,
+            ..SandboxConfig::default()
+        })
+        .await
     }
 
     pub async fn with(config: SandboxConfig) -> TestApp {
