@@ -146,10 +146,11 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(error: reqwest::Error) -> Error {
+        // reqwest's "decode" errors come from reading the body (gzip over a connection cut
+        // mid-response), never from JSON, which is decoded here: a transport failure, which an
+        // idempotent request may retry.
         let kind = if error.is_timeout() {
             ErrorKind::Timeout
-        } else if error.is_decode() {
-            ErrorKind::Decode
         } else {
             ErrorKind::Transport
         };
