@@ -299,7 +299,7 @@ async fn an_export_survives_server_errors_and_connection_resets() {
         Faults::default(),
     )
     .await;
-    let retries = Arc::new(Mutex::new(0u32));
+    let retries = Arc::new(Mutex::new(0u64));
     let seen = retries.clone();
     let client = Client::new(
         sandbox_config(sandbox.base_url())
@@ -339,7 +339,7 @@ async fn an_export_survives_server_errors_and_connection_resets() {
         .sum();
     assert!(errors > 0, "faults were injected: {stats}");
     assert!(
-        *retries.lock().unwrap() as u64 >= errors,
+        *retries.lock().unwrap() >= errors,
         "every server error was retried"
     );
 }
