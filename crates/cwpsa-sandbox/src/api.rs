@@ -703,17 +703,23 @@ async fn list(
             .ok_or_else(ApiError::unknown_route)?;
         s.store
             .with_conn(|conn| {
-                if forward_only {
+                // One read transaction: the ids, their bodies and the total come from one
+                // snapshot, so a concurrent delete cannot shorten a page (a short page with
+                // no `next` link means "the end" to a client).
+                let snapshot = conn.transaction()?;
+                let result = if forward_only {
                     // One extra row tells whether a next page exists.
-                    let rows = store::page(conn, table, &selection, page_size + 1, 0, None)?;
-                    Ok((rows, None))
+                    let rows = store::page(&snapshot, table, &selection, page_size + 1, 0, None)?;
+                    (rows, None)
                 } else {
                     let offset = (page - 1).saturating_mul(page_size);
-                    let total = store::count(conn, table, &selection)?;
+                    let total = store::count(&snapshot, table, &selection)?;
                     let rows =
-                        store::page(conn, table, &selection, page_size, offset, Some(total))?;
-                    Ok((rows, Some(total)))
-                }
+                        store::page(&snapshot, table, &selection, page_size, offset, Some(total))?;
+                    (rows, Some(total))
+                };
+                snapshot.commit()?;
+                Ok(result)
             })
             .map_err(|e: store::StoreError| ApiError::internal(&e))
     })
