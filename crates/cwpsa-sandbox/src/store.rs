@@ -660,9 +660,11 @@ pub(crate) fn page(
 
 /// The span of ids, a cheap stand-in for the row count (ids are nearly dense).
 fn approximate_rows(conn: &Connection, table: &EntityTable) -> Result<i64, StoreError> {
+    // Two subqueries: SQLite answers a lone min() or max() from the end of the rowid tree, but
+    // an expression over both in one SELECT scans the whole table.
     let sql = format!(
-        "SELECT coalesce(max(id) - min(id) + 1, 0) FROM {}",
-        quote(table.name)
+        "SELECT coalesce((SELECT max(id) FROM {t}) - (SELECT min(id) FROM {t}) + 1, 0)",
+        t = quote(table.name)
     );
     Ok(conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?)
 }
