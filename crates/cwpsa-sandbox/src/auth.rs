@@ -55,22 +55,13 @@ fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
             "MissingClientId",
             "A clientId header is required. Register an integration at developer.connectwise.com to get one.",
         )),
-        Some(id) if is_uuid(id) => Ok(()),
+        Some(id) if cwpsa_core::client_id::is_uuid(id) => Ok(()),
         Some(_) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "InvalidClientId",
             "The clientId header is not a valid client id (expected a UUID).",
         )),
     }
-}
-
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

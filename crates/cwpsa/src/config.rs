@@ -447,7 +447,7 @@ impl ConfigBuilder {
                 name("PRIVATE_KEY", "private_key")
             )));
         }
-        if !is_uuid(&client_id) {
+        if !cwpsa_core::client_id::is_uuid(&client_id) {
             return Err(Error::config(format!(
                 "{} is `{client_id}`, which is not a UUID (like 00000000-0000-4000-8000-000000000000)",
                 name("CLIENT_ID", "client_id")
@@ -554,15 +554,6 @@ fn parse_base_url(text: &str) -> Result<reqwest::Url, String> {
         return Err("a base URL has no query, fragment or user info".to_owned());
     }
     Ok(url)
-}
-
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
