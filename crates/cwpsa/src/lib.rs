@@ -29,6 +29,7 @@ pub use pager::{DEFAULT_LIST_PAGE_SIZE, Paging};
 pub use query::{Conditions, IntoParam, MAX_PAGE_SIZE, Query, encode_component};
 pub use resource::{PatchKind, PatchOp, PatchOps};
 pub use retry::{Event, RetryPolicy};
+pub use transport::prepared::PreparedRequest;
 pub use transport::{Client, RequestBuilder, Response};
 
 /// Re-exported so that users need not depend on `cwpsa-core` for conditions.

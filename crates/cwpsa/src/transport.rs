@@ -18,6 +18,8 @@ use crate::limiter::{Limiter, Signals};
 use crate::query::{Encoded, Query};
 use crate::retry::Event;
 
+pub(crate) mod prepared;
+
 /// URLs longer than this are not sent as GET (proxies and IIS cut them).
 pub(crate) const MAX_URL_LEN: usize = 2000;
 const MAX_REDIRECTS: usize = 5;
