@@ -34,4 +34,5 @@ pub use transport::{Client, RequestBuilder, Response};
 
 /// Re-exported so that users need not depend on `cwpsa-core` for conditions.
 pub use cwpsa_core::conditions::{Condition, field, not};
-pub use reqwest::Method;
+pub use reqwest::header::{HeaderName, HeaderValue};
+pub use reqwest::{Method, Url};
