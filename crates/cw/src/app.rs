@@ -39,6 +39,15 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// With the connection flags given after the subcommand.
+    #[must_use]
+    pub fn with(&self, conn: &ConnectionArgs) -> GlobalArgs {
+        GlobalArgs {
+            connection: self.connection.overlay(conn),
+            ..self.clone()
+        }
+    }
+
     /// The format asked for, else table on a terminal and ndjson when piped.
     pub fn format(&self) -> Format {
         self.output.unwrap_or(if io::stdout().is_terminal() {
@@ -372,13 +381,8 @@ impl FilterArgs {
         ];
         for (flag, text) in parts {
             let Some(text) = text else { continue };
-            let expr = parse(text).map_err(|e| {
-                let mut err = CliError::usage(format!("invalid {flag}: {e}"));
-                for line in e.render(text).lines() {
-                    err = err.with_detail(line.to_owned());
-                }
-                err
-            })?;
+            let expr = parse(text)
+                .map_err(|e| CliError::conditions(&format!("invalid {flag}"), &e, text))?;
             if let Some(entity) = entity {
                 let checked = match flag {
                     "--where" => entity.validate_conditions(&expr),

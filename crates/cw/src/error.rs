@@ -165,6 +165,24 @@ impl CliError {
         e
     }
 
+    /// A conditions syntax error: the message, then the expression with a caret under the
+    /// fault.
+    pub fn conditions(
+        what: &str,
+        error: &cwpsa_core::conditions::ParseError,
+        text: &str,
+    ) -> CliError {
+        let rendered = error.render(text);
+        let mut lines = rendered.lines();
+        let mut e = CliError::usage(format!("{what}: {}", lines.next().unwrap_or_default()));
+        for line in lines {
+            // `render` indents by two, as the detail lines are.
+            e.detail
+                .push(line.strip_prefix("  ").unwrap_or(line).to_owned());
+        }
+        e
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.class.exit_code())
     }

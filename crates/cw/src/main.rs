@@ -77,3 +77,14 @@ fn init_logging(verbose: u8) {
         .with(filter)
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // Catches clashing flags between levels, which clap only reports at run time.
+        super::Cli::command().debug_assert();
+    }
+}

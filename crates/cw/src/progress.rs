@@ -75,9 +75,9 @@ impl Progress {
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
         };
         let template = if total.is_some() {
-            "{spinner} [{elapsed}] {bar:30} {human_pos}/{human_len} records · {pages} · {rate} · ETA {eta}{wait}"
+            "{spinner} [{wide_bar}] {human_pos}/{human_len} records · {pages} · {rate} · ETA {eta}{wait}"
         } else {
-            "{spinner} [{elapsed}] {human_pos} records · {pages} · {rate}{wait}"
+            "{spinner} {human_pos} records · {pages} · {rate} · {elapsed}{wait}"
         };
         let pages = Arc::clone(&self.shared);
         let waiting = Arc::clone(&self.shared);

@@ -24,41 +24,72 @@ use serde::Deserialize;
 
 use crate::error::{CliError, CliResult};
 
-/// Connection flags, accepted by every command.
+/// Connection flags, accepted before the subcommand and by every command that talks to the
+/// API (not global: `sandbox serve` has its own `--profile` and `--rate-limit`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
     /// Profile of the config file [default: $CW_PROFILE, else the file's default_profile, else
     /// `default`].
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
+    #[arg(
+        id = "conn_profile",
+        long = "profile",
+        value_name = "NAME",
+        help_heading = "Connection"
+    )]
     pub profile: Option<String>,
     /// ConnectWise site: a region (na, eu, au, staging) or a host [env: CONNECTWISE_SITE].
-    #[arg(long, global = true, value_name = "SITE", help_heading = "Connection")]
+    #[arg(
+        id = "conn_site",
+        long = "site",
+        value_name = "SITE",
+        help_heading = "Connection"
+    )]
     pub site: Option<String>,
     /// Company id you log in with [env: CONNECTWISE_COMPANY_ID].
-    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
+    #[arg(
+        id = "conn_company_id",
+        long = "company-id",
+        value_name = "ID",
+        help_heading = "Connection"
+    )]
     pub company_id: Option<String>,
     /// API member's public key [env: CONNECTWISE_PUBLIC_KEY]. The private key is never taken
     /// from the command line: use CONNECTWISE_PRIVATE_KEY or a profile.
-    #[arg(long, global = true, value_name = "KEY", help_heading = "Connection")]
+    #[arg(
+        id = "conn_public_key",
+        long = "public-key",
+        value_name = "KEY",
+        help_heading = "Connection"
+    )]
     pub public_key: Option<String>,
     /// Integration's clientId, a UUID [env: CONNECTWISE_CLIENT_ID].
-    #[arg(long, global = true, value_name = "UUID", help_heading = "Connection")]
+    #[arg(
+        id = "conn_client_id",
+        long = "client-id",
+        value_name = "UUID",
+        help_heading = "Connection"
+    )]
     pub client_id: Option<String>,
     /// Codebase, e.g. v4_6_release/ (discovered when absent) [env: CONNECTWISE_CODEBASE].
     #[arg(
-        long,
-        global = true,
+        id = "conn_codebase",
+        long = "codebase",
         value_name = "CODEBASE",
         help_heading = "Connection"
     )]
     pub codebase: Option<String>,
     /// Full API base URL, overriding site and codebase [env: CONNECTWISE_BASE_URL].
-    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    #[arg(
+        id = "conn_base_url",
+        long = "base-url",
+        value_name = "URL",
+        help_heading = "Connection"
+    )]
     pub base_url: Option<String>,
     /// API version sent in Accept, e.g. 2025.1 [env: CONNECTWISE_API_VERSION].
     #[arg(
-        long,
-        global = true,
+        id = "conn_api_version",
+        long = "api-version",
         value_name = "VERSION",
         help_heading = "Connection"
     )]
@@ -66,12 +97,33 @@ pub struct ConnectionArgs {
     /// Client-side request budget: N/SECONDSs (60/60s by default) or off
     /// [env: CONNECTWISE_RATE_LIMIT].
     #[arg(
-        long,
-        global = true,
+        id = "conn_rate_limit",
+        long = "rate-limit",
         value_name = "N/Ss|off",
         help_heading = "Connection"
     )]
     pub rate_limit: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// These flags with `inner`'s (given after the subcommand) taking precedence.
+    #[must_use]
+    pub fn overlay(&self, inner: &ConnectionArgs) -> ConnectionArgs {
+        let pick = |outer: &Option<String>, inner: &Option<String>| {
+            inner.clone().or_else(|| outer.clone())
+        };
+        ConnectionArgs {
+            profile: pick(&self.profile, &inner.profile),
+            site: pick(&self.site, &inner.site),
+            company_id: pick(&self.company_id, &inner.company_id),
+            public_key: pick(&self.public_key, &inner.public_key),
+            client_id: pick(&self.client_id, &inner.client_id),
+            codebase: pick(&self.codebase, &inner.codebase),
+            base_url: pick(&self.base_url, &inner.base_url),
+            api_version: pick(&self.api_version, &inner.api_version),
+            rate_limit: pick(&self.rate_limit, &inner.rate_limit),
+        }
+    }
 }
 
 /// One setting.

@@ -9,6 +9,7 @@ use crate::app::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::Columns;
 use crate::paths;
+use crate::settings::ConnectionArgs;
 
 const PATH: &str = "system/callbacks";
 
@@ -19,6 +20,8 @@ pub enum CallbacksCommand {
         /// Fields to fetch and show, e.g. id,url,type.
         #[arg(short, long, value_name = "FIELDS")]
         fields: Option<String>,
+        #[command(flatten)]
+        conn: ConnectionArgs,
     },
     /// Register a callback: ConnectWise POSTs to URL when a record of TYPE changes.
     Add(AddArgs),
@@ -29,6 +32,8 @@ pub enum CallbacksCommand {
         /// Remove without asking.
         #[arg(short, long)]
         yes: bool,
+        #[command(flatten)]
+        conn: ConnectionArgs,
     },
 }
 
@@ -51,12 +56,23 @@ pub struct AddArgs {
     /// Register it switched off.
     #[arg(long)]
     inactive: bool,
+    #[command(flatten)]
+    conn: ConnectionArgs,
+}
+
+impl CallbacksCommand {
+    pub fn connection(&self) -> &ConnectionArgs {
+        match self {
+            CallbacksCommand::List { conn, .. } | CallbacksCommand::Remove { conn, .. } => conn,
+            CallbacksCommand::Add(args) => &args.conn,
+        }
+    }
 }
 
 pub async fn run(ctx: &Ctx, command: &CallbacksCommand) -> CliResult {
     let target = paths::resolve(PATH)?;
     match command {
-        CallbacksCommand::List { fields } => {
+        CallbacksCommand::List { fields, .. } => {
             let mut query = Query::new();
             if let Some(f) = fields {
                 query = query.fields(f.as_str());
@@ -94,7 +110,7 @@ pub async fn run(ctx: &Ctx, command: &CallbacksCommand) -> CliResult {
             }
             ctx.print_one(&created, &Columns::for_record(None, target.entity))
         }
-        CallbacksCommand::Remove { id, yes } => {
+        CallbacksCommand::Remove { id, yes, .. } => {
             let one = target.child(id)?;
             let request = ctx.client.request(Method::DELETE, &one.path);
             if ctx.dry_run(&request, None)? {

@@ -21,13 +21,8 @@ pub enum ConditionsCommand {
 
 pub fn run(command: &ConditionsCommand) -> CliResult {
     let ConditionsCommand::Check { expression, entity } = command;
-    let expr = conditions::parse(expression).map_err(|e| {
-        let mut err = CliError::usage(format!("invalid conditions: {e}"));
-        for line in e.render(expression).lines() {
-            err = err.with_detail(line.to_owned());
-        }
-        err
-    })?;
+    let expr = conditions::parse(expression)
+        .map_err(|e| CliError::conditions("invalid conditions", &e, expression))?;
     if let Some(name) = entity {
         let entity = registry().entity(name).ok_or_else(|| {
             let known: Vec<&str> = registry()

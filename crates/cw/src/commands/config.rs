@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::app::{GlobalArgs, quiet_pipe};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Columns, Format};
-use crate::settings::{self, Key, Settings, process_env};
+use crate::settings::{self, ConnectionArgs, Key, Settings, process_env};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -18,7 +18,10 @@ pub enum ConfigCommand {
     /// `cw config init --profile acme --site na ... < key.txt`.
     Init(InitArgs),
     /// Show the effective settings, secrets redacted, and where each comes from.
-    Show,
+    Show {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
     /// Print the config file's path.
     Path,
 }
@@ -28,12 +31,14 @@ pub struct InitArgs {
     /// Make this profile the default one (the first profile written always is).
     #[arg(long)]
     default: bool,
+    #[command(flatten)]
+    conn: ConnectionArgs,
 }
 
 pub fn run(command: &ConfigCommand, global: &GlobalArgs) -> CliResult {
     match command {
-        ConfigCommand::Init(args) => init(args, global),
-        ConfigCommand::Show => show(global),
+        ConfigCommand::Init(args) => init(args, &global.with(&args.conn)),
+        ConfigCommand::Show { conn } => show(&global.with(conn)),
         ConfigCommand::Path => {
             let path = settings::config_path(&process_env).ok_or_else(no_home)?;
             println!("{}", path.display());

@@ -16,6 +16,8 @@ pub struct CountArgs {
     pub path: String,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &CountArgs) -> CliResult {

@@ -23,6 +23,8 @@ pub struct CreateArgs {
     /// top-level field of --data. Repeatable.
     #[arg(short, long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &CreateArgs) -> CliResult {

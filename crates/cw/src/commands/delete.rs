@@ -19,6 +19,8 @@ pub struct DeleteArgs {
     /// Delete without asking (required when not on a terminal).
     #[arg(short, long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> CliResult {

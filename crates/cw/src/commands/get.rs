@@ -18,6 +18,8 @@ pub struct GetArgs {
     /// Fields to fetch and show, e.g. id,summary,status/name.
     #[arg(short, long, value_name = "FIELDS")]
     pub fields: Option<String>,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &GetArgs) -> CliResult {

@@ -43,6 +43,8 @@ pub struct ListArgs {
     /// without --order-by; this flag makes it explicit.
     #[arg(long, conflicts_with = "order_by")]
     pub forward_only: bool,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &ListArgs) -> CliResult {

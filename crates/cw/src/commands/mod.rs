@@ -52,15 +52,30 @@ pub enum Command {
 
 pub fn run(command: Command, global: &GlobalArgs) -> CliResult {
     match command {
-        Command::Get(args) => with_client(global, async |ctx| get::run(ctx, &args).await),
-        Command::List(args) => with_client(global, async |ctx| list::run(ctx, &args).await),
-        Command::Count(args) => with_client(global, async |ctx| count::run(ctx, &args).await),
-        Command::Create(args) => with_client(global, async |ctx| create::run(ctx, &args).await),
-        Command::Update(args) => with_client(global, async |ctx| update::run(ctx, &args).await),
-        Command::Patch(args) => with_client(global, async |ctx| patch::run(ctx, &args).await),
-        Command::Delete(args) => with_client(global, async |ctx| delete::run(ctx, &args).await),
+        Command::Get(args) => with_client(&global.with(&args.conn), async |ctx| {
+            get::run(ctx, &args).await
+        }),
+        Command::List(args) => with_client(&global.with(&args.conn), async |ctx| {
+            list::run(ctx, &args).await
+        }),
+        Command::Count(args) => with_client(&global.with(&args.conn), async |ctx| {
+            count::run(ctx, &args).await
+        }),
+        Command::Create(args) => with_client(&global.with(&args.conn), async |ctx| {
+            create::run(ctx, &args).await
+        }),
+        Command::Update(args) => with_client(&global.with(&args.conn), async |ctx| {
+            update::run(ctx, &args).await
+        }),
+        Command::Patch(args) => with_client(&global.with(&args.conn), async |ctx| {
+            patch::run(ctx, &args).await
+        }),
+        Command::Delete(args) => with_client(&global.with(&args.conn), async |ctx| {
+            delete::run(ctx, &args).await
+        }),
         Command::Callbacks(command) => {
-            with_client(global, async |ctx| callbacks::run(ctx, &command).await)
+            let global = global.with(command.connection());
+            with_client(&global, async |ctx| callbacks::run(ctx, &command).await)
         }
         Command::Config(command) => config::run(&command, global),
         Command::Sandbox(command) => sandbox::run(command).map_err(CliError::from),

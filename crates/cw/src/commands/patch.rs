@@ -23,6 +23,8 @@ pub struct PatchArgs {
     /// Remove (clear) a top-level field. Repeatable.
     #[arg(short, long, value_name = "FIELD")]
     pub remove: Vec<String>,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &PatchArgs) -> CliResult {

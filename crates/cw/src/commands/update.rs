@@ -24,6 +24,8 @@ pub struct UpdateArgs {
     /// A field to change in --data, typed by the entity's schema. Repeatable.
     #[arg(short, long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: &UpdateArgs) -> CliResult {
