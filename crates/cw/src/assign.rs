@@ -282,7 +282,6 @@ mod tests {
             ("status=Closed", "is a reference"),
             ("summery=x", "did you mean `summary`"),
             ("id=5", "set by the server"),
-            ("closedFlag=null", "cannot be null"),
             ("customFields=x", "a list"),
             ("summary", "FIELD=VALUE"),
             ("summary:=nope", "not JSON"),

@@ -81,10 +81,15 @@ pub fn resolve(input: &str) -> CliResult<Target> {
             "{lower} belong to a parent record: use {parent}"
         )));
     }
+    // `time/entries` is already a path: an alias only takes a record id after it.
+    let id_follows = rest
+        .split('/')
+        .next()
+        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     let path = match ALIASES.iter().find(|(a, _)| *a == lower) {
         Some((_, full)) if rest.is_empty() => (*full).to_owned(),
-        Some((_, full)) => format!("{full}/{rest}"),
-        None => trimmed.to_owned(),
+        Some((_, full)) if id_follows => format!("{full}/{rest}"),
+        _ => trimmed.to_owned(),
     };
     let entity = registry()
         .entity_for_path(&path)
@@ -201,6 +206,8 @@ mod tests {
         assert_eq!(t.entity.map(Entity::name), Some("companies"));
         let t = resolve("time").expect("alias").child("7").expect("id");
         assert_eq!(t.path, "time/entries/7");
+        assert_eq!(resolve("time/entries").expect("raw").path, "time/entries");
+        assert_eq!(resolve("time/7").expect("alias").path, "time/entries/7");
         assert_eq!(t.entity.map(Entity::name), Some("time_entries"));
         assert!(resolve("system/info").expect("raw").entity.is_none());
         assert!(resolve("notes").is_err());

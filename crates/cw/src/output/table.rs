@@ -74,13 +74,13 @@ impl<'a> TableSink<'a> {
         }
         if self.layout.is_none() {
             let layout = self.layout_for();
-            self.write_row(&layout, self.names().to_vec().as_slice())?;
+            self.write_row(&layout, self.names().to_vec().as_slice(), true)?;
             self.layout = Some(layout);
         }
         let rows = std::mem::take(&mut self.pending);
         if let Some(layout) = self.layout.take() {
             for row in &rows {
-                self.write_row(&layout, row)?;
+                self.write_row(&layout, row, false)?;
             }
             self.layout = Some(layout);
         }
@@ -109,16 +109,18 @@ impl<'a> TableSink<'a> {
         Layout { widths, numeric }
     }
 
-    fn write_row(&mut self, layout: &Layout, cells: &[String]) -> io::Result<()> {
+    /// One line; numbers align right, except in the header.
+    fn write_row(&mut self, layout: &Layout, cells: &[String], header: bool) -> io::Result<()> {
         let mut line = String::new();
         let last = cells.len().saturating_sub(1);
         for (i, cell) in cells.iter().enumerate() {
             let w = layout.widths[i];
             let cut = truncate_str(cell, w, "…");
-            if i == last && !layout.numeric[i] {
+            let right = layout.numeric[i] && !header;
+            if i == last && !right {
                 line.push_str(&cut);
             } else {
-                let align = if layout.numeric[i] {
+                let align = if right {
                     console::Alignment::Right
                 } else {
                     console::Alignment::Left

@@ -136,6 +136,7 @@ mod tests {
 
     #[test]
     fn nested_documents() {
+        // (`json!` sorts keys: serde_json's map is ordered by key.)
         let v = json!({
             "id": 1, "name": "ACME: the company", "flag": true, "none": null, "zip": "01234",
             "types": [{"id": 1, "name": "Client"}, {"id": 2}], "tags": ["a", "yes"],
@@ -143,7 +144,7 @@ mod tests {
         });
         assert_eq!(
             document(&v),
-            "id: 1\nname: \"ACME: the company\"\nflag: true\nnone: null\nzip: \"01234\"\ntypes:\n- id: 1\n  name: Client\n- id: 2\ntags:\n- a\n- \"yes\"\nempty: {}\nlist: []\n"
+            "empty: {}\nflag: true\nid: 1\nlist: []\nname: \"ACME: the company\"\nnone: null\ntags:\n- a\n- \"yes\"\ntypes:\n- id: 1\n  name: Client\n- id: 2\nzip: \"01234\"\n"
         );
         assert_eq!(sequence_item(&json!("x")), "- x\n");
         assert_eq!(sequence_item(&json!([[1, 2]])), "- - - 1\n    - 2\n");
