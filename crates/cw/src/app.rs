@@ -58,7 +58,7 @@ impl GlobalArgs {
     }
 
     /// The width a table must fit: the terminal's, else `$COLUMNS`, else none.
-    pub fn width(&self) -> Option<usize> {
+    pub fn width() -> Option<usize> {
         if io::stdout().is_terminal()
             && let Some((_, cols)) = console::Term::stdout().size_checked()
         {
@@ -127,7 +127,7 @@ impl Ctx {
             global: global.clone(),
             progress,
             format: global.format(),
-            width: global.width(),
+            width: GlobalArgs::width(),
             _sandbox: sandbox,
         })
     }
@@ -435,7 +435,7 @@ mod tests {
             conditions: Some("summary = ".into()),
             ..FilterArgs::default()
         };
-        let e = f.query(None, true).err().expect("invalid");
+        let e = f.query(None, true).expect_err("invalid");
         assert_eq!(e.class, crate::error::Class::Usage);
         assert!(e.detail.iter().any(|d| d.contains('^')), "{e}");
     }

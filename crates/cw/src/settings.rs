@@ -127,6 +127,7 @@ impl ConnectionArgs {
 }
 
 /// One setting.
+#[allow(clippy::enum_variant_names)] // `PublicKey`, `PrivateKey`: the API's own names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     CompanyId,
@@ -201,7 +202,7 @@ impl Key {
         self == Key::PrivateKey
     }
 
-    fn from_flags(self, flags: &ConnectionArgs) -> Option<&String> {
+    fn in_flags(self, flags: &ConnectionArgs) -> Option<&String> {
         match self {
             Key::CompanyId => flags.company_id.as_ref(),
             Key::PublicKey => flags.public_key.as_ref(),
@@ -215,7 +216,7 @@ impl Key {
         }
     }
 
-    fn from_profile(self, p: &ProfileDoc) -> Option<&String> {
+    fn in_profile(self, p: &ProfileDoc) -> Option<&String> {
         match self {
             Key::CompanyId => p.company_id.as_ref(),
             Key::PublicKey => p.public_key.as_ref(),
@@ -402,13 +403,13 @@ impl Settings {
                     (!v.is_empty()).then(|| v.to_owned())
                 };
                 let value = key
-                    .from_flags(flags)
+                    .in_flags(flags)
                     .and_then(clean)
                     .map(|v| (v, Source::Flag(key.flag().unwrap_or_default())))
                     .or_else(|| env(key.env()).map(|v| (v, Source::Env(key.env()))))
                     .or_else(|| {
                         let (p, (name, _)) = (profile_doc?, profile.as_ref()?);
-                        key.from_profile(p)
+                        key.in_profile(p)
                             .and_then(clean)
                             .map(|v| (v, Source::Profile(name.clone())))
                     });
@@ -703,7 +704,7 @@ mod tests {
         );
         assert!(!format!("{s:?}").contains("profile-secret"));
         // The client id is missing: a config error naming it and where to set it.
-        let e = s.builder().err().expect("incomplete");
+        let e = s.builder().expect_err("incomplete");
         assert!(e.message.contains("client_id"), "{e}");
         assert!(e.to_string().contains("CONNECTWISE_CLIENT_ID"), "{e}");
         #[cfg(unix)]
@@ -722,9 +723,7 @@ mod tests {
         std::fs::write(&file, "[profiles.a]\ncompany_id = \"x\"\nsitee = \"na\"\n").expect("w");
         let path = file.display().to_string();
         let env = env_of(&[("CW_CONFIG", &path)]);
-        let e = Settings::resolve(&ConnectionArgs::default(), &env)
-            .err()
-            .expect("bad");
+        let e = Settings::resolve(&ConnectionArgs::default(), &env).expect_err("bad");
         assert_eq!(e.class, crate::error::Class::Config);
         assert!(e.to_string().contains("sitee"), "{e}");
         std::fs::write(&file, "[profiles.a]\ncompany_id = \"x\"\n").expect("w");
@@ -732,9 +731,7 @@ mod tests {
             profile: Some("b".into()),
             ..ConnectionArgs::default()
         };
-        let e = Settings::resolve(&flags, &env)
-            .err()
-            .expect("missing profile");
+        let e = Settings::resolve(&flags, &env).expect_err("missing profile");
         assert!(e.to_string().contains("profiles: a"), "{e}");
         let _ = std::fs::remove_dir_all(dir);
     }

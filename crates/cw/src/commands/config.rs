@@ -239,7 +239,7 @@ fn show(global: &GlobalArgs) -> CliResult {
     let result = match format {
         Format::Table | Format::Csv => {
             let columns = Columns::Fixed(vec!["setting".into(), "value".into(), "source".into()]);
-            let mut sink = output::sink(format, &mut out, columns, global.width());
+            let mut sink = output::sink(format, &mut out, columns, GlobalArgs::width());
             rows.iter()
                 .try_for_each(|(k, v, s)| {
                     sink.record(&output::to_raw(

@@ -59,7 +59,7 @@ fn operations(
         .collect::<CliResult<Vec<_>>>()?;
     let merged = assign::merge(&assignments)?;
     let mut ops = PatchOps::new();
-    for (field, value) in merged.iter() {
+    for (field, value) in &merged {
         ops = ops.replace(field, value.clone());
     }
     for r in remove {

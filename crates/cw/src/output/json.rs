@@ -85,7 +85,7 @@ mod tests {
     fn pretty_matches_serde_json_and_keeps_order() {
         let samples = [
             r#"{"a":{"b":[1,2,{"c":"x,y:{z}\"q\\"}],"e":{},"f":[]},"d":-1.5,"id":1,"n":null,"t":true}"#,
-            r#"[]"#,
+            "[]",
             r#"[ {"z":1, "a" : 2} ]"#,
             r#""just a string""#,
             r#"{"é":"ü ✓"}"#,

@@ -105,13 +105,15 @@ fn scalar_text(s: &str) -> String {
     }
 }
 
+/// Plain scalars some YAML readers take for booleans or null.
+const RESERVED: &[&str] = &[
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+];
+
 fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    const RESERVED: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-    ];
     if RESERVED.iter().any(|r| s.eq_ignore_ascii_case(r)) {
         return false;
     }

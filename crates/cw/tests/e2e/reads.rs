@@ -154,7 +154,11 @@ fn get_by_alias_id_and_raw_path() {
         .ok()
         .json_lines();
     assert!(!notes.is_empty());
-    assert!(notes.iter().all(|n| n["ticketId"].to_string() == id));
+    assert!(
+        notes
+            .iter()
+            .all(|n| n["ticketId"].to_string().as_str() == id.as_str())
+    );
     let listed = sb
         .cw()
         .args(["list", &format!("tickets/{id}/notes"), "--all"])

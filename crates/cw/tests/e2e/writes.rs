@@ -175,7 +175,9 @@ fn callbacks_add_list_remove() {
     assert_eq!(created["url"], "https://hooks.example.com/cw");
     let listed = sb.cw().args(["callbacks", "list"]).ok().json_lines();
     assert!(
-        listed.iter().any(|c| c["id"].to_string() == id),
+        listed
+            .iter()
+            .any(|c| c["id"].to_string().as_str() == id.as_str()),
         "{listed:?}"
     );
     let table = sb
@@ -187,7 +189,11 @@ fn callbacks_add_list_remove() {
     sb.cw().args(["callbacks", "remove", &id]).fails(2);
     sb.cw().args(["callbacks", "remove", &id, "--yes"]).ok();
     let listed = sb.cw().args(["callbacks", "list"]).ok().json_lines();
-    assert!(listed.iter().all(|c| c["id"].to_string() != id));
+    assert!(
+        listed
+            .iter()
+            .all(|c| c["id"].to_string().as_str() != id.as_str())
+    );
     // The server's validation comes back as a usage-free, detailed error.
     let bad = sb
         .cw()
