@@ -34,7 +34,13 @@ pub struct ListArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub page_size: Option<u32>,
     /// Show at most N records [default: 25].
-    #[arg(short = 'n', long, value_name = "N", conflicts_with = "all")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "N",
+        conflicts_with = "all",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub limit: Option<u64>,
     /// Every record, however many: streamed, so memory stays flat.
     #[arg(long)]

@@ -1,4 +1,6 @@
-//! One module per subcommand.
+//! One module per subcommand. Commands that talk to the API get a [`Ctx`] through
+//! `with_client`; the others run on their own. A subcommand reporting errors as `String` fits
+//! in with `.map_err(CliError::from)` (exit code 1).
 
 mod callbacks;
 mod completions;

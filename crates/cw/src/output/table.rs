@@ -136,23 +136,35 @@ impl<'a> TableSink<'a> {
     }
 }
 
-/// Shrinks the widest columns until the row fits `total` (two spaces between columns); no
-/// column goes below 4 characters, so a very narrow terminal wraps instead.
+/// Shrinks columns until the row fits `total` (two spaces between columns): first the widest
+/// ones (long text like a summary) down to 20 characters each, then, if that is not enough,
+/// every column evenly; none goes below 4 characters, so a very narrow terminal wraps instead.
 fn fit(natural: &[usize], total: usize) -> Vec<usize> {
+    const FLEX_FLOOR: usize = 20;
     let gaps = 2 * natural.len().saturating_sub(1);
     let available = total.saturating_sub(gaps);
-    let sum: usize = natural.iter().sum();
-    if sum <= available {
-        return natural.to_vec();
+    let mut widths = natural.to_vec();
+    let mut excess = widths.iter().sum::<usize>().saturating_sub(available);
+    let mut order: Vec<usize> = (0..widths.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(widths[i]));
+    for i in order {
+        if excess == 0 {
+            return widths;
+        }
+        let cut = excess.min(widths[i].saturating_sub(FLEX_FLOOR));
+        widths[i] -= cut;
+        excess -= cut;
+    }
+    if excess == 0 {
+        return widths;
     }
     // The largest cap such that every column cut to it fits.
-    let widest = natural.iter().copied().max().unwrap_or(0);
-    let capped = |cap: usize| natural.iter().map(|w| (*w).min(cap)).sum::<usize>();
-    let mut cap = widest;
+    let capped = |cap: usize| widths.iter().map(|w| (*w).min(cap)).sum::<usize>();
+    let mut cap = widths.iter().copied().max().unwrap_or(0);
     while cap > 4 && capped(cap) > available {
         cap -= 1;
     }
-    natural.iter().map(|w| (*w).min(cap)).collect()
+    widths.iter().map(|w| (*w).min(cap)).collect()
 }
 
 impl Sink for TableSink<'_> {
@@ -243,6 +255,13 @@ mod tests {
     #[test]
     fn fit_shrinks_only_the_widest() {
         assert_eq!(fit(&[2, 50, 10], 40), vec![2, 24, 10]);
+        // The long column gives way first; short ones keep their width.
+        assert_eq!(
+            fit(&[5, 60, 17, 17, 18, 19], 120),
+            vec![5, 34, 17, 17, 18, 19]
+        );
+        // Past the 20-character floor, every column shrinks evenly.
+        assert_eq!(fit(&[5, 60, 30, 30], 50), vec![5, 13, 13, 13]);
         assert_eq!(fit(&[2, 5], 40), vec![2, 5]);
     }
 
