@@ -75,7 +75,7 @@ pub async fn run(ctx: &Ctx, command: &CallbacksCommand) -> CliResult {
         CallbacksCommand::List { fields, .. } => {
             let mut query = Query::new();
             if let Some(f) = fields {
-                query = query.fields(f.as_str());
+                query = query.fields(super::list::fields_to_fetch(f, true).as_str());
             }
             let how = super::list::Listing {
                 limit: None,

@@ -59,8 +59,9 @@ pub async fn run(ctx: &Ctx, args: &ListArgs) -> CliResult {
     if let Some(order) = &args.order_by {
         query = query.order_by(order.as_str());
     }
+    let forward_only = args.forward_only || args.order_by.is_none();
     if let Some(fields) = &args.fields {
-        query = query.fields(fields.as_str());
+        query = query.fields(fields_to_fetch(fields, forward_only).as_str());
     }
     let limit = if args.all {
         None
@@ -74,11 +75,24 @@ pub async fn run(ctx: &Ctx, args: &ListArgs) -> CliResult {
         &Listing {
             limit,
             page_size: args.page_size,
-            forward_only: args.forward_only || args.order_by.is_none(),
+            forward_only,
             fields: args.fields.as_deref(),
         },
     )
     .await
+}
+
+/// The `fields` to ask for: forward-only paging goes on from the last record's id, so `id` is
+/// fetched too (tables and csv still show only the fields asked for).
+pub fn fields_to_fetch(fields: &str, forward_only: bool) -> String {
+    let has_id = fields
+        .split(',')
+        .any(|f| f.trim().eq_ignore_ascii_case("id"));
+    if forward_only && !has_id {
+        format!("id,{fields}")
+    } else {
+        fields.to_owned()
+    }
 }
 
 /// How to list.
