@@ -143,6 +143,18 @@ impl Ctx {
 
     /// Writes one record (the server's JSON text) in the chosen format.
     pub fn print_one(&self, record: &RawValue, columns: &Columns) -> CliResult {
+        // A field selection applies to every format (the server may have sent more).
+        if let (Columns::Fixed(fields), Format::Json | Format::Ndjson | Format::Yaml) =
+            (columns, self.format)
+        {
+            let value = crate::output::parse(record)?;
+            let raw = crate::output::to_raw(&crate::output::select(&value, fields))?;
+            return self.print_raw(&raw, columns);
+        }
+        self.print_raw(record, columns)
+    }
+
+    fn print_raw(&self, record: &RawValue, columns: &Columns) -> CliResult {
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         quiet_pipe(crate::output::write_one(

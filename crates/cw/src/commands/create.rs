@@ -23,6 +23,9 @@ pub struct CreateArgs {
     /// top-level field of --data. Repeatable.
     #[arg(short, long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
+    /// Fields of the result to show, e.g. id,summary,status/name.
+    #[arg(short, long, value_name = "FIELDS")]
+    pub fields: Option<String>,
     #[command(flatten)]
     pub conn: crate::settings::ConnectionArgs,
 }
@@ -47,7 +50,10 @@ pub async fn run(ctx: &Ctx, args: &CreateArgs) -> CliResult {
     if let Some(id) = record_id(&created) {
         ctx.notice(&format!("created {}/{id}", target.path));
     }
-    ctx.print_one(&created, &Columns::for_record(None, target.entity))
+    ctx.print_one(
+        &created,
+        &Columns::for_record(args.fields.as_deref(), target.entity),
+    )
 }
 
 /// `--data` with each `--set` replacing its top-level field.

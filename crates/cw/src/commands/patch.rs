@@ -23,6 +23,9 @@ pub struct PatchArgs {
     /// Remove (clear) a top-level field. Repeatable.
     #[arg(short, long, value_name = "FIELD")]
     pub remove: Vec<String>,
+    /// Fields of the result to show, e.g. id,summary,status/name.
+    #[arg(short, long, value_name = "FIELDS")]
+    pub fields: Option<String>,
     #[command(flatten)]
     pub conn: crate::settings::ConnectionArgs,
 }
@@ -39,7 +42,10 @@ pub async fn run(ctx: &Ctx, args: &PatchArgs) -> CliResult {
         .send_json()
         .await
         .map_err(|e| CliError::api(&e, &what))?;
-    ctx.print_one(&patched, &Columns::for_record(None, target.entity))
+    ctx.print_one(
+        &patched,
+        &Columns::for_record(args.fields.as_deref(), target.entity),
+    )
 }
 
 /// One `replace` per top-level field set (sub-fields merged), one `remove` per field removed.

@@ -24,6 +24,9 @@ pub struct UpdateArgs {
     /// A field to change in --data, typed by the entity's schema. Repeatable.
     #[arg(short, long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
+    /// Fields of the result to show, e.g. id,summary,status/name.
+    #[arg(short, long, value_name = "FIELDS")]
+    pub fields: Option<String>,
     #[command(flatten)]
     pub conn: crate::settings::ConnectionArgs,
 }
@@ -43,5 +46,8 @@ pub async fn run(ctx: &Ctx, args: &UpdateArgs) -> CliResult {
         .send_json()
         .await
         .map_err(|e| CliError::api(&e, &what))?;
-    ctx.print_one(&updated, &Columns::for_record(None, target.entity))
+    ctx.print_one(
+        &updated,
+        &Columns::for_record(args.fields.as_deref(), target.entity),
+    )
 }

@@ -294,6 +294,38 @@ fn csv_row(out: &mut dyn Write, columns: &[String], record: &Value) -> io::Resul
     out.write_all(line.as_bytes())
 }
 
+/// Only the given field paths of `record`, nested as in the record (`status/name` keeps
+/// `{"status":{"name":..}}`); paths the record lacks are left out.
+pub fn select(record: &Value, paths: &[String]) -> Value {
+    let mut out = serde_json::Map::new();
+    for path in paths {
+        let mut source = record;
+        let mut target = &mut out;
+        let segments: Vec<&str> = path.split('/').collect();
+        for (i, segment) in segments.iter().enumerate() {
+            let Some((key, child)) = source.as_object().and_then(|m| {
+                m.get_key_value(*segment)
+                    .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(segment)))
+            }) else {
+                break;
+            };
+            if i + 1 == segments.len() || !child.is_object() {
+                if i + 1 == segments.len() {
+                    target.insert(key.clone(), child.clone());
+                }
+                break;
+            }
+            let slot = target
+                .entry(key.clone())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            let Value::Object(next) = slot else { break };
+            target = next;
+            source = child;
+        }
+    }
+    Value::Object(out)
+}
+
 /// A record's text as a value (for the formats that need its fields).
 pub fn parse(raw: &RawValue) -> io::Result<Value> {
     serde_json::from_str(raw.get()).map_err(io::Error::other)
@@ -467,6 +499,19 @@ mod tests {
         assert_eq!(
             y,
             "- id: 1\n  status:\n    _info:\n      status_href: x\n    id: 5\n    name: New\n  summary: Printer, \"on fire\"\n"
+        );
+    }
+
+    #[test]
+    fn select_keeps_the_nesting_of_the_paths_asked_for() {
+        let r = json!({"id": 1, "summary": "x", "status": {"id": 5, "name": "New"}, "n": null});
+        let paths: Vec<String> = ["Status/Name", "id", "missing", "summary/x"]
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+        assert_eq!(
+            select(&r, &paths),
+            json!({"id": 1, "status": {"name": "New"}})
         );
     }
 

@@ -98,6 +98,26 @@ fn a_record_created_patched_updated_and_deleted() {
         "replaced"
     );
 
+    // -f shows only some fields of the result, in any format.
+    let shown = sb
+        .cw()
+        .args([
+            "patch",
+            "tickets",
+            &id,
+            "--set",
+            "summary=again",
+            "-f",
+            "id,summary",
+        ])
+        .args(["-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        shown,
+        serde_json::json!({"id": created["id"], "summary": "again"})
+    );
+
     // Not on a terminal, a delete needs --yes.
     let refused = sb.cw().args(["delete", "tickets", &id]).fails(2);
     assert!(refused.stderr.contains("--yes"), "{}", refused.dump());
