@@ -74,13 +74,15 @@ impl Progress {
             Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
         };
+        // Short enough for an 80-column terminal: while waiting, the wait replaces rate and ETA.
         let template = if total.is_some() {
-            "{spinner} [{wide_bar}] {human_pos}/{human_len} records · {pages} · {rate} · ETA {eta}{wait}"
+            "{spinner} [{bar:12}] {human_pos}/{human_len} records · {pages} · {status}"
         } else {
-            "{spinner} {human_pos} records · {pages} · {rate} · {elapsed}{wait}"
+            "{spinner} {human_pos} records · {pages} · {status}"
         };
         let pages = Arc::clone(&self.shared);
         let waiting = Arc::clone(&self.shared);
+        let with_eta = total.is_some();
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ")
@@ -92,17 +94,18 @@ impl Progress {
                 },
             )
             .with_key(
-                "rate",
-                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0} records/s", state.per_sec());
-                },
-            )
-            .with_key(
-                "wait",
-                move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    if let Some(text) = waiting_text(&waiting) {
-                        let _ = write!(w, " · {text}");
-                    }
+                "status",
+                move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = match waiting_text(&waiting) {
+                        Some(text) => w.write_str(&text),
+                        None if with_eta => write!(
+                            w,
+                            "{:.0}/s · ETA {}",
+                            state.per_sec(),
+                            short_duration(state.eta())
+                        ),
+                        None => write!(w, "{:.0}/s", state.per_sec()),
+                    };
                 },
             );
         bar.set_style(style);
@@ -143,6 +146,16 @@ fn waiting_text(shared: &Shared) -> Option<String> {
     (left >= Duration::from_millis(500)).then(|| format!("waiting {}s for {why}", ceil_secs(left)))
 }
 
+/// `42s`, `3m05s`, `1h02m`.
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
 fn ceil_secs(d: Duration) -> u64 {
     d.as_millis().div_ceil(1000) as u64
 }
@@ -175,5 +188,7 @@ mod tests {
         p.start(Some(100));
         assert!(lock(&p.shared.bar).is_none());
         assert_eq!(p.suspend(|| 5), 5);
+        assert_eq!(short_duration(Duration::from_secs(185)), "3m05s");
+        assert_eq!(short_duration(Duration::from_secs(7320)), "2h02m");
     }
 }
