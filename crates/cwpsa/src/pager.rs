@@ -449,6 +449,10 @@ impl Pager {
 }
 
 fn decode_record<T: DeserializeOwned>(raw: &RawValue, path: &str, index: u64) -> Result<T> {
+    // The fast path; only a failure pays for decoding again while tracking the field's path.
+    if let Ok(record) = serde_json::from_str(raw.get()) {
+        return Ok(record);
+    }
     let mut de = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let id = record_id(raw).map_or_else(|| "no id".to_owned(), |id| format!("id {id}"));

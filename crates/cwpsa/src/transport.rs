@@ -67,6 +67,10 @@ impl Response {
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    // The fast path; only a failure pays for decoding again while tracking the field's path.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
