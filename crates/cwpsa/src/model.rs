@@ -181,7 +181,12 @@ pub struct Info {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-open_record_deserialize!(Info { last_updated, updated_by, date_entered, entered_by });
+open_record_deserialize!(Info {
+    last_updated,
+    updated_by,
+    date_entered,
+    entered_by
+});
 
 open_enum!(
     /// Where a time entry is charged.

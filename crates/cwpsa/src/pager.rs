@@ -143,7 +143,7 @@ where
         (pager, Some(first), 0u64),
         |(pager, cursor, seen)| async move {
             let cursor = cursor?;
-            match pager.fetch::<T>(cursor, seen).await {
+            match Arc::clone(&pager).fetch_in_task::<T>(cursor, seen).await {
                 Ok((records, next)) => {
                     let seen = seen + records.len() as u64;
                     Some((Ok(records), (pager, next, seen)))
@@ -185,8 +185,9 @@ where
                         let after_last = Arc::clone(&after_last);
                         async move {
                             let first_index = u64::from(n - 1) * u64::from(pager.page_size);
-                            let (records, next) =
-                                pager.fetch::<T>(Cursor::Page(n), first_index).await?;
+                            let (records, next) = Arc::clone(&pager)
+                                .fetch_in_task::<T>(Cursor::Page(n), first_index)
+                                .await?;
                             if n == pages {
                                 *lock(&after_last) = next;
                             }
@@ -219,7 +220,9 @@ where
     let first = {
         let pager = Arc::clone(&pager);
         async move {
-            let (records, next) = pager.fetch::<T>(Cursor::PageId(0), 0).await?;
+            let (records, next) = Arc::clone(&pager)
+                .fetch_in_task::<T>(Cursor::PageId(0), 0)
+                .await?;
             let plan = match next {
                 Some(Cursor::PageId(after)) => match pager.largest_id().await? {
                     Some(largest) if largest > after => Some((after, largest)),
@@ -280,7 +283,39 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Aborts a spawned page fetch when the stream that wanted it is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Pager {
+    /// [`Pager::fetch`] as its own task: with several pages in flight, their decoding then
+    /// runs on all the runtime's threads instead of inside the one task polling the stream.
+    async fn fetch_in_task<T>(
+        self: Arc<Pager>,
+        cursor: Cursor,
+        first_index: u64,
+    ) -> Result<(Vec<Result<T>>, Option<Cursor>)>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            self.fetch::<T>(cursor, first_index).await
+        }));
+        match (&mut task.0).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::new(
+                ErrorKind::Transport,
+                format!("a page request was cancelled: {e}"),
+            )),
+        }
+    }
+
     /// The same list restricted to `id <= upto` (unchanged for `None`).
     fn with_upper_id(&self, upto: Option<i64>) -> Pager {
         let mut filters = self.filters.clone();
@@ -379,24 +414,14 @@ impl Pager {
             );
         }
         let response = request.send().await?;
-        let raws: Vec<&RawValue> = serde_json::from_slice(&response.body).map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                format!("a page of {} is not a JSON array: {e}", self.path),
-            )
-        })?;
-        let records: Vec<Result<T>> = raws
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| decode_record(raw, &self.path, first_index + i as u64))
-            .collect();
+        let records = decode_page::<T>(&response.body, &self.path, first_index)?;
         let link = response
             .headers
             .get(reqwest::header::LINK)
             .and_then(|v| v.to_str().ok())
             .map(parse_next);
-        let full = raws.len() >= self.page_size as usize;
-        let next = if raws.is_empty() {
+        let full = records.len() >= self.page_size as usize;
+        let next = if records.is_empty() {
             None
         } else if self.forward_only {
             let from_link = match link {
@@ -407,7 +432,7 @@ impl Pager {
             };
             let id = match from_link {
                 Some(id) => id,
-                None => raws.last().and_then(|r| record_id(r)).ok_or_else(|| {
+                None => last_id(&response.body).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Decode,
                         format!("forward-only paging of {} needs each record's id: include `id` in fields", self.path),
@@ -446,6 +471,36 @@ impl Pager {
         };
         Ok((records, next))
     }
+}
+
+/// A page's records. The whole array is decoded in one pass when it can be; only a page with
+/// a record that does not decode is split record by record, so that the others still come
+/// through and the failing one is named.
+fn decode_page<T: DeserializeOwned>(
+    body: &[u8],
+    path: &str,
+    first_index: u64,
+) -> Result<Vec<Result<T>>> {
+    if let Ok(records) = serde_json::from_slice::<Vec<T>>(body) {
+        return Ok(records.into_iter().map(Ok).collect());
+    }
+    let raws: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("a page of {path} is not a JSON array: {e}"),
+        )
+    })?;
+    Ok(raws
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| decode_record(raw, path, first_index + i as u64))
+        .collect())
+}
+
+/// The id of a page's last record (for forward-only paging without a `Link` header).
+fn last_id(body: &[u8]) -> Option<i64> {
+    let raws: Vec<&RawValue> = serde_json::from_slice(body).ok()?;
+    raws.last().and_then(|r| record_id(r))
 }
 
 fn decode_record<T: DeserializeOwned>(raw: &RawValue, path: &str, index: u64) -> Result<T> {
