@@ -26,7 +26,7 @@ pub use config::{
 };
 pub use error::{Error, ErrorKind, FieldError, Result};
 pub use pager::{DEFAULT_LIST_PAGE_SIZE, Paging};
-pub use query::{Conditions, IntoParam, MAX_PAGE_SIZE, Query, encode_component};
+pub use query::{Conditions, IntoParam, MAX_CONCURRENCY, MAX_PAGE_SIZE, Query, encode_component};
 pub use resource::{PatchKind, PatchOp, PatchOps};
 pub use retry::{Event, RetryPolicy};
 pub use transport::prepared::PreparedRequest;
