@@ -106,10 +106,13 @@ impl Client {
         } else {
             query.encode_filters(!forward_only)
         };
-        let filters = match setup {
+        let mut filters = match setup {
             Ok(f) => f,
             Err(e) => return stream::iter(vec![Err(e)]).boxed(),
         };
+        if forward_only {
+            ensure_id_selected(&mut filters);
+        }
         let pager = Arc::new(Pager {
             client: self.clone(),
             path: path.trim_matches('/').to_owned(),
@@ -263,6 +266,19 @@ where
             head.chain(stream::select_all(ranges)).boxed()
         })
         .boxed()
+}
+
+/// Forward-only paging continues from the last id seen (when the server sends no `Link`), so
+/// a `fields` selection without `id` gets it added: records then carry their id too.
+fn ensure_id_selected(filters: &mut Encoded) {
+    if let Some((_, fields)) = filters.pairs.iter_mut().find(|(k, _)| *k == "fields") {
+        if !fields
+            .split(',')
+            .any(|f| f.trim().eq_ignore_ascii_case("id"))
+        {
+            fields.push_str(",id");
+        }
+    }
 }
 
 /// Ends a page stream after its first error: pages fetched ahead past a failure are dropped,

@@ -395,14 +395,7 @@ impl RequestBuilder {
         let client = &self.client;
         let method_str = self.method.as_str().to_owned();
         let fail = |e: Error| e.with_request(&method_str, &self.path);
-        if self.path.contains(['?', '#', '\\'])
-            || self.path.split('/').any(|s| s == ".." || s == ".")
-        {
-            return Err(fail(Error::new(
-                ErrorKind::InvalidArgument,
-                "a path is relative to the API base, without `..`, `?` or `#` (use `param` or `query`)",
-            )));
-        }
+        self.check_path().map_err(fail)?;
         let mut base = client.base_url().await.map_err(fail)?;
         let mut url = self.url_on(&base).map_err(fail)?;
         let idempotent = matches!(
@@ -490,6 +483,19 @@ impl RequestBuilder {
             });
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// A path is relative to the API base: no way out of it, and no query smuggled in.
+    fn check_path(&self) -> Result<()> {
+        if self.path.contains(['?', '#', '\\'])
+            || self.path.split('/').any(|s| s == ".." || s == ".")
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "a path is relative to the API base, without `..`, `?` or `#` (use `param` or `query`)",
+            ));
+        }
+        Ok(())
     }
 
     /// The full URL of this request on an API base.

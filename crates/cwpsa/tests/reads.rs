@@ -128,6 +128,32 @@ async fn fields_selection_keeps_nesting_and_pages_forward() {
     assert!(t.company.is_none() && t.info.is_none() && t.extra.is_empty());
 }
 
+#[tokio::test]
+async fn forward_only_with_fields_lacking_id_still_pages_to_the_end() {
+    // A last page that is exactly full carries no `Link`: the pager must continue from the
+    // last id, so it selects `id` even when the caller's fields leave it out.
+    let app = TestApp::start().await;
+    let total = app
+        .client
+        .count("company/companies", &Query::new())
+        .await
+        .unwrap();
+    assert!(total > 1 && total <= 1000, "{total}");
+    let q = Query::new().fields("name").page_size(total as u32);
+    let names: Vec<Value> = app
+        .client
+        .list_with("company/companies", &q, Paging::ForwardOnly)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(names.len() as u64, total);
+    assert!(
+        names
+            .iter()
+            .all(|c| c["name"].is_string() && c["id"].is_i64())
+    );
+}
+
 async fn decode_all<T: DeserializeOwned + Send + 'static>(app: &TestApp, path: &str) -> usize {
     let results: Vec<cwpsa::Result<T>> =
         app.client.list(path, &Query::new()).collect_results().await;

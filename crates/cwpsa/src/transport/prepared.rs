@@ -4,8 +4,8 @@
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Url};
 
-use super::{Client, MAX_URL_LEN, RequestBuilder};
-use crate::error::{Error, ErrorKind, Result};
+use super::{Client, RequestBuilder};
+use crate::error::{Error, Result};
 
 /// What [`RequestBuilder::send`] would send, without sending it. The `Authorization` header's
 /// value is always `Basic ***` here: the real one never leaves the client.
@@ -49,33 +49,8 @@ impl RequestBuilder {
         if let Some(e) = &self.error {
             return Err(fail(Error::new(e.kind(), e.message())));
         }
-        if self.path.contains(['?', '#', '\\'])
-            || self.path.split('/').any(|s| s == ".." || s == ".")
-        {
-            return Err(fail(Error::new(
-                ErrorKind::InvalidArgument,
-                "a path is relative to the API base, without `..`, `?` or `#`",
-            )));
-        }
-        let mut url = base.join(&self.path).map_err(|e| {
-            fail(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("invalid path: {e}"),
-            ))
-        })?;
-        let qs = self.params.to_query_string();
-        if !qs.is_empty() {
-            url.set_query(Some(&qs));
-        }
-        if url.as_str().len() > MAX_URL_LEN {
-            return Err(fail(Error::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "the request URL would be {} characters, over the {MAX_URL_LEN} that servers accept",
-                    url.as_str().len()
-                ),
-            )));
-        }
+        self.check_path().map_err(fail)?;
+        let url = self.url_on(base).map_err(fail)?;
         let inner = &self.client.inner;
         let text = |v: &HeaderValue| {
             if v.is_sensitive() {
@@ -119,7 +94,7 @@ impl RequestBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Query};
+    use crate::{Config, ErrorKind, Query};
 
     fn client(base: Option<&str>) -> Client {
         let mut b = Config::builder()
