@@ -566,7 +566,7 @@ pub(crate) fn check_guard(
         rows,
         percent: fraction * 100.0,
         max_percent: max_fraction * 100.0,
-        suggested: format!("{:.2}", (fraction + 0.005).min(1.0)),
+        suggested: format!("{:.2}", ((fraction * 100.0 - 1e-9).ceil() / 100.0).min(1.0)),
     })
 }
 
