@@ -392,6 +392,7 @@ async fn scan_part(
                 entity: spec,
                 rows: page.rows,
                 replace_parent: None,
+                recent: None,
                 cursor: Cursor::Part {
                     part: part.part,
                     page_id: part.page_id,
@@ -424,6 +425,7 @@ async fn incremental(
     } else {
         (start, since_id)
     };
+    let recent = (overlap > 0).then(|| crate::time::format(at));
     loop {
         let when = crate::time::to_condition(at).ok_or_else(|| {
             SyncError::Record(format!("{}: cursor {at} is not a valid time", spec.name))
@@ -476,6 +478,7 @@ async fn incremental(
                 entity: spec,
                 rows: page.rows,
                 replace_parent: None,
+                recent: recent.clone(),
                 cursor,
                 run_id: ctx.run_id,
                 delta: RunDelta::default(),
@@ -625,7 +628,7 @@ pub(crate) async fn sync_children(
     }
 }
 
-async fn children_of(
+pub(crate) async fn children_of(
     ctx: &Ctx,
     spec: &'static EntitySpec,
     parent: i64,
@@ -665,6 +668,7 @@ async fn children_of(
             entity: spec,
             rows,
             replace_parent: Some(parent),
+            recent: None,
             cursor: Cursor::None,
             run_id: ctx.run_id,
             delta: RunDelta::default(),

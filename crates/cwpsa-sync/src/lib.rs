@@ -25,6 +25,7 @@ mod progress;
 mod record;
 mod sink;
 mod time;
+mod watch;
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use tokio::sync::Mutex;
 
 pub use error::SyncError;
 pub use sink::{Destination, RunEntityRecord, RunRecord, TableStatus, redact_url};
+pub use watch::{WatchOptions, WatchSummary, watch};
 
 use engine::{Counters, Ctx, Tally};
 use entities::EntitySpec;
@@ -74,6 +76,11 @@ impl SyncOptions {
             overlap: Duration::from_secs(60),
             progress: false,
         }
+    }
+
+    /// Whether `spec` is among the entities this sync mirrors.
+    pub fn entities_selected(&self, spec: &EntitySpec) -> bool {
+        entities::select(&self.entities).is_ok_and(|v| v.iter().any(|e| e.name == spec.name))
     }
 
     fn check(&self) -> Result<Vec<&'static EntitySpec>, SyncError> {

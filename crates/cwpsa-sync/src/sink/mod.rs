@@ -159,6 +159,10 @@ pub(crate) struct Batch {
     /// `rows` are all the children of this parent: others are deleted, and the parent leaves
     /// `sync_pending`.
     pub replace_parent: Option<i64>,
+    /// Parents updated at or after this instant have their children fetched even when their
+    /// `lastUpdated` is the one stored: a child written in the same second as the parent's
+    /// last read stamps the parent with an unchanged second.
+    pub recent: Option<String>,
     pub cursor: Cursor,
     pub run_id: i64,
     pub delta: RunDelta,

@@ -363,9 +363,10 @@ impl PgSink {
                          SELECT $1, s.id FROM {stage} s LEFT JOIN {table} t ON t.id = s.id
                          WHERE t.id IS NULL OR t.deleted_at IS NOT NULL
                             OR t.last_updated IS DISTINCT FROM s.last_updated
+                            OR s.last_updated >= $2::text::timestamptz
                          ON CONFLICT DO NOTHING"
                     ),
-                    &[&child.name],
+                    &[&child.name, &batch.recent],
                 )
                 .await?;
             }

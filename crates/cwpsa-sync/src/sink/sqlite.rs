@@ -667,7 +667,11 @@ fn write_batch(c: &mut Connection, soft: bool, batch: &Batch) -> Result<Outcome,
                     false
                 }
             };
-            if changed {
+            let recent = batch
+                .recent
+                .as_deref()
+                .is_some_and(|cutoff| row.last_updated.as_deref().is_some_and(|lu| lu >= cutoff));
+            if changed || recent {
                 for child in &children {
                     pend.execute(params![child.name, row.id])?;
                 }

@@ -155,6 +155,16 @@ pub fn sqlite_snapshot(path: &std::path::Path) -> Snapshot {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut out = Snapshot::new();
     for spec in &ENTITIES {
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [spec.name],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if !exists {
+            continue;
+        }
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT id, data FROM {} WHERE deleted_at IS NULL",
