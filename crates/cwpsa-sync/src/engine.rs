@@ -129,6 +129,8 @@ pub(crate) struct Tally {
     pub updated: AtomicU64,
     pub unchanged: AtomicU64,
     pub deleted: AtomicU64,
+    /// Time spent writing pages into the destination.
+    pub write_nanos: AtomicU64,
 }
 
 impl Tally {
@@ -202,7 +204,13 @@ impl Ctx {
         let fetched = batch.rows.len();
         dedupe(&mut batch.rows);
         batch.delta = self.counters.take(batch.entity);
-        let outcome = self.sink.lock().await.write(batch).await?;
+        let mut sink = self.sink.lock().await;
+        let started = std::time::Instant::now();
+        let outcome = sink.write(batch).await?;
+        tally
+            .write_nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        drop(sink);
         tally.add(fetched, &outcome);
         Ok(outcome)
     }
@@ -722,6 +730,7 @@ pub(crate) fn summarize(
         requests,
         rate_limited,
         elapsed,
+        writing: Duration::from_nanos(tally.write_nanos.load(Ordering::Relaxed)),
         error,
     }
 }

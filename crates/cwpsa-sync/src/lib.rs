@@ -114,6 +114,8 @@ pub struct EntitySummary {
     pub requests: u64,
     pub rate_limited: u64,
     pub elapsed: Duration,
+    /// The part of `elapsed` spent writing into the destination (pages are fetched meanwhile).
+    pub writing: Duration,
     pub error: Option<String>,
 }
 

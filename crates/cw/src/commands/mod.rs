@@ -2,6 +2,7 @@
 
 mod conditions;
 mod sandbox;
+mod sync;
 
 use clap::Subcommand;
 
@@ -13,11 +14,14 @@ pub enum Command {
     /// Work with the conditions language.
     #[command(subcommand)]
     Conditions(conditions::ConditionsCommand),
+    /// Mirror ConnectWise into SQLite or PostgreSQL; `cw sync status` shows the state.
+    Sync(sync::SyncArgs),
 }
 
 pub fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Sandbox(command) => sandbox::run(command),
         Command::Conditions(command) => conditions::run(&command),
+        Command::Sync(args) => sync::run_blocking(&args),
     }
 }

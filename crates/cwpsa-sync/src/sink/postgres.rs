@@ -66,6 +66,11 @@ impl PgSink {
             soft_delete,
             connection,
         };
+        // A commit need not wait for its WAL flush: a server crash may lose the last pages
+        // but never splits a page from its cursor, and a rerun fetches them again.
+        sink.client
+            .batch_execute("SET synchronous_commit = off")
+            .await?;
         if let Some(schema) = schema {
             let schema = ident(schema);
             if lock {
