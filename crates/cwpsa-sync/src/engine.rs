@@ -317,7 +317,7 @@ async fn plan_full(ctx: &Arc<Ctx>, spec: &'static EntitySpec) -> Result<(), Sync
     let width = max_id / count;
     let parts = (0..count)
         .map(|i| Part {
-            part: i,
+            index: i,
             hi: (i + 1 < count).then_some(width * (i + 1)),
             page_id: width * i,
             done: false,
@@ -402,7 +402,7 @@ async fn scan_part(
                 replace_parent: None,
                 recent: None,
                 cursor: Cursor::Part {
-                    part: part.part,
+                    part: part.index,
                     page_id: part.page_id,
                     done: part.done,
                 },
@@ -439,7 +439,7 @@ async fn incremental(
             SyncError::Record(format!("{}: cursor {at} is not a valid time", spec.name))
         })?;
         let condition = field("lastUpdated")
-            .ge(when.clone())
+            .ge(when)
             .and(field("lastUpdated").gt(when).or(field("id").gt(after_id)))
             .build()
             .map_err(|e| SyncError::Record(format!("{}: {e}", spec.name)))?;

@@ -58,10 +58,11 @@ impl From<rusqlite::Error> for SyncError {
 impl From<tokio_postgres::Error> for SyncError {
     fn from(e: tokio_postgres::Error) -> SyncError {
         // `Display` of a db error is terse ("db error"); the source has the server's message.
-        let detail = e.as_db_error().map_or_else(
-            || e.to_string(),
-            |db| format!("{}: {}", db.severity(), db.message()),
-        );
+        let detail = match (e.as_db_error(), std::error::Error::source(&e)) {
+            (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+            (None, Some(source)) => format!("{e}: {source}"),
+            (None, None) => e.to_string(),
+        };
         SyncError::Destination(format!("PostgreSQL: {detail}"))
     }
 }

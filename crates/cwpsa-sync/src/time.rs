@@ -125,6 +125,22 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// A timestamp as a conditions value (`[2024-03-05T14:22:07Z]`).
+pub fn to_condition(secs: i64) -> Option<cwpsa_core::conditions::DateTime> {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    cwpsa_core::conditions::DateTime::new(
+        u16::try_from(y).ok()?,
+        m as u8,
+        d as u8,
+        (rem / 3600) as u8,
+        (rem % 3600 / 60) as u8,
+        (rem % 60) as u8,
+        0,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,20 +175,4 @@ mod tests {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }
-}
-
-/// A timestamp as a conditions value (`[2024-03-05T14:22:07Z]`).
-pub fn to_condition(secs: i64) -> Option<cwpsa_core::conditions::DateTime> {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    cwpsa_core::conditions::DateTime::new(
-        u16::try_from(y).ok()?,
-        m as u8,
-        d as u8,
-        (rem / 3600) as u8,
-        (rem % 3600 / 60) as u8,
-        (rem % 60) as u8,
-        0,
-    )
 }

@@ -15,7 +15,7 @@ pub enum Command {
     #[command(subcommand)]
     Conditions(conditions::ConditionsCommand),
     /// Mirror ConnectWise into SQLite or PostgreSQL; `cw sync status` shows the state.
-    Sync(sync::SyncArgs),
+    Sync(Box<sync::SyncArgs>),
 }
 
 pub fn run(command: Command) -> Result<(), String> {

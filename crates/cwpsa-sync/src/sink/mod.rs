@@ -108,7 +108,7 @@ pub fn redact_url(url: &str) -> String {
 /// Where a first scan of one id range has got to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Part {
-    pub part: i64,
+    pub index: i64,
     /// Highest id of the range (`None`: unbounded).
     pub hi: Option<i64>,
     /// The last id written (the next request's `pageId`).

@@ -2,7 +2,6 @@
 //! thread; a lock file beside it (an OS file lock, released even by `kill -9`) keeps a second
 //! sync out.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -19,8 +18,9 @@ use crate::record::Cell;
 pub(crate) struct SqliteSink {
     conn: Arc<Mutex<Connection>>,
     soft_delete: bool,
-    /// Held for the sink's lifetime: the OS releases it when the process ends.
-    _lock: Option<File>,
+    /// An exclusive transaction on the lock file, held for the sink's lifetime: SQLite's
+    /// file locks are released by the OS when the process ends, however it ends.
+    _lock: Option<Mutex<Connection>>,
 }
 
 fn sql_type(kind: Kind) -> &'static str {
@@ -28,6 +28,29 @@ fn sql_type(kind: Kind) -> &'static str {
         Kind::Int | Kind::Bool => "INTEGER",
         Kind::Real => "REAL",
         Kind::Text | Kind::Time => "TEXT",
+    }
+}
+
+/// Opens `<db>.sync-lock` and holds an exclusive transaction on it.
+fn take_lock(path: &Path) -> Result<Connection, SyncError> {
+    let lp = lock_path(path);
+    let conn = Connection::open(&lp).map_err(|e| {
+        SyncError::Destination(format!("cannot open the lock file {}: {e}", lp.display()))
+    })?;
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    match conn.execute_batch("BEGIN EXCLUSIVE") {
+        Ok(()) => Ok(conn),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            Err(SyncError::Locked(format!(
+                "another sync is writing to {} (its lock {} is held); wait for it to finish",
+                path.display(),
+                lp.display()
+            )))
+        }
+        Err(e) => Err(SyncError::Destination(format!(
+            "cannot lock {}: {e}",
+            lp.display()
+        ))),
     }
 }
 
@@ -47,32 +70,8 @@ impl SqliteSink {
         let path = path.to_owned();
         let entities = entities.to_vec();
         tokio::task::spawn_blocking(move || {
-            let lock_file = if lock {
-                let lp = lock_path(&path);
-                let file = File::options()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&lp)
-                    .map_err(|e| {
-                        SyncError::Destination(format!("cannot open the lock file {}: {e}", lp.display()))
-                    })?;
-                match file.try_lock() {
-                    Ok(()) => Some(file),
-                    Err(std::fs::TryLockError::WouldBlock) => {
-                        return Err(SyncError::Locked(format!(
-                            "another sync is writing to {} (its lock {} is held); wait for it to finish",
-                            path.display(),
-                            lp.display()
-                        )));
-                    }
-                    Err(std::fs::TryLockError::Error(e)) => {
-                        return Err(SyncError::Destination(format!(
-                            "cannot lock {}: {e}",
-                            lp.display()
-                        )));
-                    }
-                }
+            let lock_conn = if lock {
+                Some(Mutex::new(take_lock(&path)?))
             } else {
                 None
             };
@@ -90,6 +89,9 @@ impl SqliteSink {
             // may lose the last pages, never the consistency of data and cursor); readers
             // (report tools) do not block the sync. Checkpoints (each an fsync) every 64 MB
             // rather than every 4 MB: a page of tickets is about 4 MB.
+            // 16 KiB pages (only a new file takes them): a ticket's JSON is about 4 KB, which
+            // would spill into an overflow page of a 4 KiB page.
+            conn.execute_batch("PRAGMA page_size = 16384")?;
             conn.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;
                  PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;",
@@ -103,7 +105,7 @@ impl SqliteSink {
             Ok(SqliteSink {
                 conn: Arc::new(Mutex::new(conn)),
                 soft_delete,
-                _lock: lock_file,
+                _lock: lock_conn,
             })
         })
         .await
@@ -142,7 +144,7 @@ impl SqliteSink {
             for p in &parts {
                 tx.execute(
                     "INSERT INTO sync_parts (entity, part, hi, page_id, done) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![entity.name, p.part, p.hi, p.page_id, p.done],
+                    params![entity.name, p.index, p.hi, p.page_id, p.done],
                 )?;
             }
             tx.execute(
@@ -581,7 +583,7 @@ fn read_state(c: &Connection, entity: &str) -> Result<EntityState, SyncError> {
     let parts = stmt
         .query_map([entity], |r| {
             Ok(Part {
-                part: r.get(0)?,
+                index: r.get(0)?,
                 hi: r.get(1)?,
                 page_id: r.get(2)?,
                 done: r.get(3)?,

@@ -58,9 +58,9 @@ pub fn config(sandbox: &Sandbox) -> Config {
         .unwrap()
 }
 
-/// A fresh SQLite file in the target directory's temp area.
+/// A fresh SQLite file in the target directory's temp area (`target/tmp`).
 pub fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwpsa-sync-tests-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cwpsa-sync-tests");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm", ".sync-lock"] {
