@@ -77,7 +77,9 @@ impl<'t> SqlBuilder<'t> {
 
     fn and_where(&mut self, fragment: Fragment) {
         if self.selection.where_sql.is_empty() {
-            self.selection.where_sql = fragment.sql;
+            // Parenthesised like the others: `a OR b` followed by `AND t.id > ?` must not
+            // bind as `a OR (b AND ...)`.
+            self.selection.where_sql = format!("({})", fragment.sql);
         } else {
             self.selection.where_sql =
                 format!("{} AND ({})", self.selection.where_sql, fragment.sql);

@@ -220,6 +220,46 @@ async fn forward_only_pages_by_id_and_refuses_order_by() {
     assert_eq!(refused.status(), 400);
 }
 
+#[tokio::test]
+async fn forward_only_after_an_or_condition_still_starts_after_the_page_id() {
+    // `a or b` and the page's `id > pageId` must combine as `(a or b) and id > pageId`.
+    let app = TestApp::start().await;
+    let conditions = form_encode("closedFlag = false or priority/id <= 2");
+    let first: Value = {
+        let r = app
+            .request(
+                Method::GET,
+                &format!("service/tickets?conditions={conditions}&fields=id&pageSize=30"),
+            )
+            .header("pagination-type", "forward-only")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    };
+    let after = *ids(&first).last().unwrap();
+    let response = app
+        .request(
+            Method::GET,
+            &format!(
+                "service/tickets?conditions={conditions}&fields=id&pageSize=30&pageId={after}"
+            ),
+        )
+        .header("pagination-type", "forward-only")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let page = ids(&body);
+    assert!(!page.is_empty());
+    assert!(
+        page.iter().all(|id| *id > after),
+        "ids after {after}: {page:?}"
+    );
+}
+
 /// Every record returned satisfies `check`, and the count endpoint agrees with the list.
 async fn assert_filter(
     app: &TestApp,

@@ -5,15 +5,32 @@
 #[path = "support/mod.rs"]
 mod support;
 
+use std::io::Write;
+
 use cwpsa::model::{BoardStatus, Company, Reference, Ticket};
-use cwpsa::{PatchOps, Query};
+use cwpsa::{Client, PatchOps, Query};
 use futures_util::TryStreamExt;
 use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = support::client().await?;
-    let client = &setup.client;
+    // Against a real tenant the ticket is kept, for you to look at; a sandbox's is deleted.
+    let delete_after = std::env::var_os("CONNECTWISE_COMPANY_ID").is_none();
+    Box::pin(run(
+        &setup.client,
+        delete_after,
+        &mut std::io::stdout().lock(),
+    ))
+    .await
+}
+
+/// Creates, patches and reads back a ticket, reporting to `out`; returns nothing but errors.
+pub async fn run(
+    client: &Client,
+    delete_after: bool,
+    out: &mut dyn Write,
+) -> Result<(), Box<dyn std::error::Error>> {
     let company = client
         .list::<Company>("company/companies", &Query::new().page_size(1))
         .try_next()
@@ -30,10 +47,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     let id = ticket.id.ok_or("the created ticket has no id")?;
-    println!(
+    writeln!(
+        out,
         "created ticket #{id} for {}",
         company.name.unwrap_or_default()
-    );
+    )?;
 
     let board = ticket.board.as_ref().and_then(|b| b.id).unwrap_or(1);
     let statuses: Vec<BoardStatus> = client
@@ -47,14 +65,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ops = ops.replace("status", json!({"id": status.id}));
     }
     let patched: Ticket = client.patch(&format!("service/tickets/{id}"), &ops).await?;
-    println!(
+    writeln!(
+        out,
         "patched: summary {:?}, status {:?}",
         patched.summary.unwrap_or_default(),
         patched.status.and_then(|s| s.name).unwrap_or_default()
-    );
-    if std::env::var_os("CONNECTWISE_COMPANY_ID").is_none() {
+    )?;
+    if delete_after {
         client.delete(&format!("service/tickets/{id}")).await?;
-        println!("deleted ticket #{id} (sandbox run)");
+        writeln!(out, "deleted ticket #{id}")?;
     }
     Ok(())
 }

@@ -5,13 +5,20 @@
 #[path = "support/mod.rs"]
 mod support;
 
+use std::io::Write;
+
 use cwpsa::model::Ticket;
-use cwpsa::{Query, field};
+use cwpsa::{Client, Query, field};
 use futures_util::TryStreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = support::client().await?;
+    run(&setup.client, &mut std::io::stdout().lock()).await
+}
+
+/// Prints the count and the first 20 tickets to `out`.
+pub async fn run(client: &Client, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let query = Query::new()
         .conditions(
             field("closedFlag")
@@ -21,25 +28,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fields("id,summary,priority/name,status/name,company/name")
         .order_by("id desc")
         .page_size(50);
-    let total = setup.client.count("service/tickets", &query).await?;
-    println!("{total} open high-priority tickets");
-    let mut tickets = setup.client.list::<Ticket>("service/tickets", &query);
+    let total = client.count("service/tickets", &query).await?;
+    writeln!(out, "{total} open high-priority tickets")?;
+    let mut tickets = client.list::<Ticket>("service/tickets", &query);
     let mut shown = 0;
     while let Some(t) = tickets.try_next().await? {
         let name = |r: &Option<cwpsa::model::Reference>| {
             r.as_ref().and_then(|r| r.name.clone()).unwrap_or_default()
         };
-        println!(
+        writeln!(
+            out,
             "#{:<6} {:<12} {:<14} {:<28} {}",
             t.id.unwrap_or_default(),
             name(&t.priority),
             name(&t.status),
             name(&t.company),
             t.summary.unwrap_or_default()
-        );
+        )?;
         shown += 1;
         if shown == 20 {
-            println!("...");
+            writeln!(out, "...")?;
             break;
         }
     }

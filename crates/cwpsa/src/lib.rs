@@ -26,11 +26,13 @@ pub use config::{
 };
 pub use error::{Error, ErrorKind, FieldError, Result};
 pub use pager::{DEFAULT_LIST_PAGE_SIZE, Paging};
-pub use query::{Conditions, IntoParam, MAX_PAGE_SIZE, Query, encode_component};
+pub use query::{Conditions, IntoParam, MAX_CONCURRENCY, MAX_PAGE_SIZE, Query, encode_component};
 pub use resource::{PatchKind, PatchOp, PatchOps};
 pub use retry::{Event, RetryPolicy};
+pub use transport::prepared::PreparedRequest;
 pub use transport::{Client, RequestBuilder, Response};
 
 /// Re-exported so that users need not depend on `cwpsa-core` for conditions.
 pub use cwpsa_core::conditions::{Condition, field, not};
-pub use reqwest::Method;
+pub use reqwest::header::{HeaderName, HeaderValue};
+pub use reqwest::{Method, Url};

@@ -5,7 +5,10 @@
 //!   which also satisfies a server counting in fixed windows);
 //! - the server's `X-RateLimit-Remaining`/`Reset`, when sent: requests are spread so that the
 //!   remaining ones last until the reset, which is how several processes sharing one API member
-//!   converge on the member's budget instead of racing for it;
+//!   converge on the member's budget instead of racing for it. When the client has a budget of
+//!   its own and the server's count is explained by this client's own recent starts, the
+//!   client is alone on the member and its own log is the better clock (the server's `Reset` is
+//!   whole seconds, rounded up: obeying it would waste up to a second per window);
 //! - a 429's `Retry-After` (or the seconds in its message): everyone pauses that long.
 //!
 //! The lock is a std mutex held only for arithmetic, never across an await.
@@ -94,7 +97,7 @@ impl Limiter {
                 let limit = s.server_limit.map_or(requests, |l| l.clamp(1, requests)) as usize;
                 if s.starts.len() >= limit {
                     if let Some(oldest) = s.starts.get(s.starts.len() - limit) {
-                        at = at.max(*oldest + per);
+                        at = at.max(*oldest + per + safety_margin(per));
                     }
                 }
                 if let Some(last) = s.starts.back() {
@@ -133,6 +136,16 @@ impl Limiter {
         if let Some(limit) = signals.limit.filter(|l| *l > 0) {
             s.server_limit = Some(limit);
         }
+        if let (Some(limit), Some(remaining), Some((_, per))) =
+            (signals.limit, signals.remaining, self.budget)
+        {
+            let now = Instant::now();
+            let own_recent = s.starts.iter().filter(|t| **t + per > now).count();
+            if limit.saturating_sub(remaining) as usize <= own_recent {
+                // Alone on the member: the budget's log already paces this client exactly.
+                return;
+            }
+        }
         if let (Some(remaining), Some(reset)) = (signals.remaining, signals.reset) {
             // Spread what is left until the reset; with nothing left, wait for the reset
             // (at least a second, as resets are often whole seconds rounded down).
@@ -164,6 +177,13 @@ impl Limiter {
     }
 }
 
+/// Added to the budget's window before a slot is reused: a request's start is measured here,
+/// but the server counts its arrival, a little later; without the margin the first request
+/// of a new window could reach a server whose window has not quite closed.
+fn safety_margin(per: Duration) -> Duration {
+    (per / 100).clamp(Duration::from_millis(5), Duration::from_millis(500))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +200,47 @@ mod tests {
         }
         assert_eq!(Instant::now(), start, "the first three start at once");
         limiter.acquire(&|_| {}).await;
-        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(10) + safety_margin(Duration::from_secs(10))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_alone_on_the_member_trusts_its_own_log_over_rounded_resets() {
+        let per = Duration::from_secs(6);
+        let limiter = Limiter::new(RateLimit::Budget { requests: 3, per });
+        let start = Instant::now();
+        for used in 1..=3 {
+            limiter.acquire(&|_| {}).await;
+            // The server counted exactly this client's requests; its reset is rounded up.
+            limiter.observe(&Signals {
+                limit: Some(3),
+                remaining: Some(3 - used),
+                reset: Some(Duration::from_secs(6)),
+                retry_after: None,
+            });
+        }
+        assert_eq!(Instant::now(), start, "no spreading while alone");
+        limiter.acquire(&|_| {}).await;
+        assert_eq!(Instant::now() - start, per + safety_margin(per));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_user_of_the_member_brings_back_the_servers_pacing() {
+        let per = Duration::from_secs(6);
+        let limiter = Limiter::new(RateLimit::Budget { requests: 10, per });
+        let start = Instant::now();
+        limiter.acquire(&|_| {}).await;
+        // One request of ours, but the server has counted ten: someone else shares the member.
+        limiter.observe(&Signals {
+            limit: Some(10),
+            remaining: Some(0),
+            reset: Some(Duration::from_secs(4)),
+            retry_after: None,
+        });
+        limiter.acquire(&|_| {}).await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(4));
     }
 
     #[tokio::test(start_paused = true)]

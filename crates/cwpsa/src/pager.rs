@@ -11,6 +11,8 @@
 //! The next request is built by the client rather than copied from `Link`: the server's URL
 //! encoding of `conditions` is not to be trusted with a `+`, and a search body is not in it.
 
+use std::sync::Arc;
+
 use futures_util::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -43,16 +45,18 @@ enum Cursor {
     PageId(i64),
 }
 
+/// What every page request of one list shares.
 struct Pager {
     client: Client,
     path: String,
     filters: Encoded,
     forward_only: bool,
     page_size: u32,
-    cursor: Option<Cursor>,
-    /// Records already yielded, for error messages.
-    seen: u64,
 }
+
+/// A page's records, decoded one by one.
+type Page<T> = Vec<Result<T>>;
+type PageStream<T> = BoxStream<'static, Result<Page<T>>>;
 
 impl Client {
     /// Every record of a list, as a stream (forward-only unless the query orders).
@@ -83,13 +87,9 @@ impl Client {
             .boxed()
     }
 
-    /// The pages of a list, each a vector of per-record decode results.
-    pub fn pages<T>(
-        &self,
-        path: &str,
-        query: &Query,
-        paging: Paging,
-    ) -> BoxStream<'static, Result<Vec<Result<T>>>>
+    /// The pages of a list, each a vector of per-record decode results. The stream ends after
+    /// the first request that fails (after retries).
+    pub fn pages<T>(&self, path: &str, query: &Query, paging: Paging) -> PageStream<T>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -110,38 +110,263 @@ impl Client {
             Ok(f) => f,
             Err(e) => return stream::iter(vec![Err(e)]).boxed(),
         };
-        let pager = Pager {
+        let pager = Arc::new(Pager {
             client: self.clone(),
             path: path.trim_matches('/').to_owned(),
             filters,
             forward_only,
             page_size: query.page_size_or(DEFAULT_LIST_PAGE_SIZE),
-            cursor: Some(if forward_only {
+        });
+        let pages_in_flight = query.concurrency_or_one();
+        let pages = if pages_in_flight <= 1 {
+            let first = if forward_only {
                 Cursor::PageId(0)
             } else {
                 Cursor::Page(1)
-            }),
-            seen: 0,
+            };
+            sequential(pager, first)
+        } else if forward_only {
+            id_ranges(pager, pages_in_flight)
+        } else {
+            prefetched(pager, query.clone(), pages_in_flight)
         };
-        stream::unfold(pager, |mut pager| async move {
-            let cursor = pager.cursor.take()?;
-            match pager.fetch::<T>(cursor).await {
+        stop_after_error(pages)
+    }
+}
+
+/// Pages one after the other, each request built from the previous page's answer.
+fn sequential<T>(pager: Arc<Pager>, first: Cursor) -> PageStream<T>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    stream::unfold(
+        (pager, Some(first), 0u64),
+        |(pager, cursor, seen)| async move {
+            let cursor = cursor?;
+            match Arc::clone(&pager).fetch_in_task::<T>(cursor, seen).await {
                 Ok((records, next)) => {
-                    pager.seen += records.len() as u64;
-                    pager.cursor = next;
-                    Some((Ok(records), pager))
+                    let seen = seen + records.len() as u64;
+                    Some((Ok(records), (pager, next, seen)))
                 }
-                Err(e) => Some((Err(e), pager)),
+                Err(e) => Some((Err(e), (pager, None, seen))),
             }
+        },
+    )
+    .boxed()
+}
+
+/// Page mode with up to `k` pages in flight: `/count` says how many pages there are, those are
+/// fetched ahead and yielded in order; anything after the last counted page (records added
+/// meanwhile) is then followed one page at a time.
+fn prefetched<T>(pager: Arc<Pager>, query: Query, k: usize) -> PageStream<T>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    let planning = {
+        let pager = Arc::clone(&pager);
+        async move {
+            let total = pager.client.count(&pager.path, &query).await?;
+            Ok::<u32, Error>(total.div_ceil(u64::from(pager.page_size)).max(1) as u32)
+        }
+    };
+    stream::once(planning)
+        .flat_map(move |planned| {
+            let pages = match planned {
+                Ok(n) => n,
+                Err(e) => return stream::iter(vec![Err(e)]).boxed(),
+            };
+            // The last counted page's answer says whether the list goes on.
+            let after_last = Arc::new(std::sync::Mutex::new(None::<Cursor>));
+            let fetched = {
+                let (pager, after_last) = (Arc::clone(&pager), Arc::clone(&after_last));
+                stream::iter(1..=pages)
+                    .map(move |n| {
+                        let pager = Arc::clone(&pager);
+                        let after_last = Arc::clone(&after_last);
+                        async move {
+                            let first_index = u64::from(n - 1) * u64::from(pager.page_size);
+                            let (records, next) = Arc::clone(&pager)
+                                .fetch_in_task::<T>(Cursor::Page(n), first_index)
+                                .await?;
+                            if n == pages {
+                                *lock(&after_last) = next;
+                            }
+                            Ok(records)
+                        }
+                    })
+                    .buffered(k)
+            };
+            let pager = Arc::clone(&pager);
+            let rest =
+                stream::once(async move { lock(&after_last).take() }).flat_map(move |next| {
+                    match next {
+                        Some(cursor) => sequential(Arc::clone(&pager), cursor),
+                        None => stream::empty().boxed(),
+                    }
+                });
+            fetched.chain(rest).boxed()
         })
         .boxed()
+}
+
+/// Forward-only with `k` id ranges scanned side by side. The first page is read as usual; the
+/// largest id (one more request) bounds the rest, which is cut into `k` ranges, the last one
+/// open so that records inserted meanwhile are still seen. Each range is an ordinary
+/// forward-only scan, so a record that exists throughout is yielded exactly once.
+fn id_ranges<T>(pager: Arc<Pager>, k: usize) -> PageStream<T>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    let first = {
+        let pager = Arc::clone(&pager);
+        async move {
+            let (records, next) = Arc::clone(&pager)
+                .fetch_in_task::<T>(Cursor::PageId(0), 0)
+                .await?;
+            let plan = match next {
+                Some(Cursor::PageId(after)) => match pager.largest_id().await? {
+                    Some(largest) if largest > after => Some((after, largest)),
+                    // Nothing beyond the first page when it was read: one plain scan.
+                    _ => Some((after, after)),
+                },
+                _ => None,
+            };
+            Ok::<_, Error>((records, plan))
+        }
+    };
+    stream::once(first)
+        .flat_map(move |outcome| {
+            let (records, plan) = match outcome {
+                Ok(done) => done,
+                Err(e) => return stream::iter(vec![Err(e)]).boxed(),
+            };
+            let head = stream::iter(vec![Ok(records)]);
+            let Some((after, largest)) = plan else {
+                return head.boxed();
+            };
+            let span = (largest - after).max(0);
+            let k = (k as i64).min(span.max(1));
+            // In i128: ids near i64::MAX must not overflow the arithmetic.
+            let bounds: Vec<i64> = (0..k)
+                .map(|i| {
+                    (i128::from(after) + i128::from(span) * i128::from(i) / i128::from(k)) as i64
+                })
+                .collect();
+            let ranges: Vec<PageStream<T>> = bounds
+                .iter()
+                .enumerate()
+                .map(|(i, &from)| {
+                    let upto = bounds.get(i + 1).copied();
+                    sequential(Arc::new(pager.with_upper_id(upto)), Cursor::PageId(from))
+                })
+                .collect();
+            head.chain(stream::select_all(ranges)).boxed()
+        })
+        .boxed()
+}
+
+/// Ends a page stream after its first error: pages fetched ahead past a failure are dropped,
+/// so a consumer never mistakes a list with a hole for a complete one.
+fn stop_after_error<T: Send + 'static>(pages: PageStream<T>) -> PageStream<T> {
+    pages
+        .scan(false, |failed, page| {
+            let item = (!*failed).then(|| {
+                *failed = page.is_err();
+                page
+            });
+            std::future::ready(item)
+        })
+        .boxed()
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Aborts a spawned page fetch when the stream that wanted it is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
 impl Pager {
+    /// [`Pager::fetch`] as its own task: with several pages in flight, their decoding then
+    /// runs on all the runtime's threads instead of inside the one task polling the stream.
+    async fn fetch_in_task<T>(
+        self: Arc<Pager>,
+        cursor: Cursor,
+        first_index: u64,
+    ) -> Result<(Vec<Result<T>>, Option<Cursor>)>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            self.fetch::<T>(cursor, first_index).await
+        }));
+        match (&mut task.0).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::new(
+                ErrorKind::Transport,
+                format!("a page request was cancelled: {e}"),
+            )),
+        }
+    }
+
+    /// The same list restricted to `id <= upto` (unchanged for `None`).
+    fn with_upper_id(&self, upto: Option<i64>) -> Pager {
+        let mut filters = self.filters.clone();
+        if let Some(upto) = upto {
+            let bound = format!("id <= {upto}");
+            match filters.pairs.iter_mut().find(|(k, _)| *k == "conditions") {
+                // The text is the canonical print of a parsed expression: balanced, so
+                // parenthesising it keeps its meaning.
+                Some((_, c)) => *c = format!("({c}) and {bound}"),
+                None => filters.pairs.insert(0, ("conditions", bound)),
+            }
+        }
+        Pager {
+            client: self.client.clone(),
+            path: self.path.clone(),
+            filters,
+            forward_only: self.forward_only,
+            page_size: self.page_size,
+        }
+    }
+
+    /// The largest id the list's conditions match, or `None` when nothing matches.
+    async fn largest_id(&self) -> Result<Option<i64>> {
+        let mut params = Encoded::default();
+        for (k, v) in &self.filters.pairs {
+            if !matches!(*k, "fields" | "orderBy") {
+                params.push(k, v.clone());
+            }
+        }
+        params.push("orderBy", "id desc");
+        params.push("fields", "id");
+        params.push("pageSize", "1");
+        let response = self
+            .client
+            .request(Method::GET, &self.path)
+            .params(params)
+            .send()
+            .await?;
+        let raws: Vec<&RawValue> = serde_json::from_slice(&response.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("the largest id of {} is not a JSON array: {e}", self.path),
+            )
+        })?;
+        Ok(raws.first().and_then(|r| record_id(r)))
+    }
+
     async fn fetch<T: DeserializeOwned>(
         &self,
         cursor: Cursor,
+        first_index: u64,
     ) -> Result<(Vec<Result<T>>, Option<Cursor>)> {
         let mut paging = Encoded::default();
         paging.push("pageSize", self.page_size.to_string());
@@ -189,24 +414,14 @@ impl Pager {
             );
         }
         let response = request.send().await?;
-        let raws: Vec<&RawValue> = serde_json::from_slice(&response.body).map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                format!("a page of {} is not a JSON array: {e}", self.path),
-            )
-        })?;
-        let records: Vec<Result<T>> = raws
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| decode_record(raw, &self.path, self.seen + i as u64))
-            .collect();
+        let records = decode_page::<T>(&response.body, &self.path, first_index)?;
         let link = response
             .headers
             .get(reqwest::header::LINK)
             .and_then(|v| v.to_str().ok())
             .map(parse_next);
-        let full = raws.len() >= self.page_size as usize;
-        let next = if raws.is_empty() {
+        let full = records.len() >= self.page_size as usize;
+        let next = if records.is_empty() {
             None
         } else if self.forward_only {
             let from_link = match link {
@@ -217,7 +432,7 @@ impl Pager {
             };
             let id = match from_link {
                 Some(id) => id,
-                None => raws.last().and_then(|r| record_id(r)).ok_or_else(|| {
+                None => last_id(&response.body).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Decode,
                         format!("forward-only paging of {} needs each record's id: include `id` in fields", self.path),
@@ -258,7 +473,41 @@ impl Pager {
     }
 }
 
+/// A page's records. The whole array is decoded in one pass when it can be; only a page with
+/// a record that does not decode is split record by record, so that the others still come
+/// through and the failing one is named.
+fn decode_page<T: DeserializeOwned>(
+    body: &[u8],
+    path: &str,
+    first_index: u64,
+) -> Result<Vec<Result<T>>> {
+    if let Ok(records) = serde_json::from_slice::<Vec<T>>(body) {
+        return Ok(records.into_iter().map(Ok).collect());
+    }
+    let raws: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("a page of {path} is not a JSON array: {e}"),
+        )
+    })?;
+    Ok(raws
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| decode_record(raw, path, first_index + i as u64))
+        .collect())
+}
+
+/// The id of a page's last record (for forward-only paging without a `Link` header).
+fn last_id(body: &[u8]) -> Option<i64> {
+    let raws: Vec<&RawValue> = serde_json::from_slice(body).ok()?;
+    raws.last().and_then(|r| record_id(r))
+}
+
 fn decode_record<T: DeserializeOwned>(raw: &RawValue, path: &str, index: u64) -> Result<T> {
+    // The fast path; only a failure pays for decoding again while tracking the field's path.
+    if let Ok(record) = serde_json::from_str(raw.get()) {
+        return Ok(record);
+    }
     let mut de = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let id = record_id(raw).map_or_else(|| "no id".to_owned(), |id| format!("id {id}"));

@@ -61,7 +61,11 @@ pub struct Query {
     order_by: Option<std::result::Result<OrderBy, String>>,
     fields: Option<std::result::Result<Fields, String>>,
     page_size: Option<u32>,
+    concurrency: Option<usize>,
 }
+
+/// The most pages a list may have in flight at once.
+pub const MAX_CONCURRENCY: usize = 16;
 
 /// The encoded parameters of a query, in the order they are sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,6 +111,20 @@ impl Query {
     pub fn page_size(mut self, n: u32) -> Query {
         self.page_size = Some(n.clamp(1, MAX_PAGE_SIZE));
         self
+    }
+
+    /// How many pages a list may fetch at once (1 to 16; default 1). Above 1, page mode
+    /// prefetches the following pages once `/count` has told how many there are, and a
+    /// forward-only list is split into that many id ranges scanned side by side: records then
+    /// come in page order within a range, not across ranges. Memory stays bounded by about
+    /// this many pages. Useful when each page is slow and the rate budget is not the limit.
+    pub fn concurrency(mut self, pages_in_flight: usize) -> Query {
+        self.concurrency = Some(pages_in_flight.clamp(1, MAX_CONCURRENCY));
+        self
+    }
+
+    pub(crate) fn concurrency_or_one(&self) -> usize {
+        self.concurrency.unwrap_or(1)
     }
 
     pub fn has_order_by(&self) -> bool {

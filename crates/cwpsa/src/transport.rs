@@ -18,6 +18,8 @@ use crate::limiter::{Limiter, Signals};
 use crate::query::{Encoded, Query};
 use crate::retry::Event;
 
+pub(crate) mod prepared;
+
 /// URLs longer than this are not sent as GET (proxies and IIS cut them).
 pub(crate) const MAX_URL_LEN: usize = 2000;
 const MAX_REDIRECTS: usize = 5;
@@ -37,6 +39,10 @@ pub(crate) struct Inner {
     client_id: HeaderValue,
     limiter: Limiter,
     base: tokio::sync::Mutex<Option<Url>>,
+    /// Whether a 404 from an unknown route may trigger one more codebase discovery: spent by
+    /// the rediscovery, given back by any success, so that a tenant whose every path answers
+    /// 404 is rediscovered once, not on every request.
+    rediscovery_allowed: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
@@ -63,6 +69,10 @@ impl Response {
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    // The fast path; only a failure pays for decoding again while tracking the field's path.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -123,6 +133,7 @@ impl Client {
                 client_id,
                 limiter,
                 base: tokio::sync::Mutex::new(None),
+                rediscovery_allowed: std::sync::atomic::AtomicBool::new(true),
             }),
         })
     }
@@ -146,6 +157,39 @@ impl Client {
         let url = self.resolve_base().await?;
         *base = Some(url.clone());
         Ok(url)
+    }
+
+    /// After a 404 from an unknown route: discovers the codebase again (ConnectWise moves a
+    /// tenant to a new codebase on upgrades) and returns the new base URL if it changed. Only
+    /// for a discovered codebase, and at most once until a request succeeds again.
+    async fn rediscover(&self, failed: &Url) -> Option<Url> {
+        let config = &self.inner.config;
+        if config.base_url.is_some()
+            || config.codebase.is_some()
+            || !self
+                .inner
+                .rediscovery_allowed
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return None;
+        }
+        let mut base = self.inner.base.lock().await;
+        if base.as_ref() != Some(failed) {
+            // Another task has already moved on to a new base.
+            return base.clone();
+        }
+        match self.resolve_base().await {
+            Ok(url) if &url != failed => {
+                tracing::warn!(old = %failed, new = %url, "the codebase changed; using the new one");
+                *base = Some(url.clone());
+                Some(url)
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "codebase rediscovery failed");
+                None
+            }
+        }
     }
 
     async fn resolve_base(&self) -> Result<Url> {
@@ -253,6 +297,16 @@ impl Client {
     }
 }
 
+/// A 404 for the route rather than for a record: ConnectWise's "The endpoint does not exist."
+/// (code `ConnectWiseApi`), or a body that is not a ConnectWise error at all (a web server's
+/// page), as every path of a retired codebase answers.
+fn is_unknown_route(error: &Error) -> bool {
+    match error.code() {
+        Some(code) => code.eq_ignore_ascii_case("ConnectWiseApi"),
+        None => true,
+    }
+}
+
 /// The part of `login/companyinfo` the client uses.
 #[derive(serde::Deserialize)]
 struct CompanyInfo {
@@ -349,26 +403,8 @@ impl RequestBuilder {
                 "a path is relative to the API base, without `..`, `?` or `#` (use `param` or `query`)",
             )));
         }
-        let base = client.base_url().await.map_err(fail)?;
-        let mut url = base.join(&self.path).map_err(|e| {
-            fail(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("invalid path: {e}"),
-            ))
-        })?;
-        let qs = self.params.to_query_string();
-        if !qs.is_empty() {
-            url.set_query(Some(&qs));
-        }
-        if url.as_str().len() > MAX_URL_LEN {
-            return Err(fail(Error::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "the request URL would be {} characters, over the {MAX_URL_LEN} that servers accept; shorten the conditions (or use an endpoint with POST .../search)",
-                    url.as_str().len()
-                ),
-            )));
-        }
+        let mut base = client.base_url().await.map_err(fail)?;
+        let mut url = self.url_on(&base).map_err(fail)?;
         let idempotent = matches!(
             self.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
@@ -383,10 +419,24 @@ impl RequestBuilder {
             client.inner.limiter.acquire(&notify).await;
             let outcome = self.send_once(&url).await;
             let (error, wait) = match outcome {
-                Ok(response) if (200..300).contains(&response.status) => return Ok(response),
+                Ok(response) if (200..300).contains(&response.status) => {
+                    client
+                        .inner
+                        .rediscovery_allowed
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    return Ok(response);
+                }
                 Ok(response) => {
                     let signals = Signals::from_headers(&response.headers);
                     let error = Error::from_response(response.status, &response.body);
+                    if response.status == 404 && is_unknown_route(&error) {
+                        if let Some(new_base) = client.rediscover(&base).await {
+                            base = new_base;
+                            url = self.url_on(&base).map_err(fail)?;
+                            attempt -= 1;
+                            continue;
+                        }
+                    }
                     if response.status == 429 {
                         let told = signals
                             .retry_after
@@ -440,6 +490,27 @@ impl RequestBuilder {
             });
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The full URL of this request on an API base.
+    fn url_on(&self, base: &Url) -> Result<Url> {
+        let mut url = base
+            .join(&self.path)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("invalid path: {e}")))?;
+        let qs = self.params.to_query_string();
+        if !qs.is_empty() {
+            url.set_query(Some(&qs));
+        }
+        if url.as_str().len() > MAX_URL_LEN {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "the request URL would be {} characters, over the {MAX_URL_LEN} that servers accept; shorten the conditions (or use an endpoint with POST .../search)",
+                    url.as_str().len()
+                ),
+            ));
+        }
+        Ok(url)
     }
 
     /// One attempt, following safe redirects by hand.

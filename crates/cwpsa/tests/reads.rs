@@ -309,6 +309,17 @@ async fn long_conditions_go_through_search_or_fail_before_sending() {
 
 #[tokio::test]
 async fn forward_only_export_is_exact_under_concurrent_inserts_and_deletes() {
+    export_under_mutation(1).await;
+}
+
+#[tokio::test]
+async fn a_parallel_forward_only_export_is_exact_under_concurrent_inserts_and_deletes() {
+    export_under_mutation(3).await;
+}
+
+/// Deletes and inserts tickets while exporting them forward-only with `concurrency` pages in
+/// flight: every ticket that existed throughout comes exactly once.
+async fn export_under_mutation(concurrency: usize) {
     let app = TestApp::start().await;
     let before = ids(&app, "service/tickets", &Query::new(), Paging::ForwardOnly).await;
     let doomed: Vec<i64> = before.iter().copied().skip(3).step_by(9).take(40).collect();
@@ -337,7 +348,7 @@ async fn forward_only_export_is_exact_under_concurrent_inserts_and_deletes() {
     let export = async {
         let mut stream = app.client.list_with::<Value>(
             "service/tickets",
-            &Query::new().page_size(20),
+            &Query::new().page_size(20).concurrency(concurrency),
             Paging::ForwardOnly,
         );
         let mut seen = Vec::new();

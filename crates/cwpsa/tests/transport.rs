@@ -230,3 +230,114 @@ async fn the_rate_budget_paces_a_burst() {
     );
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
 }
+
+/// A client that discovers its codebase from the scripted server.
+fn discovering_client(server: &Scripted) -> Client {
+    Client::new(
+        cwpsa::Config::builder()
+            .company_id("sandbox")
+            .public_key("sandbox-public")
+            .private_key("sandbox-private")
+            .client_id(common::CLIENT_ID)
+            .site(format!("http://{}", server.addr))
+            .rate_limit(cwpsa::RateLimit::Off)
+            .retry(fast_retries())
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn unknown_route() -> (u16, Vec<String>, String) {
+    (
+        404,
+        vec!["content-type: application/json".into()],
+        r#"{"code":"ConnectWiseApi","message":"The endpoint does not exist."}"#.into(),
+    )
+}
+
+/// The request lines the scripted server saw (`GET /path HTTP/1.1`).
+fn request_lines(server: &Scripted) -> Vec<String> {
+    server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.lines().next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_moved_codebase_is_rediscovered_once_and_the_request_resent() {
+    let server = Scripted::start(vec![
+        ok(r#"{"CompanyName":"sandbox","Codebase":"v2024_1/"}"#),
+        unknown_route(),
+        ok(r#"{"CompanyName":"sandbox","Codebase":"v2025_1/"}"#),
+        ok(r#"{"id":1}"#),
+    ])
+    .await;
+    let client = discovering_client(&server);
+    let ticket: Value = client.get("service/tickets/1").await.unwrap();
+    assert_eq!(ticket["id"], 1);
+    let lines = request_lines(&server);
+    assert!(
+        lines[0].starts_with("GET /login/companyinfo/sandbox"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("GET /v2024_1/apis/3.0/service/tickets/1"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with("GET /login/companyinfo/sandbox"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].starts_with("GET /v2025_1/apis/3.0/service/tickets/1"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        client.base_url().await.unwrap().path(),
+        "/v2025_1/apis/3.0/"
+    );
+}
+
+#[tokio::test]
+async fn a_tenant_where_every_path_is_404_is_rediscovered_only_once() {
+    let server = Scripted::start(vec![
+        ok(r#"{"CompanyName":"sandbox","Codebase":"v2024_1/"}"#),
+        unknown_route(),
+        ok(r#"{"CompanyName":"sandbox","Codebase":"v2024_1/"}"#),
+        unknown_route(),
+    ])
+    .await;
+    let client = discovering_client(&server);
+    for _ in 0..3 {
+        let err = client.get::<Value>("service/tickets/1").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+    let discoveries = request_lines(&server)
+        .iter()
+        .filter(|l| l.contains("/login/companyinfo/"))
+        .count();
+    // The first discovery, and one rediscovery that found the same codebase; no more.
+    assert_eq!(discoveries, 2, "{:?}", request_lines(&server));
+    assert_eq!(server.count(), 5, "{:?}", request_lines(&server));
+}
+
+#[tokio::test]
+async fn a_missing_record_is_not_mistaken_for_a_moved_codebase() {
+    let server = Scripted::start(vec![
+        ok(r#"{"CompanyName":"sandbox","Codebase":"v2024_1/"}"#),
+        (
+            404,
+            vec!["content-type: application/json".into()],
+            r#"{"code":"NotFound","message":"Ticket 1 not found"}"#.into(),
+        ),
+    ])
+    .await;
+    let client = discovering_client(&server);
+    let err = client.get::<Value>("service/tickets/1").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(server.count(), 2, "{:?}", request_lines(&server));
+}

@@ -5,6 +5,8 @@ use clap::Subcommand;
 use cwpsa_core::conditions;
 use cwpsa_core::schema::registry;
 
+use crate::error::{CliError, CliResult};
+
 #[derive(Debug, Subcommand)]
 pub enum ConditionsCommand {
     /// Check an expression and print its canonical form.
@@ -17,9 +19,10 @@ pub enum ConditionsCommand {
     },
 }
 
-pub fn run(command: &ConditionsCommand) -> Result<(), String> {
+pub fn run(command: &ConditionsCommand) -> CliResult {
     let ConditionsCommand::Check { expression, entity } = command;
-    let expr = conditions::parse(expression).map_err(|e| e.render(expression))?;
+    let expr = conditions::parse(expression)
+        .map_err(|e| CliError::conditions("invalid conditions", &e, expression))?;
     if let Some(name) = entity {
         let entity = registry().entity(name).ok_or_else(|| {
             let known: Vec<&str> = registry()
@@ -27,17 +30,17 @@ pub fn run(command: &ConditionsCommand) -> Result<(), String> {
                 .iter()
                 .map(cwpsa_core::schema::Entity::name)
                 .collect();
-            format!(
+            CliError::usage(format!(
                 "unknown entity `{name}`; known entities: {}",
                 known.join(", ")
-            )
+            ))
         })?;
         entity.validate_conditions(&expr).map_err(|problems| {
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
+            let mut err = CliError::usage(format!("the conditions do not fit {}", entity.name()));
+            for p in problems {
+                err = err.with_detail(p.to_string());
+            }
+            err
         })?;
     }
     println!("{expr}");

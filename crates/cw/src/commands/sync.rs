@@ -80,6 +80,8 @@ pub struct RunArgs {
     /// No progress display (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub conn: crate::settings::ConnectionArgs,
 }
 
 /// `--delete-scan-every`: a period, or never.
@@ -193,18 +195,13 @@ pub async fn run(config: Option<cwpsa::Config>, args: &SyncArgs) -> Result<(), S
     }
 }
 
-/// `cw sync` on its own runtime, with credentials from the `CONNECTWISE_*` environment.
+/// `cw sync status` (which needs no client) on its own runtime.
 pub fn run_blocking(args: &SyncArgs) -> Result<(), String> {
-    let config = if needs_client(args) {
-        Some(cwpsa::Config::from_env().map_err(|e| e.to_string())?)
-    } else {
-        None
-    };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?
-        .block_on(run(config, args))
+        .block_on(run(None, args))
 }
 
 #[cfg(test)]

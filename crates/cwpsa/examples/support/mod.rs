@@ -1,5 +1,6 @@
 //! Shared by the examples: a client from the environment, or, when `CONNECTWISE_COMPANY_ID` is
 //! not set, one talking to an in-process sandbox with the demo data (so CI can run them).
+#![allow(dead_code)] // each example uses part of it
 
 use cwpsa::{Client, Config, RateLimit};
 use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
@@ -7,6 +8,8 @@ use cwpsa_sandbox::{RateLimitSetting, Sandbox, SandboxConfig};
 /// Keeps the sandbox (if any) alive as long as the client is used.
 pub struct Setup {
     pub client: Client,
+    /// `host:port` of the in-process sandbox, when there is one.
+    pub sandbox_host: Option<String>,
     _sandbox: Option<Sandbox>,
 }
 
@@ -14,6 +17,7 @@ pub async fn client() -> Result<Setup, Box<dyn std::error::Error>> {
     if std::env::var_os("CONNECTWISE_COMPANY_ID").is_some() {
         return Ok(Setup {
             client: Client::from_env()?,
+            sandbox_host: None,
             _sandbox: None,
         });
     }
@@ -36,6 +40,7 @@ pub async fn client() -> Result<Setup, Box<dyn std::error::Error>> {
         .build()?;
     Ok(Setup {
         client: Client::new(config)?,
+        sandbox_host: Some(sandbox.addr().to_string()),
         _sandbox: Some(sandbox),
     })
 }

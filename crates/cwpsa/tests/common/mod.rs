@@ -44,6 +44,43 @@ impl TestApp {
     }
 }
 
+/// The URL of a sandbox's admin route (`stats`, `faults`, ...).
+pub fn admin_url(sandbox: &Sandbox, path: &str) -> String {
+    let origin = sandbox.base_url().split("/v4_6_release").next().unwrap();
+    format!("{origin}/_sandbox/{path}")
+}
+
+pub async fn admin_get(sandbox: &Sandbox, path: &str) -> serde_json::Value {
+    let r = reqwest::get(admin_url(sandbox, path)).await.unwrap();
+    assert_eq!(r.status(), 200, "GET /_sandbox/{path}");
+    r.json().await.unwrap()
+}
+
+pub async fn admin_send(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let r = http
+        .request(method, admin_url(sandbox, path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "/_sandbox/{path} {body}");
+    r.json().await.unwrap()
+}
+
+/// A number in the sandbox's stats (0 when absent).
+pub fn stat(stats: &serde_json::Value, pointer: &str) -> u64 {
+    stats
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+}
+
 /// A scripted HTTP server for behaviours the sandbox does not have yet (redirects, 5xx, 429,
 /// the callback key endpoint): answers each request with the next canned response (the last
 /// one repeats) and records what it received.
