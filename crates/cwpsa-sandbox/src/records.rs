@@ -54,7 +54,9 @@ pub(crate) fn create(
         info.insert("updatedBy".into(), json!(API_MEMBER));
         info.insert("dateEntered".into(), json!(now));
         info.insert("enteredBy".into(), json!(API_MEMBER));
-        finish(s, conn, table, parent, id, record, info)
+        let body = finish(s, conn, table, parent, id, record, info)?;
+        touch_parent(s, conn, table, parent)?;
+        Ok(body)
     })
     .inspect(|body| notify(s, table, Action::Added, body))
 }
@@ -84,9 +86,12 @@ pub(crate) fn replace(
     let mut record = into_object(record, table)?;
     write(s, |conn| {
         let existing = existing(conn, table, parent, id)?;
-        set_parent(table, parent_of(conn, table, id)?.or(parent), &mut record);
+        let parent = parent_of(conn, table, id)?.or(parent);
+        set_parent(table, parent, &mut record);
         let info = updated_info(&existing);
-        finish(s, conn, table, parent, id, record, info)
+        let body = finish(s, conn, table, parent, id, record, info)?;
+        touch_parent(s, conn, table, parent)?;
+        Ok(body)
     })
     .inspect(|body| notify(s, table, Action::Updated, body))
 }
@@ -108,7 +113,9 @@ pub(crate) fn patch(
         record.remove("_info");
         record.remove("id");
         let info = updated_info(&existing);
-        finish(s, conn, table, parent, id, record, info)
+        let body = finish(s, conn, table, parent, id, record, info)?;
+        touch_parent(s, conn, table, parent_of(conn, table, id)?.or(parent))?;
+        Ok(body)
     })
     .inspect(|body| notify(s, table, Action::Updated, body))
 }
@@ -117,7 +124,9 @@ pub(crate) fn delete(s: &Shared, name: &str, parent: Option<i64>, id: i64) -> Re
     let table = table(s, name)?;
     let removed = write(s, |conn| {
         let removed = existing(conn, table, parent, id)?;
+        let parent = parent_of(conn, table, id)?.or(parent);
         store::delete(conn, table, id).map_err(storage)?;
+        touch_parent(s, conn, table, parent)?;
         // Child collections go with their parent (a ticket's notes, a board's statuses).
         for child in s
             .catalog
@@ -131,6 +140,33 @@ pub(crate) fn delete(s: &Shared, name: &str, parent: Option<i64>, id: i64) -> Re
     })?;
     notify(s, table, Action::Deleted, &removed.to_string());
     Ok(())
+}
+
+/// A change to a child (a ticket's note, a board's status) stamps the parent's
+/// `_info.lastUpdated`, as ConnectWise does: it is how a sync finds changed notes without one
+/// request per ticket.
+fn touch_parent(
+    s: &Shared,
+    conn: &Connection,
+    table: &EntityTable,
+    parent: Option<i64>,
+) -> Result<(), ApiError> {
+    let (Some(link), Some(parent_id)) = (&table.parent, parent) else {
+        return Ok(());
+    };
+    let parent_table = self::table(s, link.entity)?;
+    let Some(body) = store::get_body(conn, parent_table, parent_id, None).map_err(storage)? else {
+        return Ok(());
+    };
+    let mut record: Value = serde_json::from_str(&body).map_err(|e| ApiError::internal(&e))?;
+    let info = updated_info(&record);
+    if let Some(map) = record.as_object_mut() {
+        map.insert("_info".into(), Value::Object(info));
+    }
+    let grandparent = parent_of(conn, parent_table, parent_id)?;
+    Writer::new(conn, parent_table)
+        .and_then(|mut w| w.put(parent_id, grandparent, &record))
+        .map_err(storage)
 }
 
 fn into_object(record: Value, table: &EntityTable) -> Result<Map<String, Value>, ApiError> {

@@ -210,6 +210,52 @@ async fn last_updated_moves_on_every_write() {
 }
 
 #[tokio::test]
+async fn a_note_written_or_deleted_stamps_its_ticket() {
+    let app = TestApp::start().await;
+    let ticket = first(&app, "service/tickets").await;
+    let id = ticket["id"].as_i64().unwrap();
+    // Seeded data is dated before now, so any write's stamp is later.
+    let stamp = |t: &Value| t["_info"]["lastUpdated"].as_str().unwrap().to_owned();
+    let before = stamp(&ticket);
+    let (status, note) = app
+        .send_json(
+            Method::POST,
+            &format!("service/tickets/{id}/notes"),
+            &json!({"text": "called the customer", "detailDescriptionFlag": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{note}");
+    let after_create = stamp(&app.get_json(&format!("service/tickets/{id}")).await);
+    assert!(after_create > before, "{after_create} > {before}");
+    let changed = app
+        .get_json(&format!(
+            "service/tickets?conditions=lastUpdated%3E%3D%5B{after_create}%5D"
+        ))
+        .await;
+    assert!(common::ids(&changed).contains(&id));
+    let note_id = note["id"].as_i64().unwrap();
+    let response = app
+        .request(
+            Method::DELETE,
+            &format!("service/tickets/{id}/notes/{note_id}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let after_delete = stamp(&app.get_json(&format!("service/tickets/{id}")).await);
+    assert!(after_delete >= after_create);
+    let info = app.get_json(&format!("service/tickets/{id}")).await["_info"].clone();
+    assert_eq!(info["updatedBy"], "SandboxAPI");
+    assert!(
+        info["ticket_href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with(&format!("service/tickets/{id}"))),
+        "{info}"
+    );
+}
+
+#[tokio::test]
 async fn notes_are_created_under_their_ticket() {
     let app = TestApp::start().await;
     let ticket = first(&app, "service/tickets").await;

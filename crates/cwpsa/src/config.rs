@@ -269,6 +269,27 @@ impl Config {
         &self.company_id
     }
 
+    /// Adds a hook told about every retry and wait, after any hook already set (both run):
+    /// for a library that is handed a `Config` and wants to count retries and 429s.
+    #[must_use]
+    pub fn with_event_hook(mut self, hook: impl Fn(&Event) + Send + Sync + 'static) -> Config {
+        self.on_event = Some(match self.on_event.take() {
+            None => Arc::new(hook),
+            Some(first) => Arc::new(move |event: &Event| {
+                first(event);
+                hook(event);
+            }),
+        });
+        self
+    }
+
+    /// Replaces the client's own request budget.
+    #[must_use]
+    pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Config {
+        self.rate_limit = rate_limit;
+        self
+    }
+
     /// The host callbacks' `key_url` must point at: the site's, or the base URL's.
     pub(crate) fn api_host(&self) -> Option<String> {
         if let Some(url) = &self.base_url {

@@ -13,6 +13,7 @@ mod get;
 mod list;
 mod patch;
 mod sandbox;
+mod sync;
 mod update;
 
 use clap::Subcommand;
@@ -50,6 +51,8 @@ pub enum Command {
     Conditions(conditions::ConditionsCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
+    /// Mirror ConnectWise into SQLite or PostgreSQL; `cw sync status` shows the state.
+    Sync(Box<sync::SyncArgs>),
 }
 
 pub fn run(command: Command, global: &GlobalArgs) -> CliResult {
@@ -83,6 +86,14 @@ pub fn run(command: Command, global: &GlobalArgs) -> CliResult {
         Command::Sandbox(command) => sandbox::run(command).map_err(CliError::from),
         Command::Conditions(command) => conditions::run(&command),
         Command::Completions(args) => completions::run(&args),
+        Command::Sync(args) if sync::needs_client(&args) => {
+            with_client(&global.with(&args.run.conn), async |ctx| {
+                sync::run(Some(ctx.client.config().clone()), &args)
+                    .await
+                    .map_err(CliError::from)
+            })
+        }
+        Command::Sync(args) => sync::run_blocking(&args).map_err(CliError::from),
     }
 }
 

@@ -1,0 +1,240 @@
+//! The sync engine into PostgreSQL. Needs `CW_TEST_POSTGRES_URL` (`.ci/run` starts a server
+//! and sets it); without it each test says that it skips. Every test works in a schema of
+//! its own, dropped at the end.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use common::*;
+use cwpsa_sync::entities::ENTITIES;
+use cwpsa_sync::{Destination, SyncError};
+use serde_json::json;
+
+fn url() -> Option<String> {
+    let url = std::env::var("CW_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!(
+            "SKIPPED: CW_TEST_POSTGRES_URL is not set, so the PostgreSQL tests do not run (bash .ci/run starts a server and sets it)"
+        );
+    }
+    url
+}
+
+struct Schema {
+    url: String,
+    name: String,
+}
+
+impl Schema {
+    fn new(url: &str, test: &str) -> Schema {
+        Schema {
+            url: url.to_owned(),
+            name: format!("cwsync_{test}_{}", std::process::id()),
+        }
+    }
+
+    fn destination(&self) -> Destination {
+        Destination::Postgres {
+            url: self.url.clone(),
+            schema: Some(self.name.clone()),
+        }
+    }
+
+    async fn client(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("SET search_path TO \"{}\"", self.name))
+            .await
+            .unwrap();
+        client
+    }
+
+    async fn snapshot(&self) -> Snapshot {
+        let client = self.client().await;
+        let mut out = Snapshot::new();
+        for spec in &ENTITIES {
+            let exists: bool = client
+                .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&spec.name])
+                .await
+                .unwrap()
+                .get(0);
+            if !exists {
+                continue;
+            }
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT id, data::text FROM {} WHERE deleted_at IS NULL",
+                        spec.name
+                    ),
+                    &[],
+                )
+                .await
+                .unwrap();
+            let map: BTreeMap<i64, serde_json::Value> = rows
+                .iter()
+                .map(|r| (r.get(0), serde_json::from_str(r.get::<_, &str>(1)).unwrap()))
+                .collect();
+            out.insert(spec.name.to_owned(), map);
+        }
+        out
+    }
+
+    async fn drop(self) {
+        let client = self.client().await;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_sync_then_a_burst_converge_exactly_in_postgres() {
+    let Some(url) = url() else { return };
+    let schema = Schema::new(&url, "burst");
+    let sandbox = sandbox(300).await;
+    let mut opts = options(schema.destination());
+    let first = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(first.is_ok(), "{first}");
+    assert_same(&server_snapshot(&sandbox).await, &schema.snapshot().await);
+    let client = schema.client().await;
+    let mismatched: i64 = client
+        .query_one(
+            "SELECT count(*) FROM tickets WHERE company_id IS DISTINCT FROM (data #>> '{company,id}')::bigint
+                OR status_name IS DISTINCT FROM data #>> '{status,name}'
+                OR last_updated IS DISTINCT FROM (data #>> '{_info,lastUpdated}')::timestamptz",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(mismatched, 0);
+
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "ticket_notes", "insert": 5, "update": 5, "delete": 3}),
+    )
+    .await;
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "tickets", "insert": 20, "update": 30, "delete": 10}),
+    )
+    .await;
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "contacts", "insert": 3, "update": 3, "delete": 2}),
+    )
+    .await;
+    opts.delete_scan_every = Some(Duration::ZERO);
+    let second = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(second.is_ok(), "{second}");
+    assert!(second.requests() < 100, "{second}");
+    assert_same(&server_snapshot(&sandbox).await, &schema.snapshot().await);
+    let runs: i64 = client
+        .query_one("SELECT count(*) FROM sync_runs WHERE status = 'ok'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(runs, 2);
+    let status = cwpsa_sync::status(&schema.destination(), 5).await.unwrap();
+    assert_eq!(status.tables.len(), ENTITIES.len());
+    assert!(
+        !status.to_string().contains(&url),
+        "the URL (with its password) is never printed"
+    );
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soft_delete_guard_and_lock_in_postgres() {
+    let Some(url) = url() else { return };
+    let schema = Schema::new(&url, "guard");
+    let sandbox = sandbox(150).await;
+    let mut opts = options(schema.destination());
+    opts.soft_delete = true;
+    opts.entities = vec!["companies".into(), "tickets".into(), "ticket_notes".into()];
+    cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    // A second sync while the first holds the advisory lock is refused.
+    admin_put(&sandbox, "faults", &json!({"latency_ms": 30})).await;
+    let running = tokio::spawn({
+        let (config, opts) = (config(&sandbox), opts.clone());
+        async move { cwpsa_sync::run(config, &opts).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = cwpsa_sync::run(config(&sandbox), &opts).await;
+    assert!(matches!(refused, Err(SyncError::Locked(_))), "{refused:?}");
+    assert!(running.await.unwrap().unwrap().is_ok());
+    admin_put(&sandbox, "faults", &json!({"latency_ms": 0})).await;
+
+    let ids: Vec<i64> = server_snapshot(&sandbox).await["tickets"]
+        .keys()
+        .copied()
+        .collect();
+    let gone: Vec<i64> = ids.iter().copied().step_by(4).collect();
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "tickets", "delete_ids": gone}),
+    )
+    .await;
+    opts.delete_scan_every = Some(Duration::ZERO);
+    let guarded = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(!guarded.is_ok(), "{guarded}");
+    opts.max_delete_fraction = 0.5;
+    let applied = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(applied.is_ok(), "{applied}");
+    let client = schema.client().await;
+    let marked: i64 = client
+        .query_one(
+            "SELECT count(*) FROM tickets WHERE deleted_at IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(marked as usize, gone.len());
+    let mirror = schema.snapshot().await;
+    let server = server_snapshot(&sandbox).await;
+    for entity in ["companies", "tickets", "ticket_notes"] {
+        assert_eq!(mirror[entity], server[entity], "{entity}");
+    }
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_reported_without_the_password() {
+    let Some(url) = url() else { return };
+    let Some((head, rest)) = url.split_once('@') else {
+        return;
+    };
+    let user = head
+        .rsplit_once("//")
+        .map_or(head, |(_, u)| u)
+        .split(':')
+        .next()
+        .unwrap_or("x");
+    let scheme = head.split("//").next().unwrap_or("postgres:");
+    let bad = format!("{scheme}//{user}:wrong-Pa55word@{rest}");
+    let sandbox = sandbox(10).await;
+    let err = cwpsa_sync::run(
+        config(&sandbox),
+        &options(Destination::parse(&bad).unwrap()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(!err.contains("wrong-Pa55word"), "{err}");
+    assert!(err.contains("cannot connect"), "{err}");
+}
