@@ -140,16 +140,30 @@ impl<'a> Lexer<'a> {
     }
 
     pub(crate) fn next_token(&mut self) -> Result<Token, ParseError> {
+        let mut tok = Token {
+            kind: Kind::Eof,
+            kw: None,
+            start: 0,
+            end: 0,
+        };
+        self.advance(&mut tok)?;
+        Ok(tok)
+    }
+
+    /// Lexes the next token into `tok`. Writing in place (rather than returning the token in a
+    /// `Result`) spares the parser a copy of every token; on an error `tok` is left as it was.
+    pub(crate) fn advance(&mut self, tok: &mut Token) -> Result<(), ParseError> {
         let bytes = self.bytes();
         let start = skip(bytes, self.pos, SPACE);
         self.pos = start;
         let Some(b) = self.byte(start) else {
-            return Ok(Token {
+            *tok = Token {
                 kind: Kind::Eof,
                 kw: None,
                 start,
                 end: start,
-            });
+            };
+            return Ok(());
         };
         let simple = |kind, len: usize| Token {
             kind,
@@ -157,7 +171,7 @@ impl<'a> Lexer<'a> {
             start,
             end: start + len,
         };
-        let tok = match b {
+        let next = match b {
             b'(' => simple(Kind::LParen, 1),
             b')' => simple(Kind::RParen, 1),
             b',' => simple(Kind::Comma, 1),
@@ -176,8 +190,9 @@ impl<'a> Lexer<'a> {
                 simple(Kind::Unknown, len)
             }
         };
-        self.pos = tok.end;
-        Ok(tok)
+        self.pos = next.end;
+        *tok = next;
+        Ok(())
     }
 
     fn word(&self, start: usize) -> Result<Token, ParseError> {
