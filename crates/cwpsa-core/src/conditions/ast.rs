@@ -123,6 +123,20 @@ impl Compact {
         }
     }
 
+    /// `input[start..end]`, which must be on char boundaries. When the input runs on for
+    /// [`INLINE`] bytes from `start`, those are copied whole: a fixed-size copy is a few moves,
+    /// where one of a variable length is a call. The bytes past `end` are never read back.
+    fn from_input(input: &str, start: usize, end: usize) -> Compact {
+        let len = end - start;
+        match input.as_bytes().get(start..).and_then(<[u8]>::first_chunk) {
+            Some(window) if len <= INLINE => Compact::Inline {
+                len: len as u8,
+                bytes: *window,
+            },
+            _ => Compact::new(&input[start..end]),
+        }
+    }
+
     /// Keeps the allocation of long text.
     fn from_string(text: String) -> Compact {
         if text.len() <= INLINE {
@@ -299,6 +313,12 @@ impl FieldPath {
         FieldPath(Compact::new(path))
     }
 
+    /// [`FieldPath::from_checked`] for `input[start..end]`.
+    pub(crate) fn from_checked_input(input: &str, start: usize, end: usize) -> FieldPath {
+        debug_assert!(is_path(&input[start..end]));
+        FieldPath(Compact::from_input(input, start, end))
+    }
+
     /// True when the path is the single segment `name` (compared case-insensitively, as the
     /// language compares keywords).
     pub(crate) fn is_word(&self, name: &str) -> bool {
@@ -335,6 +355,11 @@ impl std::fmt::Display for FieldPath {
 impl Text {
     pub fn new(text: &str) -> Text {
         Text(Compact::new(text))
+    }
+
+    /// `input[start..end]` (on char boundaries), for the parser.
+    pub(crate) fn from_input(input: &str, start: usize, end: usize) -> Text {
+        Text(Compact::from_input(input, start, end))
     }
 
     pub fn as_str(&self) -> &str {

@@ -13,7 +13,9 @@
 //! the start of a condition, `not` is read as a field when the tokens after it can only be an
 //! operator and its operand (see [`Parser::not_is_field`]).
 
-use super::ast::{CompareOp, Comparison, Decimal, Expr, FieldPath, Membership, Operands, Value};
+use super::ast::{
+    CompareOp, Comparison, Decimal, Expr, FieldPath, Membership, Operands, Text, Value,
+};
 use super::error::ParseError;
 use super::lexer::{Keyword, Kind, Lexer, Token};
 
@@ -239,7 +241,7 @@ impl Parser<'_> {
 
     fn field(&self) -> FieldPath {
         // The lexer has checked every segment of the word.
-        FieldPath::from_checked(self.text(self.tok))
+        FieldPath::from_checked_input(self.lex.text(), self.tok.start, self.tok.end)
     }
 
     fn condition(&mut self) -> Result<Expr, ParseError> {
@@ -336,13 +338,13 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<Value, ParseError> {
         let tok = self.tok;
         let value = match tok.kind {
-            Kind::Str { escaped } => {
-                let inner = &self.lex.text()[tok.start + 1..tok.end - 1];
-                Value::String(if escaped {
-                    unescape(inner).into()
-                } else {
-                    inner.into()
-                })
+            Kind::Str { escaped: false } => Value::String(Text::from_input(
+                self.lex.text(),
+                tok.start + 1,
+                tok.end - 1,
+            )),
+            Kind::Str { escaped: true } => {
+                Value::String(unescape(&self.lex.text()[tok.start + 1..tok.end - 1]).into())
             }
             Kind::Int(i) => Value::Integer(i),
             Kind::Dec => Value::Decimal(
