@@ -16,7 +16,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 use serde_json::Value;
 
-use crate::catalog::{ColumnKind, EntityTable, HotSlot};
+use crate::catalog::{ColumnKind, EntityTable, HotFields, HotSlot};
 
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
@@ -268,25 +268,6 @@ impl ColumnKind {
         }
     }
 
-    /// [`ColumnKind::to_sql`] for unparsed JSON text.
-    fn raw_to_sql(self, raw: &serde_json::value::RawValue) -> SqlValue {
-        let text = raw.get();
-        match self {
-            ColumnKind::Integer => serde_json::from_str::<i64>(text)
-                .map(SqlValue::Integer)
-                .or_else(|_| serde_json::from_str::<f64>(text).map(SqlValue::Real))
-                .unwrap_or(SqlValue::Null),
-            ColumnKind::Real => {
-                serde_json::from_str::<f64>(text).map_or(SqlValue::Null, SqlValue::Real)
-            }
-            ColumnKind::Bool => serde_json::from_str::<bool>(text)
-                .map_or(SqlValue::Null, |b| SqlValue::Integer(i64::from(b))),
-            ColumnKind::Text | ColumnKind::DateTime => {
-                serde_json::from_str::<String>(text).map_or(SqlValue::Null, SqlValue::Text)
-            }
-        }
-    }
-
     /// Converts a JSON value to the column's storage; a value of the wrong type is stored as
     /// NULL rather than failing the write (the record body keeps it as sent).
     fn to_sql(self, value: &Value) -> SqlValue {
@@ -386,7 +367,7 @@ impl Row {
             table,
             hot: &mut hot,
             parent_id: &mut parent_id,
-            nested: None,
+            fields: table.hot_layout.top(),
         };
         let mut deserializer = serde_json::Deserializer::from_str(&json);
         match serde::Deserializer::deserialize_map(&mut deserializer, scan) {
@@ -425,13 +406,14 @@ impl Row {
     }
 }
 
-/// One pass over a record's fields (or a reference's, when `nested` names the outer field)
-/// that converts each hot field it meets into its column value.
+/// One pass over a record's fields (or a reference's: `fields` are then its inner fields)
+/// that converts each hot field it meets into its column value. Values are converted as they
+/// are read, never parsed twice.
 struct HotScan<'r> {
     table: &'r EntityTable,
     hot: &'r mut Vec<SqlValue>,
     parent_id: &'r mut Option<i64>,
-    nested: Option<&'r str>,
+    fields: &'r HotFields,
 }
 
 impl<'de> serde::de::Visitor<'de> for HotScan<'_> {
@@ -442,32 +424,23 @@ impl<'de> serde::de::Visitor<'de> for HotScan<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let layout = &self.table.hot_layout;
+        let mut cursor = 0;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let slot = match self.nested {
-                None => layout.top(&key),
-                Some(outer) => layout.nested(outer, &key),
-            };
-            match slot {
+            match self.fields.find(&mut cursor, &key) {
                 Some(HotSlot::Column(index)) => {
-                    let raw: &serde_json::value::RawValue = map.next_value()?;
-                    self.hot[index] = self.table.columns[index].kind.raw_to_sql(raw);
+                    self.hot[index] =
+                        map.next_value_seed(ColumnValue(self.table.columns[index].kind))?;
                 }
                 Some(HotSlot::Parent) => {
-                    let raw: &serde_json::value::RawValue = map.next_value()?;
-                    *self.parent_id = serde_json::from_str(raw.get()).ok();
+                    *self.parent_id = map.next_value_seed(ParentValue)?;
                 }
-                Some(HotSlot::Object) => {
-                    let raw: &serde_json::value::RawValue = map.next_value()?;
-                    let mut inner = serde_json::Deserializer::from_str(raw.get());
-                    let scan = HotScan {
+                Some(HotSlot::Object(object)) => {
+                    map.next_value_seed(Nested(HotScan {
                         table: self.table,
                         hot: &mut *self.hot,
                         parent_id: &mut *self.parent_id,
-                        nested: Some(layout.outer_name(&key)),
-                    };
-                    // A reference that is not an object (e.g. null) has no hot values.
-                    let _ = serde::Deserializer::deserialize_map(&mut inner, scan);
+                        fields: self.table.hot_layout.inner(object),
+                    }))?;
                 }
                 None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -475,6 +448,204 @@ impl<'de> serde::de::Visitor<'de> for HotScan<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A reference's value: its hot fields when it is an object; anything else (e.g. null) has
+/// none.
+struct Nested<'r>(HotScan<'r>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Nested<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Nested<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.visit_map(map)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        skip_seq(seq)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+fn skip_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn skip_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map
+        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+        .is_some()
+    {}
+    Ok(())
+}
+
+/// A hot field's JSON value as its column stores it, as [`ColumnKind::to_sql`] converts it: a
+/// value of the wrong type is NULL.
+struct ColumnValue(ColumnKind);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ColumnValue {
+    type Value = SqlValue;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<SqlValue, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ColumnValue {
+    type Value = SqlValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<SqlValue, E> {
+        Ok(match self.0 {
+            ColumnKind::Bool => SqlValue::Integer(i64::from(b)),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<SqlValue, E> {
+        Ok(match self.0 {
+            ColumnKind::Integer => SqlValue::Integer(i),
+            ColumnKind::Real => SqlValue::Real(i as f64),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<SqlValue, E> {
+        Ok(match (self.0, i64::try_from(u)) {
+            (ColumnKind::Integer, Ok(i)) => SqlValue::Integer(i),
+            (ColumnKind::Integer | ColumnKind::Real, _) => SqlValue::Real(u as f64),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<SqlValue, E> {
+        Ok(match self.0 {
+            ColumnKind::Integer | ColumnKind::Real => SqlValue::Real(f),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<SqlValue, E> {
+        Ok(match self.0 {
+            ColumnKind::Text | ColumnKind::DateTime => SqlValue::Text(s.to_owned()),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<SqlValue, E> {
+        Ok(match self.0 {
+            ColumnKind::Text | ColumnKind::DateTime => SqlValue::Text(s),
+            _ => SqlValue::Null,
+        })
+    }
+
+    fn visit_unit<E>(self) -> Result<SqlValue, E> {
+        Ok(SqlValue::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<SqlValue, A::Error> {
+        skip_seq(seq).map(|()| SqlValue::Null)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<SqlValue, A::Error> {
+        skip_map(map).map(|()| SqlValue::Null)
+    }
+}
+
+/// The parent id: a whole number that fits an `i64`, else none.
+struct ParentValue;
+
+impl<'de> serde::de::DeserializeSeed<'de> for ParentValue {
+    type Value = Option<i64>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ParentValue {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Option<i64>, E> {
+        Ok(Some(i))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Option<i64>, E> {
+        Ok(i64::try_from(u).ok())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<i64>, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<i64>, A::Error> {
+        skip_map(map).map(|()| None)
     }
 }
 
@@ -750,5 +921,44 @@ mod tests {
         });
         assert_eq!(result, Ok(()));
         assert!(checked > 100);
+    }
+
+    /// Wrong types, odd numbers, nested non-objects and keys out of order convert as the
+    /// general path converts them.
+    #[test]
+    fn rows_from_odd_json_equal_rows_from_values() {
+        let catalog = Catalog::load();
+        let cases = [
+            (
+                "tickets",
+                r#"{"zip": 12, "summary": 5, "closedFlag": "yes", "budgetHours": 3,
+                "actualHours": 18446744073709551615, "company": null, "board": [1, {"id": 2}],
+                "status": {"name": ["x"], "id": 1.5}, "id": 7,
+                "priority": {"name": "P1", "id": 2, "extra": {"a": [1]}},
+                "_info": {"lastUpdated": "2024-01-01T00:00:00Z", "dateEntered": false},
+                "zzz": {"nested": [1, {"a": 2}]}, "aaa": 1, "owner": 5,
+                "contact": {"id": -3, "name": "A \"B\""}, "approved": null,
+                "requiredDate": {"x": 1}, "severity": "Medium", "isInSla": true}"#,
+            ),
+            (
+                "ticket_notes",
+                r#"{"ticketId": 18446744073709551615, "id": 1, "text": "x", "internalFlag": 1}"#,
+            ),
+            ("ticket_notes", r#"{"ticketId": "5", "id": 2}"#),
+            ("ticket_notes", r#"{"ticketId": -5, "id": 3, "member": {"id": 4}}"#),
+            ("board_statuses", r#"{"board": {"id": 3, "name": "B"}, "id": 4}"#),
+            ("board_statuses", r#"{"board": 3, "id": 4}"#),
+            ("tickets", "[1, 2]"),
+        ];
+        for (entity, text) in cases {
+            let Some(table) = catalog.table(entity) else {
+                panic!("no table {entity}");
+            };
+            let record: Value = serde_json::from_str(text).unwrap_or_default();
+            let parent = record.as_object().and_then(|r| table.parent_id_of(r));
+            let slow = Row::new(table, 1, parent, &record);
+            let fast = Row::from_json(table, 1, text.to_owned());
+            assert_eq!((slow.parent_id, &slow.hot), (fast.parent_id, &fast.hot), "{text}");
+        }
     }
 }
