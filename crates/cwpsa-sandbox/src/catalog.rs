@@ -201,6 +201,10 @@ impl HotFields {
     /// `serde_json`'s maps are sorted), so `cursor` (0 for a new object) carries the search on
     /// from the previous key, which makes a lookup a comparison or two; keys out of order fall
     /// back to a binary search.
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, HotSlot)> {
+        self.0.iter()
+    }
+
     pub fn find(&self, cursor: &mut usize, key: &str) -> Option<HotSlot> {
         let fields = &self.0;
         while let Some((name, slot)) = fields.get(*cursor) {

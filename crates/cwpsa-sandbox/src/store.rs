@@ -16,7 +16,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 use serde_json::Value;
 
-use crate::catalog::{ColumnKind, EntityTable, HotFields, HotSlot};
+use crate::catalog::{ColumnKind, EntityTable};
 
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
@@ -358,316 +358,38 @@ impl Row {
         }
     }
 
-    /// A row from a record's JSON text, reading only the hot fields (and the parent id) out
-    /// of it in one pass instead of building the whole tree: the fast path for bulk loads.
-    pub fn from_json(table: &EntityTable, id: i64, json: String) -> Row {
-        let mut hot = vec![SqlValue::Null; table.columns.len()];
-        let mut parent_id = None;
-        let scan = HotScan {
-            table,
-            hot: &mut hot,
-            parent_id: &mut parent_id,
-            fields: table.hot_layout.top(),
-        };
-        let mut deserializer = serde_json::Deserializer::from_str(&json);
-        match serde::Deserializer::deserialize_map(&mut deserializer, scan) {
-            Ok(()) => {
-                // When the parent's id is itself a hot column, the scan filled that column.
-                if let (None, Some(link)) = (parent_id, &table.parent) {
-                    let path = if link.by_reference {
-                        format!("{}/id", link.field)
-                    } else {
-                        link.field.clone()
-                    };
-                    if let Some(SqlValue::Integer(p)) = table
-                        .columns
-                        .iter()
-                        .position(|c| c.path == path)
-                        .map(|i| &hot[i])
-                    {
-                        parent_id = Some(*p);
-                    }
-                }
-                Row {
-                    id,
-                    parent_id,
-                    hot,
-                    body: json,
-                }
-            }
-            // Not an object: keep the text, with no hot values, as the general path would.
-            Err(_) => Row {
-                id,
-                parent_id: None,
-                hot: vec![SqlValue::Null; table.columns.len()],
-                body: json,
-            },
-        }
-    }
-}
-
-/// One pass over a record's fields (or a reference's: `fields` are then its inner fields)
-/// that converts each hot field it meets into its column value. Values are converted as they
-/// are read, never parsed twice.
-struct HotScan<'r> {
-    table: &'r EntityTable,
-    hot: &'r mut Vec<SqlValue>,
-    parent_id: &'r mut Option<i64>,
-    fields: &'r HotFields,
-}
-
-impl<'de> serde::de::Visitor<'de> for HotScan<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut cursor = 0;
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match self.fields.find(&mut cursor, &key) {
-                Some(HotSlot::Column(index)) => {
-                    self.hot[index] =
-                        map.next_value_seed(ColumnValue(self.table.columns[index].kind))?;
-                }
-                Some(HotSlot::Parent) => {
-                    *self.parent_id = map.next_value_seed(ParentValue)?;
-                }
-                Some(HotSlot::Object(object)) => {
-                    map.next_value_seed(Nested(HotScan {
-                        table: self.table,
-                        hot: &mut *self.hot,
-                        parent_id: &mut *self.parent_id,
-                        fields: self.table.hot_layout.inner(object),
-                    }))?;
-                }
-                None => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
+    /// A row from a record and its JSON text (`body`, which must be the record's), reading only
+    /// the hot fields (and the parent id) from the record: the fast path for bulk loads, which
+    /// neither parses the text again nor builds a `Value` tree.
+    pub fn from_record<T: serde::Serialize + ?Sized>(
+        table: &EntityTable,
+        id: i64,
+        record: &T,
+        body: String,
+    ) -> Row {
+        let (hot, mut parent_id) = crate::hot::capture(table, record);
+        // When the parent's id is itself a hot column, the capture filled that column.
+        if let (None, Some(link)) = (parent_id, &table.parent) {
+            let path = if link.by_reference {
+                format!("{}/id", link.field)
+            } else {
+                link.field.clone()
+            };
+            if let Some(SqlValue::Integer(p)) = table
+                .columns
+                .iter()
+                .position(|c| c.path == path)
+                .map(|i| &hot[i])
+            {
+                parent_id = Some(*p);
             }
         }
-        Ok(())
-    }
-}
-
-/// A reference's value: its hot fields when it is an object; anything else (e.g. null) has
-/// none.
-struct Nested<'r>(HotScan<'r>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Nested<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Nested<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        self.0.visit_map(map)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        skip_seq(seq)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-fn skip_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn skip_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map
-        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-        .is_some()
-    {}
-    Ok(())
-}
-
-/// A hot field's JSON value as its column stores it, as [`ColumnKind::to_sql`] converts it: a
-/// value of the wrong type is NULL.
-struct ColumnValue(ColumnKind);
-
-impl<'de> serde::de::DeserializeSeed<'de> for ColumnValue {
-    type Value = SqlValue;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<SqlValue, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for ColumnValue {
-    type Value = SqlValue;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<SqlValue, E> {
-        Ok(match self.0 {
-            ColumnKind::Bool => SqlValue::Integer(i64::from(b)),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_i64<E>(self, i: i64) -> Result<SqlValue, E> {
-        Ok(match self.0 {
-            ColumnKind::Integer => SqlValue::Integer(i),
-            ColumnKind::Real => SqlValue::Real(i as f64),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_u64<E>(self, u: u64) -> Result<SqlValue, E> {
-        Ok(match (self.0, i64::try_from(u)) {
-            (ColumnKind::Integer, Ok(i)) => SqlValue::Integer(i),
-            (ColumnKind::Integer | ColumnKind::Real, _) => SqlValue::Real(u as f64),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_f64<E>(self, f: f64) -> Result<SqlValue, E> {
-        Ok(match self.0 {
-            ColumnKind::Integer | ColumnKind::Real => SqlValue::Real(f),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<SqlValue, E> {
-        Ok(match self.0 {
-            ColumnKind::Text | ColumnKind::DateTime => SqlValue::Text(s.to_owned()),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<SqlValue, E> {
-        Ok(match self.0 {
-            ColumnKind::Text | ColumnKind::DateTime => SqlValue::Text(s),
-            _ => SqlValue::Null,
-        })
-    }
-
-    fn visit_unit<E>(self) -> Result<SqlValue, E> {
-        Ok(SqlValue::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<SqlValue, A::Error> {
-        skip_seq(seq).map(|()| SqlValue::Null)
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<SqlValue, A::Error> {
-        skip_map(map).map(|()| SqlValue::Null)
-    }
-}
-
-/// The parent id: a whole number that fits an `i64`, else none.
-struct ParentValue;
-
-impl<'de> serde::de::DeserializeSeed<'de> for ParentValue {
-    type Value = Option<i64>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Option<i64>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for ParentValue {
-    type Value = Option<i64>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_i64<E>(self, i: i64) -> Result<Option<i64>, E> {
-        Ok(Some(i))
-    }
-
-    fn visit_u64<E>(self, u: u64) -> Result<Option<i64>, E> {
-        Ok(i64::try_from(u).ok())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E>(self) -> Result<Option<i64>, E> {
-        Ok(None)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<i64>, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<i64>, A::Error> {
-        skip_map(map).map(|()| None)
-    }
-}
-
-/// A map key, borrowed from the input when it has no escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
-            }
+        Row {
+            id,
+            parent_id,
+            hot,
+            body,
         }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
@@ -899,35 +621,102 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::seed::{self, SeedConfig};
 
-    /// The bulk-load fast path must store exactly what the general path stores.
+    /// The bulk-load fast path must store exactly what the general path stores, for every
+    /// kind of seeded record: the typed ones (tickets, notes, time entries) and the `Value`s.
     #[test]
-    fn rows_from_json_text_equal_rows_from_values() {
+    fn rows_from_seed_records_equal_rows_from_values() {
         let catalog = Catalog::load();
         let config = SeedConfig::for_tickets(3, 60);
-        let mut checked = 0;
-        let result = seed::generate::<String>(&config, &mut |entity, record| {
+        let mut checked = std::collections::BTreeMap::new();
+        let mut mismatches = Vec::new();
+        let result = seed::generate_json::<serde_json::Error>(&config, &mut |entity, record| {
             let Some(table) = catalog.table(entity) else {
                 return Ok(());
             };
-            let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
-            let parent = record.as_object().and_then(|r| table.parent_id_of(r));
-            let slow = Row::new(table, id, parent, &record);
-            let fast = Row::from_json(table, id, record.to_string());
+            let value: Value = serde_json::from_str(record.json)?;
+            let parent = value.as_object().and_then(|r| table.parent_id_of(r));
+            let slow = Row::new(table, record.id, parent, &value);
+            let fast = Row::from_record(table, record.id, &record, record.json.to_owned());
             if (slow.parent_id, &slow.hot, &slow.body) != (fast.parent_id, &fast.hot, &fast.body) {
-                return Err(format!("{entity} {id}: {:?} != {:?}", slow.hot, fast.hot));
+                mismatches.push(format!(
+                    "{entity} {}: {:?} != {:?}",
+                    record.id, slow.hot, fast.hot
+                ));
             }
-            checked += 1;
+            *checked.entry(entity).or_insert(0) += 1;
             Ok(())
         });
-        assert_eq!(result, Ok(()));
-        assert!(checked > 100);
+        assert!(result.is_ok());
+        assert_eq!(mismatches, Vec::<String>::new());
+        assert!(checked.len() >= 10, "{checked:?}");
     }
 
-    /// Wrong types, odd numbers, nested non-objects and keys out of order convert as the
-    /// general path converts them.
+    fn same_row<T: serde::Serialize>(table: &EntityTable, record: &T) {
+        let value = serde_json::to_value(record).unwrap_or_default();
+        let parent = value.as_object().and_then(|r| table.parent_id_of(r));
+        let slow = Row::new(table, 1, parent, &value);
+        let fast = Row::from_record(table, 1, record, value.to_string());
+        assert_eq!(
+            (slow.parent_id, &slow.hot),
+            (fast.parent_id, &fast.hot),
+            "{value}"
+        );
+    }
+
+    // Typed records: fields out of name order, options, enums, odd numbers.
+    #[derive(serde::Serialize)]
+    enum Kind {
+        Plain,
+        Wrapped(i64),
+        Pair(i64, i64),
+        Named { id: i64, name: &'static str },
+    }
+    #[derive(serde::Serialize)]
+    struct Reference {
+        name: Option<&'static str>,
+        id: i128,
+    }
+    #[derive(serde::Serialize)]
+    #[allow(non_snake_case)]
+    struct Ticket {
+        summary: char,
+        closedFlag: bool,
+        budgetHours: f32,
+        actualHours: f64,
+        company: Reference,
+        board: Option<Reference>,
+        status: Kind,
+        priority: Kind,
+        owner: Kind,
+        severity: Kind,
+        r#type: [u8; 2],
+        id: u8,
+    }
+
+    // A map with the same key twice: the last value counts, as in a `Value`.
+    struct Twice;
+    impl serde::Serialize for Twice {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("board", &serde_json::json!({"id": 1, "name": "A"}))?;
+            map.serialize_entry("summary", "first")?;
+            map.serialize_entry("board", &serde_json::json!({"name": "B"}))?;
+            map.serialize_entry("summary", &5)?;
+            map.end()
+        }
+    }
+
+    /// Wrong types, odd numbers, nested non-objects and repeated keys convert as the general
+    /// path converts them.
     #[test]
-    fn rows_from_odd_json_equal_rows_from_values() {
+    fn rows_from_odd_values_equal_rows_from_values() {
         let catalog = Catalog::load();
+        let table = |name| {
+            catalog
+                .table(name)
+                .unwrap_or_else(|| panic!("no table {name}"))
+        };
         let cases = [
             (
                 "tickets",
@@ -945,20 +734,58 @@ mod tests {
                 r#"{"ticketId": 18446744073709551615, "id": 1, "text": "x", "internalFlag": 1}"#,
             ),
             ("ticket_notes", r#"{"ticketId": "5", "id": 2}"#),
-            ("ticket_notes", r#"{"ticketId": -5, "id": 3, "member": {"id": 4}}"#),
-            ("board_statuses", r#"{"board": {"id": 3, "name": "B"}, "id": 4}"#),
+            ("ticket_notes", r#"{"ticketId": 5.0, "id": 2}"#),
+            (
+                "ticket_notes",
+                r#"{"ticketId": -5, "id": 3, "member": {"id": 4}}"#,
+            ),
+            (
+                "board_statuses",
+                r#"{"board": {"id": 3, "name": "B"}, "id": 4}"#,
+            ),
             ("board_statuses", r#"{"board": 3, "id": 4}"#),
             ("tickets", "[1, 2]"),
+            ("tickets", "null"),
         ];
         for (entity, text) in cases {
-            let Some(table) = catalog.table(entity) else {
-                panic!("no table {entity}");
-            };
             let record: Value = serde_json::from_str(text).unwrap_or_default();
-            let parent = record.as_object().and_then(|r| table.parent_id_of(r));
-            let slow = Row::new(table, 1, parent, &record);
-            let fast = Row::from_json(table, 1, text.to_owned());
-            assert_eq!((slow.parent_id, &slow.hot), (fast.parent_id, &fast.hot), "{text}");
+            same_row(table(entity), &record);
         }
+
+        let kind = |i: usize| match i % 4 {
+            0 => Kind::Plain,
+            1 => Kind::Wrapped(3),
+            2 => Kind::Pair(1, 2),
+            _ => Kind::Named { id: 4, name: "n" },
+        };
+        for (i, actual) in [f64::NAN, f64::INFINITY, -0.0, 2.5].into_iter().enumerate() {
+            let ticket = Ticket {
+                summary: 'é',
+                closedFlag: true,
+                budgetHours: 1.5,
+                actualHours: actual,
+                company: Reference {
+                    name: None,
+                    id: i128::from(u64::MAX),
+                },
+                board: Some(Reference {
+                    name: Some("B"),
+                    id: -1,
+                }),
+                status: kind(i),
+                priority: kind(i + 1),
+                owner: kind(i + 2),
+                severity: kind(i + 3),
+                r#type: [1, 2],
+                id: 9,
+            };
+            same_row(table("tickets"), &ticket);
+            same_row(table("board_statuses"), &ticket);
+        }
+        let mut repeated = serde_json::Map::new();
+        repeated.insert("id".into(), 1.into());
+        same_row(table("tickets"), &repeated);
+        same_row(table("tickets"), &Twice);
+        same_row(table("board_statuses"), &Twice);
     }
 }

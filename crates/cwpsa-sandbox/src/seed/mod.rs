@@ -26,6 +26,7 @@ pub(crate) mod rng;
 mod time;
 mod words;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use catalog::{
@@ -120,11 +121,19 @@ pub fn generate<E>(
 }
 
 /// One record as JSON text, as [`generate_json`] hands it over; `json` is the text of the
-/// `Value` [`generate`] gives for the same record (keys in the same, sorted, order).
+/// `Value` [`generate`] gives for the same record (keys in the same, sorted, order). The record
+/// itself is `Serialize` too, for sinks that want a few of its fields without parsing the text.
 #[derive(Debug, Clone, Copy)]
 pub struct SeedRecord<'a> {
     pub id: i64,
     pub json: &'a str,
+    record: &'a Record<'a>,
+}
+
+impl Serialize for SeedRecord<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.record.serialize(s)
+    }
 }
 
 /// [`generate`], with each record serialised straight to JSON text: the high-volume records
@@ -143,6 +152,7 @@ pub fn generate_json<E: From<serde_json::Error>>(
             SeedRecord {
                 id: record.id(),
                 json,
+                record: &record,
             },
         )
     })
