@@ -194,14 +194,18 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
     Ok(())
 }
 
-/// Indexes on the parent id and on the hot columns marked `indexed`.
+/// Indexes on the parent id (of child collections: elsewhere it is always NULL) and on the hot
+/// columns marked `indexed`.
 fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
     for table in tables {
-        let mut ddl = format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {} (parent_id);\n",
-            quote(&format!("{}$parent", table.name)),
-            quote(table.name)
-        );
+        let mut ddl = String::new();
+        if table.parent.is_some() {
+            ddl.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} (parent_id);\n",
+                quote(&format!("{}$parent", table.name)),
+                quote(table.name)
+            ));
+        }
         // Open/closed is part of almost every MSP query ("open tickets on board 3", "open P1s"),
         // so the flag rides along in each reference index: such queries are answered from the
         // index alone, and queries on the reference by itself use the index's first column.
@@ -220,6 +224,17 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
                 quote(&format!("{}${}", table.name, column.path)),
                 quote(table.name),
             ));
+            // Priorities are ordered by urgency, so they are asked for by range ("open tickets
+            // of priority 2 or more urgent"). A range on the first column of (priority, flag)
+            // also reads every closed ticket in it; with the flag first, only the open ones.
+            if let (Some(flag), "priority/id") = (&flag, column.path.as_str()) {
+                ddl.push_str(&format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} ({flag}, {});\n",
+                    quote(&format!("{}$open/{}", table.name, column.path)),
+                    quote(table.name),
+                    quote(&column.path),
+                ));
+            }
         }
         conn.execute_batch(&ddl)?;
     }
