@@ -2,7 +2,7 @@
 
 use cwpsa_core::conditions::{
     BuildError, CompareOp, Comparison, Condition, DateTime, Decimal, Expr, Field, FieldPath,
-    Membership, Value, ValueError, field, not,
+    Membership, Operands, Value, ValueError, field, not, parse,
 };
 
 fn path(p: &str) -> FieldPath {
@@ -18,7 +18,7 @@ fn cmp(p: &str, op: CompareOp, value: Value) -> Expr {
 }
 
 fn string(s: &str) -> Value {
-    Value::String(s.to_owned())
+    Value::String(s.into())
 }
 
 fn decimal(s: &str) -> Value {
@@ -26,11 +26,15 @@ fn decimal(s: &str) -> Value {
 }
 
 fn and(a: Expr, b: Expr) -> Expr {
-    Expr::And(Box::new(a), Box::new(b))
+    Expr::And(Operands::new(a, b))
 }
 
 fn or(a: Expr, b: Expr) -> Expr {
-    Expr::Or(Box::new(a), Box::new(b))
+    Expr::Or(Operands::new(a, b))
+}
+
+fn chain(node: fn(Operands) -> Expr, operands: Vec<Expr>) -> Expr {
+    node(Operands::from_vec(operands).expect("a chain has two or more operands"))
 }
 
 fn negate(a: Expr) -> Expr {
@@ -379,7 +383,7 @@ fn other_values() {
 // ---- logic ----
 
 #[test]
-fn and_or_are_left_associative() {
+fn and_or_chains_grow_like_their_text() {
     let a = || field("a").eq(1);
     let b = || field("b").eq(2);
     let c = || field("c").eq(3);
@@ -390,11 +394,15 @@ fn and_or_are_left_associative() {
     );
     assert_eq!(
         built(a().and(b()).and(c())),
-        and(and(ea.clone(), eb.clone()), ec.clone())
+        chain(Expr::And, vec![ea.clone(), eb.clone(), ec.clone()])
     );
     assert_eq!(
         built(a().or(b()).or(c())),
-        or(or(ea.clone(), eb.clone()), ec.clone())
+        chain(Expr::Or, vec![ea.clone(), eb.clone(), ec.clone()])
+    );
+    assert_eq!(
+        built(a().and(b().and(c()))),
+        and(ea.clone(), and(eb.clone(), ec.clone()))
     );
     assert_eq!(
         built(a().or(b()).and(c())),
@@ -404,6 +412,18 @@ fn and_or_are_left_associative() {
         built(a().and(b().or(c()))),
         and(ea.clone(), or(eb.clone(), ec.clone()))
     );
+    // Each built tree is the one its printed text parses to.
+    for condition in [
+        a().and(b()).and(c()),
+        a().or(b()).or(c()),
+        a().and(b().and(c())),
+        a().or(b()).and(c()),
+        a().and(b()).or(c().and(a())),
+        Condition::from(parse("a = 1 and b = 2").expect("parses")).and(c()),
+    ] {
+        let tree = built(condition);
+        assert_eq!(parse(&tree.to_string()), Ok(tree));
+    }
 }
 
 #[test]

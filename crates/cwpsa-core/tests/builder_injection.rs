@@ -88,7 +88,7 @@ fn arb_datetime() -> impl Strategy<Value = DateTime> {
 fn arb_value() -> impl Strategy<Value = Value> {
     let finite = any::<f64>().prop_filter("finite", |x| x.is_finite());
     prop_oneof![
-        hostile_string().prop_map(Value::String),
+        hostile_string().prop_map(|s| Value::String(s.into())),
         any::<i64>().prop_map(Value::Integer),
         finite.prop_map(|x| x.into_value().expect("finite floats convert")),
         any::<bool>().prop_map(Value::Bool),

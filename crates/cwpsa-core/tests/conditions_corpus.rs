@@ -2,7 +2,7 @@
 //! realistic queries. Each must parse, print canonically, and read back to the same tree.
 
 use cwpsa_core::conditions::{
-    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value, parse,
+    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Operands, Value, parse,
 };
 
 /// Every conditions example in `spec/seed-connectwise-api-patterns.md`.
@@ -146,7 +146,7 @@ fn int(p: &str, op: CompareOp, i: i64) -> Expr {
     cmp(p, op, Value::Integer(i))
 }
 fn text(p: &str, op: CompareOp, s: &str) -> Expr {
-    cmp(p, op, Value::String(s.to_owned()))
+    cmp(p, op, Value::String(s.into()))
 }
 fn date(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8, ms: u16) -> Value {
     Value::DateTime(DateTime::new(y, mo, d, h, mi, s, ms).unwrap_or_else(|| panic!("bad date")))
@@ -162,10 +162,18 @@ fn list(p: &str, negated: bool, values: Vec<Value>) -> Expr {
     })
 }
 fn and(a: Expr, b: Expr) -> Expr {
-    Expr::And(Box::new(a), Box::new(b))
+    Expr::And(Operands::new(a, b))
 }
 fn or(a: Expr, b: Expr) -> Expr {
-    Expr::Or(Box::new(a), Box::new(b))
+    Expr::Or(Operands::new(a, b))
+}
+/// An `and` chain of three or more.
+fn and_all(operands: Vec<Expr>) -> Expr {
+    Expr::And(Operands::from_vec(operands).unwrap_or_else(|| panic!("a chain needs two")))
+}
+/// An `or` chain of three or more.
+fn or_all(operands: Vec<Expr>) -> Expr {
+    Expr::Or(Operands::from_vec(operands).unwrap_or_else(|| panic!("a chain needs two")))
 }
 fn not(a: Expr) -> Expr {
     Expr::Not(Box::new(a))
@@ -223,10 +231,11 @@ fn seed_trees() {
     );
     check(
         "company/id=12345 and status/id!=5 and priority/id<=2",
-        &and(
-            and(int("company/id", Eq, 12345), int("status/id", Ne, 5)),
+        &and_all(vec![
+            int("company/id", Eq, 12345),
+            int("status/id", Ne, 5),
             int("priority/id", Le, 2),
-        ),
+        ]),
         "company/id = 12345 and status/id != 5 and priority/id <= 2",
     );
     check(
@@ -296,26 +305,22 @@ fn api_facts_trees() {
 fn realistic_trees() {
     check(
         r#"status/name not in ("Closed", "Resolved") and priority/id <= 2 and (board/name = "Help Desk" or board/name like "Service*") and lastUpdated > [2024-01-01T00:00:00Z]"#,
-        &and(
-            and(
-                and(
-                    list(
-                        "status/name",
-                        true,
-                        vec![
-                            Value::String("Closed".into()),
-                            Value::String("Resolved".into()),
-                        ],
-                    ),
-                    int("priority/id", Le, 2),
-                ),
-                or(
-                    text("board/name", Eq, "Help Desk"),
-                    text("board/name", Like, "Service*"),
-                ),
+        &and_all(vec![
+            list(
+                "status/name",
+                true,
+                vec![
+                    Value::String("Closed".into()),
+                    Value::String("Resolved".into()),
+                ],
+            ),
+            int("priority/id", Le, 2),
+            or(
+                text("board/name", Eq, "Help Desk"),
+                text("board/name", Like, "Service*"),
             ),
             cmp("lastUpdated", Gt, date(2024, 1, 1, 0, 0, 0, 0)),
-        ),
+        ]),
         r#"status/name not in ("Closed", "Resolved") and priority/id <= 2 and (board/name = "Help Desk" or board/name like "Service*") and lastUpdated > [2024-01-01T00:00:00Z]"#,
     );
     check(
@@ -394,10 +399,11 @@ fn realistic_trees() {
     );
     check(
         "a = 1 or b = 2 and c = 3 or d = 4",
-        &or(
-            or(int("a", Eq, 1), and(int("b", Eq, 2), int("c", Eq, 3))),
+        &or_all(vec![
+            int("a", Eq, 1),
+            and(int("b", Eq, 2), int("c", Eq, 3)),
             int("d", Eq, 4),
-        ),
+        ]),
         "a = 1 or (b = 2 and c = 3) or d = 4",
     );
     check(

@@ -4,7 +4,7 @@
 //! - for any text that parses, printing is a fixed point.
 
 use cwpsa_core::conditions::{
-    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value, parse,
+    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Operands, Value, parse,
 };
 use proptest::prelude::*;
 
@@ -84,7 +84,7 @@ fn date_time() -> impl Strategy<Value = DateTime> {
 
 fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        text().prop_map(Value::String),
+        text().prop_map(|s| Value::String(s.into())),
         any::<i64>().prop_map(Value::Integer),
         prop_oneof![Just(0i64), Just(-1), Just(i64::MIN), Just(i64::MAX)].prop_map(Value::Integer),
         decimal().prop_map(Value::Decimal),
@@ -128,8 +128,10 @@ fn expr() -> impl Strategy<Value = Expr> {
     leaf.prop_recursive(6, 48, 2, |inner| {
         prop_oneof![
             inner.clone().prop_map(|e| Expr::Not(Box::new(e))),
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::And(Box::new(a), Box::new(b))),
-            (inner.clone(), inner).prop_map(|(a, b)| Expr::Or(Box::new(a), Box::new(b))),
+            prop::collection::vec(inner.clone(), 2..5)
+                .prop_filter_map("two or more", |v| Operands::from_vec(v).map(Expr::And)),
+            prop::collection::vec(inner, 2..5)
+                .prop_filter_map("two or more", |v| Operands::from_vec(v).map(Expr::Or)),
         ]
     })
 }

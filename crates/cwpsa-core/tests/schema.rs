@@ -1,7 +1,7 @@
 //! The schema registry against the embedded API description and API-FACTS.md.
 
 use cwpsa_core::conditions::{
-    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value,
+    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Operands, Value,
 };
 use cwpsa_core::schema::{
     CYCLIC_REFERENCES, Entity, FieldType, SchemaError, reference_entity, registry,
@@ -32,11 +32,11 @@ fn eq(field: &str, value: Value) -> Expr {
 }
 
 fn and(a: Expr, b: Expr) -> Expr {
-    Expr::And(Box::new(a), Box::new(b))
+    Expr::And(Operands::new(a, b))
 }
 
 fn s(text: &str) -> Value {
-    Value::String(text.to_owned())
+    Value::String(text.into())
 }
 
 fn date(y: u16, m: u8, d: u8) -> Value {
@@ -638,10 +638,10 @@ fn valid_conditions_pass() {
         ),
         and(
             cmp("lastUpdated", CompareOp::Gt, date(2024, 1, 1)),
-            Expr::Or(
-                Box::new(cmp("summary", CompareOp::Contains, s("printer"))),
-                Box::new(Expr::Not(Box::new(eq("closedFlag", Value::Bool(true))))),
-            ),
+            Expr::Or(Operands::new(
+                cmp("summary", CompareOp::Contains, s("printer")),
+                Expr::Not(Box::new(eq("closedFlag", Value::Bool(true)))),
+            )),
         ),
     );
     assert_eq!(tickets.validate_conditions(&expr), Ok(()));

@@ -709,13 +709,12 @@ async fn list(
                 let snapshot = conn.transaction()?;
                 let result = if forward_only {
                     // One extra row tells whether a next page exists.
-                    let rows = store::page(&snapshot, table, &selection, page_size + 1, 0, None)?;
+                    let rows = store::page(&snapshot, table, &selection, page_size + 1, 0)?;
                     (rows, None)
                 } else {
                     let offset = (page - 1).saturating_mul(page_size);
-                    let total = store::count(&snapshot, table, &selection)?;
-                    let rows =
-                        store::page(&snapshot, table, &selection, page_size, offset, Some(total))?;
+                    let (rows, total) =
+                        store::page_and_total(&snapshot, table, &selection, page_size, offset)?;
                     (rows, Some(total))
                 };
                 snapshot.commit()?;

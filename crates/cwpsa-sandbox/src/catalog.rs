@@ -179,30 +179,74 @@ pub enum HotSlot {
     Column(usize),
     /// The parent id (`ticketId` of a note, `board/id` of a status).
     Parent,
-    /// An object holding hot fields (`company` for `company/id` and `company/name`).
-    Object,
+    /// An object holding hot fields (`company` for `company/id` and `company/name`); the
+    /// number picks its fields in [`HotLayout::inner`].
+    Object(usize),
 }
 
-/// The hot fields of an entity by top-level name (and inner name for references), sorted so
-/// that a record's keys are found by binary search.
+/// The hot fields of an entity: the top-level names, and for each object among them its inner
+/// names, each list sorted by name (see [`HotFields::find`]).
 #[derive(Debug, Default)]
 pub struct HotLayout {
-    top: Vec<(String, HotSlot)>,
-    nested: Vec<((String, String), HotSlot)>,
+    top: HotFields,
+    inner: Vec<HotFields>,
+}
+
+/// Field names with their slots, sorted by name.
+#[derive(Debug, Default)]
+pub struct HotFields(Vec<(String, HotSlot)>);
+
+impl HotFields {
+    /// The slot of `key`. A record's keys come in name order (the seed's records and
+    /// `serde_json`'s maps are sorted), so `cursor` (0 for a new object) carries the search on
+    /// from the previous key, which makes a lookup a comparison or two; keys out of order fall
+    /// back to a binary search.
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, HotSlot)> {
+        self.0.iter()
+    }
+
+    pub fn find(&self, cursor: &mut usize, key: &str) -> Option<HotSlot> {
+        let fields = &self.0;
+        while let Some((name, slot)) = fields.get(*cursor) {
+            match name.as_str().cmp(key) {
+                std::cmp::Ordering::Less => *cursor += 1,
+                std::cmp::Ordering::Equal => {
+                    *cursor += 1;
+                    return Some(*slot);
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        match fields.get(cursor.wrapping_sub(1)) {
+            // Every name before the cursor sorts before `key`: it is not a hot field.
+            Some((before, _)) if before.as_str() >= key => fields
+                .binary_search_by(|(name, _)| name.as_str().cmp(key))
+                .ok()
+                .map(|i| fields[i].1),
+            _ => None,
+        }
+    }
 }
 
 impl HotLayout {
     fn new(columns: &[Column], parent: Option<&ParentLink>) -> HotLayout {
         let mut layout = HotLayout::default();
         let place = |path: &str, slot: HotSlot, layout: &mut HotLayout| match path.split_once('/') {
-            None => layout.top.push((path.to_owned(), slot)),
+            None => layout.top.0.push((path.to_owned(), slot)),
             Some((outer, inner)) => {
-                if !layout.top.iter().any(|(k, _)| k == outer) {
-                    layout.top.push((outer.to_owned(), HotSlot::Object));
-                }
-                layout
-                    .nested
-                    .push(((outer.to_owned(), inner.to_owned()), slot));
+                let object = match layout.top.0.iter().find(|(k, _)| k == outer) {
+                    Some((_, HotSlot::Object(object))) => *object,
+                    _ => {
+                        let object = layout.inner.len();
+                        layout.inner.push(HotFields::default());
+                        layout
+                            .top
+                            .0
+                            .push((outer.to_owned(), HotSlot::Object(object)));
+                        object
+                    }
+                };
+                layout.inner[object].0.push((inner.to_owned(), slot));
             }
         };
         for (index, column) in columns.iter().enumerate() {
@@ -220,30 +264,20 @@ impl HotLayout {
                 place(&path, HotSlot::Parent, &mut layout);
             }
         }
-        layout.top.sort_by(|a, b| a.0.cmp(&b.0));
-        layout.nested.sort_by(|a, b| a.0.cmp(&b.0));
+        layout.top.0.sort_by(|a, b| a.0.cmp(&b.0));
+        for fields in &mut layout.inner {
+            fields.0.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         layout
     }
 
-    pub fn top(&self, key: &str) -> Option<HotSlot> {
-        self.top
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .ok()
-            .map(|i| self.top[i].1)
+    pub fn top(&self) -> &HotFields {
+        &self.top
     }
 
-    pub fn nested(&self, outer: &str, key: &str) -> Option<HotSlot> {
-        self.nested
-            .binary_search_by(|((o, k), _)| (o.as_str(), k.as_str()).cmp(&(outer, key)))
-            .ok()
-            .map(|i| self.nested[i].1)
-    }
-
-    /// The layout's own copy of an outer field name (so a nested scan can borrow it).
-    pub fn outer_name(&self, key: &str) -> &str {
-        self.top
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .map_or("", |i| self.top[i].0.as_str())
+    /// The fields of the object in slot [`HotSlot::Object`]`(object)`.
+    pub fn inner(&self, object: usize) -> &HotFields {
+        &self.inner[object]
     }
 }
 
@@ -372,4 +406,50 @@ fn hot_columns(entity: &Entity, schema: &Schema) -> Vec<Column> {
         indexed: false,
     });
     columns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HotFields, HotSlot};
+
+    #[test]
+    fn hot_fields_are_found_in_any_key_order() {
+        let names = ["_info", "board", "company", "id", "summary"];
+        let fields = HotFields(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| ((*n).to_owned(), HotSlot::Column(i)))
+                .collect(),
+        );
+        let lookups = |keys: &[&str]| {
+            let mut cursor = 0;
+            keys.iter()
+                .map(|k| fields.find(&mut cursor, k))
+                .collect::<Vec<_>>()
+        };
+        let expected = |keys: &[&str]| {
+            keys.iter()
+                .map(|k| names.iter().position(|n| n == k).map(HotSlot::Column))
+                .collect::<Vec<_>>()
+        };
+        for keys in [
+            &[
+                "_info",
+                "a",
+                "board",
+                "closedFlag",
+                "company",
+                "id",
+                "summary",
+                "zip",
+            ][..],
+            &["zip", "summary", "id", "company", "board", "_info", "_a"],
+            &["id", "_info", "id", "summary", "board", "b", "company", "a"],
+            &[],
+            &["", "~"],
+        ] {
+            assert_eq!(lookups(keys), expected(keys), "{keys:?}");
+        }
+    }
 }

@@ -53,7 +53,7 @@ fn produce(catalog: &Catalog, config: &SeedConfig, sender: &mpsc::SyncSender<Bat
         let table = &catalog.tables()[index];
         batch.push((
             index,
-            Row::from_json(table, record.id, record.json.to_owned()),
+            Row::from_record(table, record.id, &record, record.json.to_owned()),
         ));
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));

@@ -14,6 +14,7 @@ pub mod config;
 mod demo;
 mod error;
 pub mod faults;
+mod hot;
 pub mod limiter;
 mod patch;
 mod project;

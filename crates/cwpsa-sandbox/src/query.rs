@@ -4,7 +4,7 @@
 //! Every value from the request becomes a bound parameter; the SQL text contains only column
 //! names from the schema registry, operators, and `?` placeholders. JSON paths are bound too.
 
-use cwpsa_core::conditions::{CompareOp, Comparison, Expr, FieldPath, Membership, Value};
+use cwpsa_core::conditions::{CompareOp, Comparison, Expr, FieldPath, Membership, Operands, Value};
 use cwpsa_core::params::{Direction, OrderBy};
 use rusqlite::types::Value as SqlValue;
 
@@ -52,12 +52,6 @@ impl Fragment {
     fn wrap(mut self, before: &str, after: &str) -> Fragment {
         self.sql = format!("{before}{}{after}", self.sql);
         self
-    }
-
-    fn join(mut a: Fragment, op: &str, b: Fragment) -> Fragment {
-        a.sql = format!("({}) {op} ({})", a.sql, b.sql);
-        a.params.extend(b.params);
-        a
     }
 }
 
@@ -167,16 +161,8 @@ impl<'t> SqlBuilder<'t> {
         element: Option<&str>,
     ) -> Result<Fragment, ApiError> {
         Ok(match expr {
-            Expr::And(a, b) => Fragment::join(
-                self.expr(a, dialect, element)?,
-                "AND",
-                self.expr(b, dialect, element)?,
-            ),
-            Expr::Or(a, b) => Fragment::join(
-                self.expr(a, dialect, element)?,
-                "OR",
-                self.expr(b, dialect, element)?,
-            ),
+            Expr::And(operands) => self.chain(operands, "AND", dialect, element)?,
+            Expr::Or(operands) => self.chain(operands, "OR", dialect, element)?,
             Expr::Not(inner) => self.expr(inner, dialect, element)?.wrap("NOT (", ")"),
             Expr::Compare(c) => self.field_test(&c.field, dialect, element, |lhs, kind| {
                 comparison(lhs, kind, c)
@@ -185,6 +171,30 @@ impl<'t> SqlBuilder<'t> {
                 Ok(membership(&lhs, kind, m))
             })?,
         })
+    }
+
+    /// `(a) AND (b) AND (c)`.
+    fn chain(
+        &mut self,
+        operands: &Operands,
+        connective: &str,
+        dialect: Dialect,
+        element: Option<&str>,
+    ) -> Result<Fragment, ApiError> {
+        let mut joined = Fragment::default();
+        for (i, operand) in operands.iter().enumerate() {
+            let part = self.expr(operand, dialect, element)?;
+            if i > 0 {
+                joined.sql.push(' ');
+                joined.sql.push_str(connective);
+                joined.sql.push(' ');
+            }
+            joined.sql.push('(');
+            joined.sql.push_str(&part.sql);
+            joined.sql.push(')');
+            joined.params.extend(part.params);
+        }
+        Ok(joined)
     }
 
     /// Resolves a field and builds the test on it; a field inside an array (outside an element
@@ -341,9 +351,10 @@ fn membership(lhs: &Fragment, kind: Option<ColumnKind>, m: &Membership) -> Fragm
 
 fn visit_fields(expr: &Expr, f: &mut impl FnMut(&FieldPath)) {
     match expr {
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            visit_fields(a, f);
-            visit_fields(b, f);
+        Expr::And(operands) | Expr::Or(operands) => {
+            for operand in operands {
+                visit_fields(operand, f);
+            }
         }
         Expr::Not(inner) => visit_fields(inner, f),
         Expr::Compare(c) => f(&c.field),
@@ -354,7 +365,7 @@ fn visit_fields(expr: &Expr, f: &mut impl FnMut(&FieldPath)) {
 /// The SQL parameter for a value; booleans are 0/1 as SQLite's JSON functions return them.
 fn bind(value: &Value, kind: Option<ColumnKind>) -> SqlValue {
     match value {
-        Value::String(s) => SqlValue::Text(s.clone()),
+        Value::String(s) => SqlValue::Text(s.as_str().to_owned()),
         Value::Integer(i) if kind == Some(ColumnKind::Text) => SqlValue::Text(i.to_string()),
         Value::Integer(i) => SqlValue::Integer(*i),
         Value::Decimal(d) => SqlValue::Real(d.to_f64()),
@@ -366,7 +377,7 @@ fn bind(value: &Value, kind: Option<ColumnKind>) -> SqlValue {
 
 fn text_of(value: &Value) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.as_str().to_owned(),
         Value::Integer(i) => i.to_string(),
         Value::Decimal(d) => d.as_str().to_owned(),
         Value::Bool(b) => b.to_string(),

@@ -1,9 +1,10 @@
 //! The syntax tree of the conditions language.
 //!
 //! The tree is deliberately minimal: parentheses leave no node behind (grouping is implied by
-//! the shape of the tree), and `and`/`or` are binary and left-associative, exactly as the parser
-//! builds them. The printer (`Display`) adds whatever parentheses are needed so that
-//! `parse(&expr.to_string()) == Ok(expr)` for every tree.
+//! the shape of the tree), and a chain `a and b and c` is one `And` node with three operands,
+//! exactly as the parser builds it (one node per chain rather than one per connective keeps
+//! parsing to a single allocation per chain). The printer (`Display`) adds whatever parentheses
+//! are needed so that `parse(&expr.to_string()) == Ok(expr)` for every tree.
 
 /// A whole conditions expression (also used for `childConditions` and `customFieldConditions`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,11 +15,19 @@ pub enum Expr {
     In(Membership),
     /// `not <expr>`.
     Not(Box<Expr>),
-    /// `<left> and <right>`; `a and b and c` is `And(And(a, b), c)`.
-    And(Box<Expr>, Box<Expr>),
-    /// `<left> or <right>`; `a or b or c` is `Or(Or(a, b), c)`.
-    Or(Box<Expr>, Box<Expr>),
+    /// `a and b and c`: one node for the whole chain. A parenthesised operand stays a node of
+    /// its own, so `(a and b) and c` is `And[And[a, b], c]`.
+    And(Operands),
+    /// `a or b or c`, like [`Expr::And`].
+    Or(Operands),
 }
+
+/// The operands of an `and` or `or` chain: always at least two, in order.
+///
+/// The lower bound is what keeps every tree printable: a one-operand `and` would print as its
+/// operand alone and read back as a different tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operands(Vec<Expr>);
 
 /// A comparison of one field with one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,23 +89,95 @@ impl CompareOp {
 /// a single allocation otherwise. [`FieldPath::segments`] splits it on demand. Equality and
 /// hashing compare that exact text.
 #[derive(Clone)]
-pub struct FieldPath(Repr);
+pub struct FieldPath(Compact);
 
-/// The longest path kept inline; 22 keeps a `FieldPath` at 24 bytes, the size of a `String`.
+/// The text of a string value: it dereferences to `str` and converts from and into `String`.
+///
+/// Held inline when it is short (as the names and words compared in conditions nearly always
+/// are), so parsing a string value allocates nothing; longer text takes a single allocation.
+/// Equality, ordering and hashing are those of the text.
+#[derive(Clone, Default)]
+pub struct Text(Compact);
+
+/// The longest text kept inline; 22 keeps a [`Compact`] at 24 bytes, the size of a `String`.
 const INLINE: usize = 22;
 
-/// Paths of up to [`INLINE`] bytes are always inline, longer ones always on the heap.
+/// Text of up to [`INLINE`] bytes, always inline, or longer text, always on the heap.
 #[derive(Clone)]
-enum Repr {
+enum Compact {
     Inline { len: u8, bytes: [u8; INLINE] },
     Heap(Box<str>),
+}
+
+impl Compact {
+    fn new(text: &str) -> Compact {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Compact::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            Compact::Heap(text.into())
+        }
+    }
+
+    /// `input[start..end]`, which must be on char boundaries. When the input runs on for
+    /// [`INLINE`] bytes from `start`, those are copied whole: a fixed-size copy is a few moves,
+    /// where one of a variable length is a call. The bytes past `end` are never read back.
+    fn from_input(input: &str, start: usize, end: usize) -> Compact {
+        let len = end - start;
+        match input.as_bytes().get(start..).and_then(<[u8]>::first_chunk) {
+            Some(window) if len <= INLINE => Compact::Inline {
+                len: len as u8,
+                bytes: *window,
+            },
+            _ => Compact::new(&input[start..end]),
+        }
+    }
+
+    /// Keeps the allocation of long text.
+    fn from_string(text: String) -> Compact {
+        if text.len() <= INLINE {
+            Compact::new(&text)
+        } else {
+            Compact::Heap(text.into_boxed_str())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Only whole `str`s are stored inline, so this never falls back to "".
+            Compact::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Compact::Heap(text) => text,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Compact::Inline { .. } => self.as_str().to_owned(),
+            Compact::Heap(text) => text.into_string(),
+        }
+    }
+}
+
+impl Default for Compact {
+    fn default() -> Compact {
+        Compact::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        }
+    }
 }
 
 /// A scalar value in a comparison or an `in` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     /// A string; printed with whichever quote character it does not contain.
-    String(String),
+    String(Text),
     /// A whole number, e.g. `12` or `-3`.
     Integer(i64),
     /// A number with a fractional part, kept exactly as written (e.g. `2.50`).
@@ -125,6 +206,68 @@ pub struct DateTime {
     pub(crate) minute: u8,
     pub(crate) second: u8,
     pub(crate) millis: u16,
+}
+
+impl Operands {
+    /// `first` and `second`, to which more can be pushed.
+    pub fn new(first: Expr, second: Expr) -> Operands {
+        let mut operands = Vec::with_capacity(4);
+        operands.push(first);
+        operands.push(second);
+        Operands(operands)
+    }
+
+    /// The operands in `operands`, or `None` when there are fewer than two.
+    pub fn from_vec(operands: Vec<Expr>) -> Option<Operands> {
+        (operands.len() >= 2).then_some(Operands(operands))
+    }
+
+    /// For the parser, which has collected at least two.
+    pub(crate) fn from_parsed(operands: Vec<Expr>) -> Operands {
+        debug_assert!(operands.len() >= 2);
+        Operands(operands)
+    }
+
+    /// Appends an operand at the end of the chain.
+    pub fn push(&mut self, operand: Expr) {
+        self.0.push(operand);
+    }
+
+    pub fn as_slice(&self) -> &[Expr] {
+        &self.0
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Expr> {
+        self.0.iter()
+    }
+
+    /// How many operands there are (two or more).
+    #[allow(clippy::len_without_is_empty)] // never empty
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn into_vec(self) -> Vec<Expr> {
+        self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Operands {
+    type Item = &'a Expr;
+    type IntoIter = std::slice::Iter<'a, Expr>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for Operands {
+    type Item = Expr;
+    type IntoIter = std::vec::IntoIter<Expr>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 impl FieldPath {
@@ -161,28 +304,19 @@ impl FieldPath {
 
     /// The whole path as written, e.g. `company/id`.
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // Only whole (ASCII) paths are stored inline, so this never falls back to "".
-            Repr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            Repr::Heap(path) => path,
-        }
+        self.0.as_str()
     }
 
     /// For the parser, whose lexer has already checked every segment.
     pub(crate) fn from_checked(path: &str) -> FieldPath {
         debug_assert!(is_path(path));
-        if path.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..path.len()].copy_from_slice(path.as_bytes());
-            FieldPath(Repr::Inline {
-                len: path.len() as u8,
-                bytes,
-            })
-        } else {
-            FieldPath(Repr::Heap(path.into()))
-        }
+        FieldPath(Compact::new(path))
+    }
+
+    /// [`FieldPath::from_checked`] for `input[start..end]`.
+    pub(crate) fn from_checked_input(input: &str, start: usize, end: usize) -> FieldPath {
+        debug_assert!(is_path(&input[start..end]));
+        FieldPath(Compact::from_input(input, start, end))
     }
 
     /// True when the path is the single segment `name` (compared case-insensitively, as the
@@ -213,6 +347,121 @@ impl std::fmt::Debug for FieldPath {
 }
 
 impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Text {
+    pub fn new(text: &str) -> Text {
+        Text(Compact::new(text))
+    }
+
+    /// `input[start..end]` (on char boundaries), for the parser.
+    pub(crate) fn from_input(input: &str, start: usize, end: usize) -> Text {
+        Text(Compact::from_input(input, start, end))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn into_string(self) -> String {
+        self.0.into_string()
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::new(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Compact::from_string(text))
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.into_string()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+/// Like a `str`: `"New"`.
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// The bare text, unquoted (`Value`'s `Display` quotes it).
+impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -391,6 +640,37 @@ mod tests {
             format!("{:?}", FieldPath::new("a/b")),
             r#"Some(FieldPath("a/b"))"#
         );
+    }
+
+    #[test]
+    fn short_and_long_texts_behave_alike() {
+        use super::Text;
+        use std::collections::HashSet;
+        // Empty, 22 bytes (the longest kept inline), 23 bytes, multi-byte and long text.
+        let texts = [
+            "",
+            "abcdefghij\"klmnopqrs'u",
+            "abcdefghij\"klmnopqrs'uv",
+            "é日🎉 and é日🎉",
+            "a much longer string value than any inline one",
+        ];
+        for text in texts {
+            let t = Text::from(text);
+            assert_eq!(t.as_str(), text);
+            assert_eq!(&*t, text);
+            assert_eq!(t, text);
+            assert_eq!(t, Text::from(text.to_owned()));
+            assert_eq!(t.to_string(), text);
+            assert_eq!(format!("{t:?}"), format!("{text:?}"));
+            assert_eq!(String::from(t.clone()), text);
+            assert_eq!(t.clone().into_string(), text);
+        }
+        let set: HashSet<Text> = texts.iter().map(|&t| Text::from(t)).collect();
+        assert_eq!(set.len(), texts.len());
+        assert!(set.contains("é日🎉 and é日🎉"));
+        let (a, b) = (Text::from("a"), Text::from("b"));
+        assert!(a < b);
+        assert_eq!(Text::default(), "");
     }
 
     #[test]

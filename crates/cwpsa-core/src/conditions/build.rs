@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};
+use super::ast::{
+    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Operands, Text, Value,
+};
 
 /// Starts a condition on a field: `field("status/name").eq("New")`.
 ///
@@ -87,11 +89,11 @@ pub enum ValueError {
 
 /// A Rust value that can be used as a conditions [`Value`].
 ///
-/// Implemented for `&str`, `String`, `&String`, `Cow<str>`, `char` (strings); all integer types
-/// (`u64`, `u128`, `usize` and `i128` values outside `i64` are an error); `bool`; `f32` and `f64`
-/// (a finite float becomes a [`Decimal`] holding the shortest text that reads back as the same
-/// float, never with an exponent, e.g. `2.5`, `2.0`, `0.1`; NaN and infinities are an error);
-/// [`DateTime`]; [`Decimal`]; [`Value`]; and `Option<T>` (`None` is `null`).
+/// Implemented for `&str`, `String`, `&String`, `Cow<str>`, `char`, [`Text`] (strings); all
+/// integer types (`u64`, `u128`, `usize` and `i128` values outside `i64` are an error); `bool`;
+/// `f32` and `f64` (a finite float becomes a [`Decimal`] holding the shortest text that reads back
+/// as the same float, never with an exponent, e.g. `2.5`, `2.0`, `0.1`; NaN and infinities are
+/// an error); [`DateTime`]; [`Decimal`]; [`Value`]; and `Option<T>` (`None` is `null`).
 pub trait IntoValue {
     /// Converts into a [`Value`], or says why the value has no conditions form.
     fn into_value(self) -> Result<Value, ValueError>;
@@ -105,31 +107,37 @@ impl IntoValue for Value {
 
 impl IntoValue for &str {
     fn into_value(self) -> Result<Value, ValueError> {
-        Ok(Value::String(self.to_owned()))
+        Ok(Value::String(self.into()))
     }
 }
 
 impl IntoValue for String {
     fn into_value(self) -> Result<Value, ValueError> {
-        Ok(Value::String(self))
+        Ok(Value::String(self.into()))
     }
 }
 
 impl IntoValue for &String {
     fn into_value(self) -> Result<Value, ValueError> {
-        Ok(Value::String(self.clone()))
+        Ok(Value::String(self.as_str().into()))
     }
 }
 
 impl IntoValue for Cow<'_, str> {
     fn into_value(self) -> Result<Value, ValueError> {
-        Ok(Value::String(self.into_owned()))
+        Ok(Value::String(self.into_owned().into()))
     }
 }
 
 impl IntoValue for char {
     fn into_value(self) -> Result<Value, ValueError> {
-        Ok(Value::String(self.to_string()))
+        Ok(Value::String(Text::new(self.encode_utf8(&mut [0; 4]))))
+    }
+}
+
+impl IntoValue for Text {
+    fn into_value(self) -> Result<Value, ValueError> {
+        Ok(Value::String(self))
     }
 }
 
@@ -246,7 +254,7 @@ impl Field {
             Expr::Compare(Comparison {
                 field,
                 op,
-                value: Value::String(text.into()),
+                value: Value::String(text.into().into()),
             })
         }))
     }
@@ -333,7 +341,7 @@ impl Field {
             Ok(Expr::Compare(Comparison {
                 field,
                 op: CompareOp::Like,
-                value: Value::String(pattern(&text)),
+                value: Value::String(pattern(&text).into()),
             }))
         }))
     }
@@ -422,13 +430,13 @@ fn invalid_value(field: &FieldPath, reason: ValueError) -> BuildError {
 ///     .and(not(field("summary").contains("test")))
 ///     .build()?;
 ///
-/// // `a and b and c` is left-associative: And(And(a, b), c).
-/// let Expr::And(left, _) = &expr else { panic!("expected and") };
-/// let Expr::And(first, _) = left.as_ref() else { panic!("expected and") };
-/// let Expr::Compare(cmp) = first.as_ref() else { panic!("expected a comparison") };
+/// // `a and b and c` is one chain of three operands, as the parser reads its text.
+/// let Expr::And(operands) = &expr else { panic!("expected and") };
+/// assert_eq!(operands.len(), 3);
+/// let Expr::Compare(cmp) = &operands.as_slice()[0] else { panic!("expected a comparison") };
 /// assert_eq!(cmp.field.to_string(), "status/name");
 /// assert_eq!(cmp.op, CompareOp::Eq);
-/// assert_eq!(cmp.value, Value::String("New".to_owned()));
+/// assert_eq!(cmp.value, Value::String("New".into()));
 /// # Ok::<(), cwpsa_core::conditions::BuildError>(())
 /// ```
 ///
@@ -461,15 +469,23 @@ fn invalid_value(field: &FieldPath, reason: ValueError) -> BuildError {
 pub struct Condition(Result<Expr, BuildError>);
 
 impl Condition {
-    /// `self and other`. Chains are left-associative: `a.and(b).and(c)` is `And(And(a, b), c)`.
+    /// `self and other`. Chains grow left to right: `a.and(b).and(c)` is `a and b and c` (one
+    /// `And` of three operands, as parsing that text gives), while `a.and(b.and(c))` keeps `b and c`
+    /// as one bracketed operand: `a and (b and c)`.
     pub fn and(self, other: impl Into<Condition>) -> Condition {
-        self.combine(other.into(), Expr::And)
+        self.combine(other.into(), Expr::And, |e| match e {
+            Expr::And(operands) => Ok(operands),
+            other => Err(other),
+        })
     }
 
-    /// `self or other`. Chains are left-associative: `a.or(b).or(c)` is `Or(Or(a, b), c)`.
-    /// The printer parenthesises mixed `and`/`or`, so `a.or(b).and(c)` means `(a or b) and c`.
+    /// `self or other`, chained like [`Condition::and`]. The printer parenthesises mixed
+    /// `and`/`or`, so `a.or(b).and(c)` means `(a or b) and c`.
     pub fn or(self, other: impl Into<Condition>) -> Condition {
-        self.combine(other.into(), Expr::Or)
+        self.combine(other.into(), Expr::Or, |e| match e {
+            Expr::Or(operands) => Ok(operands),
+            other => Err(other),
+        })
     }
 
     /// `not self`.
@@ -479,9 +495,22 @@ impl Condition {
         Condition(self.0.map(|e| Expr::Not(Box::new(e))))
     }
 
-    fn combine(self, other: Condition, node: fn(Box<Expr>, Box<Expr>) -> Expr) -> Condition {
+    /// `node` of `self` and `other`, extending `self` when it already is such a chain
+    /// (`chain` gives its operands back, or the expression when it is not one).
+    fn combine(
+        self,
+        other: Condition,
+        node: fn(Operands) -> Expr,
+        chain: fn(Expr) -> Result<Operands, Expr>,
+    ) -> Condition {
         Condition(match (self.0, other.0) {
-            (Ok(a), Ok(b)) => Ok(node(Box::new(a), Box::new(b))),
+            (Ok(a), Ok(b)) => Ok(match chain(a) {
+                Ok(mut operands) => {
+                    operands.push(b);
+                    node(operands)
+                }
+                Err(a) => node(Operands::new(a, b)),
+            }),
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
         })
     }

@@ -140,16 +140,30 @@ impl<'a> Lexer<'a> {
     }
 
     pub(crate) fn next_token(&mut self) -> Result<Token, ParseError> {
+        let mut tok = Token {
+            kind: Kind::Eof,
+            kw: None,
+            start: 0,
+            end: 0,
+        };
+        self.advance(&mut tok)?;
+        Ok(tok)
+    }
+
+    /// Lexes the next token into `tok`. Writing in place (rather than returning the token in a
+    /// `Result`) spares the parser a copy of every token; on an error `tok` is left as it was.
+    pub(crate) fn advance(&mut self, tok: &mut Token) -> Result<(), ParseError> {
         let bytes = self.bytes();
         let start = skip(bytes, self.pos, SPACE);
         self.pos = start;
         let Some(b) = self.byte(start) else {
-            return Ok(Token {
+            *tok = Token {
                 kind: Kind::Eof,
                 kw: None,
                 start,
                 end: start,
-            });
+            };
+            return Ok(());
         };
         let simple = |kind, len: usize| Token {
             kind,
@@ -157,7 +171,7 @@ impl<'a> Lexer<'a> {
             start,
             end: start + len,
         };
-        let tok = match b {
+        let next = match b {
             b'(' => simple(Kind::LParen, 1),
             b')' => simple(Kind::RParen, 1),
             b',' => simple(Kind::Comma, 1),
@@ -176,8 +190,9 @@ impl<'a> Lexer<'a> {
                 simple(Kind::Unknown, len)
             }
         };
-        self.pos = tok.end;
-        Ok(tok)
+        self.pos = next.end;
+        *tok = next;
+        Ok(())
     }
 
     fn word(&self, start: usize) -> Result<Token, ParseError> {
@@ -341,6 +356,19 @@ impl<'a> Lexer<'a> {
     }
 
     fn bracketed_date_time(&self, start: usize) -> Result<Token, ParseError> {
+        if let Some(dt) = self
+            .bytes()
+            .get(start + 1..)
+            .and_then(<[u8]>::first_chunk::<21>)
+            .and_then(canonical_date_time)
+        {
+            return Ok(Token {
+                kind: Kind::DateTime(dt),
+                kw: None,
+                start,
+                end: start + 22,
+            });
+        }
         // Date-times are short: a byte loop beats `str::find`'s setup.
         let Some(close) = self.bytes()[start..]
             .iter()
@@ -364,6 +392,29 @@ impl<'a> Lexer<'a> {
             end: close + 1,
         })
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ]`, the form the printer writes (and most clients send), read without
+/// the general parser's detours; `None` for anything else, including an invalid date, which
+/// [`parse_date_time`] then reads again to say what is wrong.
+fn canonical_date_time(b: &[u8; 21]) -> Option<DateTime> {
+    let shape = b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z'
+        && b[20] == b']';
+    if !shape {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(d)
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let year = u16::from(two(0)?) * 100 + u16::from(two(2)?);
+    DateTime::new(year, two(5)?, two(8)?, two(11)?, two(14)?, two(17)?, 0)
 }
 
 fn floor(text: &str, i: usize) -> usize {
@@ -778,6 +829,48 @@ mod tests {
         assert_eq!(
             dt("2024-02-29").ok().as_deref(),
             Some("2024-02-29T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn canonical_date_times_read_as_the_general_parser_reads_them() {
+        let general = |s: &str| {
+            parse_date_time(&s[1..s.len() - 1], 1)
+                .ok()
+                .map(Kind::DateTime)
+        };
+        for text in [
+            "[2024-01-01T00:00:00Z]",
+            "[0000-01-01T00:00:00Z]",
+            "[9999-12-31T23:59:59Z]",
+            "[2024-02-29T12:34:56Z]",
+            "[2023-02-29T12:34:56Z]",
+            "[2024-13-01T00:00:00Z]",
+            "[2024-01-01T24:00:00Z]",
+            "[2024-01-01T00:60:00Z]",
+            "[2024-01-01T00:00:60Z]",
+            "[2024-01-01T00:00:0xZ]",
+            "[2024-01-01t00:00:00z]",
+            "[2024-01-01T00:00:00+]",
+        ] {
+            let fast =
+                canonical_date_time(text.as_bytes()[1..].first_chunk::<21>().unwrap_or(&[0; 21]))
+                    .map(Kind::DateTime);
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), general(text), "{text}");
+            }
+            let lexed = tokens(text);
+            assert_eq!(
+                lexed.as_ref().ok().map(Vec::len),
+                general(text).map(|_| 1),
+                "{text}"
+            );
+            assert_eq!(lexed.ok().and_then(|k| k.first().copied()), general(text));
+        }
+        // Fast-path shapes that are not valid dates fall back to the general error.
+        assert_eq!(
+            tokens("x>[2024-13-01T00:00:00Z]").err().map(|e| e.offset()),
+            Some(8)
         );
     }
 

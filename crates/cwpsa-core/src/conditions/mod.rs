@@ -10,7 +10,9 @@ mod lexer;
 mod parser;
 mod print;
 
-pub use ast::{CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Value};
+pub use ast::{
+    CompareOp, Comparison, DateTime, Decimal, Expr, FieldPath, Membership, Operands, Text, Value,
+};
 pub use build::{BuildError, Condition, Field, IntoValue, ValueError, field, not};
 pub use error::ParseError;
 pub use parser::{MAX_DEPTH, MAX_NESTING, parse};

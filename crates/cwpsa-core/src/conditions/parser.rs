@@ -13,16 +13,20 @@
 //! the start of a condition, `not` is read as a field when the tokens after it can only be an
 //! operator and its operand (see [`Parser::not_is_field`]).
 
-use super::ast::{CompareOp, Comparison, Decimal, Expr, FieldPath, Membership, Value};
+use super::ast::{
+    CompareOp, Comparison, Decimal, Expr, FieldPath, Membership, Operands, Text, Value,
+};
 use super::error::ParseError;
 use super::lexer::{Keyword, Kind, Lexer, Token};
 
 /// The deepest nesting of parentheses and `not`s accepted; bounds the parser's recursion.
 pub const MAX_NESTING: usize = 256;
 
-/// The deepest syntax tree accepted. A chain `a and b and c ...` nests one level per term, and
-/// dropping, printing or comparing a tree recurses once per level, so a bound keeps all of those
-/// safe on small thread stacks. Long lists of alternatives belong in `in (...)` anyway.
+/// The deepest syntax tree accepted, counting each connective of a chain as a level (as if
+/// `a and b and c` nested `(a and b) and c`): dropping, printing or comparing a tree recurses
+/// once per nested node, and a database that evaluates the condition nests once per connective
+/// (SQLite stops at 1000), so the bound keeps both safe. Long lists of alternatives belong in
+/// `in (...)` anyway.
 pub const MAX_DEPTH: usize = 1024;
 
 /// Parses a conditions string such as `status/name = "New" and priority/id <= 2`.
@@ -72,8 +76,7 @@ type Parsed = Result<(Expr, usize), ParseError>;
 impl Parser<'_> {
     fn bump(&mut self) -> Result<(), ParseError> {
         self.prev = (self.tok.start, self.tok.end);
-        self.tok = self.lex.next_token()?;
-        Ok(())
+        self.lex.advance(&mut self.tok)
     }
 
     fn text(&self, tok: Token) -> &str {
@@ -109,29 +112,39 @@ impl Parser<'_> {
     }
 
     fn or_expr(&mut self) -> Parsed {
-        let (mut left, mut depth) = self.and_expr()?;
+        let (first, mut depth) = self.and_expr()?;
+        if self.keyword() != Some(Keyword::Or) {
+            return Ok((first, depth));
+        }
+        let mut operands = Vec::with_capacity(4);
+        operands.push(first);
         while self.keyword() == Some(Keyword::Or) {
             let at = self.tok.start;
             self.bump()?;
-            let (right, right_depth) = self.and_expr()?;
-            depth = 1 + depth.max(right_depth);
+            let (next, next_depth) = self.and_expr()?;
+            depth = 1 + depth.max(next_depth);
             Self::check_depth(depth, at)?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            operands.push(next);
         }
-        Ok((left, depth))
+        Ok((Expr::Or(Operands::from_parsed(operands)), depth))
     }
 
     fn and_expr(&mut self) -> Parsed {
-        let (mut left, mut depth) = self.unary()?;
+        let (first, mut depth) = self.unary()?;
+        if self.keyword() != Some(Keyword::And) {
+            return Ok((first, depth));
+        }
+        let mut operands = Vec::with_capacity(4);
+        operands.push(first);
         while self.keyword() == Some(Keyword::And) {
             let at = self.tok.start;
             self.bump()?;
-            let (right, right_depth) = self.unary()?;
-            depth = 1 + depth.max(right_depth);
+            let (next, next_depth) = self.unary()?;
+            depth = 1 + depth.max(next_depth);
             Self::check_depth(depth, at)?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            operands.push(next);
         }
-        Ok((left, depth))
+        Ok((Expr::And(Operands::from_parsed(operands)), depth))
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {
@@ -228,7 +241,7 @@ impl Parser<'_> {
 
     fn field(&self) -> FieldPath {
         // The lexer has checked every segment of the word.
-        FieldPath::from_checked(self.text(self.tok))
+        FieldPath::from_checked_input(self.lex.text(), self.tok.start, self.tok.end)
     }
 
     fn condition(&mut self) -> Result<Expr, ParseError> {
@@ -325,13 +338,13 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<Value, ParseError> {
         let tok = self.tok;
         let value = match tok.kind {
-            Kind::Str { escaped } => {
-                let inner = &self.lex.text()[tok.start + 1..tok.end - 1];
-                Value::String(if escaped {
-                    unescape(inner)
-                } else {
-                    inner.to_owned()
-                })
+            Kind::Str { escaped: false } => Value::String(Text::from_input(
+                self.lex.text(),
+                tok.start + 1,
+                tok.end - 1,
+            )),
+            Kind::Str { escaped: true } => {
+                Value::String(unescape(&self.lex.text()[tok.start + 1..tok.end - 1]).into())
             }
             Kind::Int(i) => Value::Integer(i),
             Kind::Dec => Value::Decimal(
@@ -421,13 +434,23 @@ mod tests {
         cmp(path, CompareOp::Eq, Value::Integer(i))
     }
     fn s(v: &str) -> Value {
-        Value::String(v.to_owned())
+        Value::String(v.into())
     }
     fn and(a: Expr, b: Expr) -> Expr {
-        Expr::And(Box::new(a), Box::new(b))
+        Expr::And(Operands::new(a, b))
+    }
+    fn and3(a: Expr, b: Expr, c: Expr) -> Expr {
+        let mut operands = Operands::new(a, b);
+        operands.push(c);
+        Expr::And(operands)
     }
     fn or(a: Expr, b: Expr) -> Expr {
-        Expr::Or(Box::new(a), Box::new(b))
+        Expr::Or(Operands::new(a, b))
+    }
+    fn or3(a: Expr, b: Expr, c: Expr) -> Expr {
+        let mut operands = Operands::new(a, b);
+        operands.push(c);
+        Expr::Or(operands)
     }
     fn not(a: Expr) -> Expr {
         Expr::Not(Box::new(a))
@@ -515,11 +538,15 @@ mod tests {
         );
         assert_eq!(
             parse("a=1 and b=2 and c=3"),
-            Ok(and(and(a.clone(), b.clone()), c.clone()))
+            Ok(and3(a.clone(), b.clone(), c.clone()))
         );
         assert_eq!(
             parse("a=1 or b=2 or c=3"),
-            Ok(or(or(a.clone(), b.clone()), c.clone()))
+            Ok(or3(a.clone(), b.clone(), c.clone()))
+        );
+        assert_eq!(
+            parse("(a=1 and b=2) and c=3"),
+            Ok(and(and(a.clone(), b.clone()), c.clone()))
         );
         assert_eq!(
             parse("a=1 and (b=2 and c=3)"),

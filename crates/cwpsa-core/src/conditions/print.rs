@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use super::ast::{Comparison, Expr, Membership, Value};
+use super::ast::{Comparison, Expr, Membership, Operands, Value};
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -24,18 +24,23 @@ impl Display for Expr {
                 };
                 write_operand(f, inner, !bare)
             }
-            Expr::And(left, right) => {
-                write_operand(f, left, matches!(**left, Expr::Or(..)))?;
-                f.write_str(" and ")?;
-                write_operand(f, right, matches!(**right, Expr::And(..) | Expr::Or(..)))
-            }
-            Expr::Or(left, right) => {
-                write_operand(f, left, matches!(**left, Expr::And(..)))?;
-                f.write_str(" or ")?;
-                write_operand(f, right, matches!(**right, Expr::And(..) | Expr::Or(..)))
-            }
+            Expr::And(operands) => write_chain(f, operands, " and "),
+            Expr::Or(operands) => write_chain(f, operands, " or "),
         }
     }
+}
+
+/// The operands joined by the connective. An operand that is itself a chain was parenthesised
+/// in the input (the parser gathers an unbracketed chain into one node), so it is bracketed
+/// again; a mixed `and`/`or` is bracketed either way.
+fn write_chain(f: &mut Formatter<'_>, operands: &Operands, connective: &str) -> fmt::Result {
+    for (i, operand) in operands.iter().enumerate() {
+        if i > 0 {
+            f.write_str(connective)?;
+        }
+        write_operand(f, operand, matches!(operand, Expr::And(_) | Expr::Or(_)))?;
+    }
+    Ok(())
 }
 
 fn write_operand(f: &mut Formatter<'_>, expr: &Expr, parens: bool) -> fmt::Result {
@@ -132,16 +137,19 @@ mod tests {
         cmp(p, CompareOp::Eq, Value::Integer(i))
     }
     fn and(a: Expr, b: Expr) -> Expr {
-        Expr::And(Box::new(a), Box::new(b))
+        Expr::And(Operands::new(a, b))
     }
     fn or(a: Expr, b: Expr) -> Expr {
-        Expr::Or(Box::new(a), Box::new(b))
+        Expr::Or(Operands::new(a, b))
+    }
+    fn chain(node: fn(Operands) -> Expr, items: [Expr; 3]) -> Expr {
+        Operands::from_vec(items.into()).map_or_else(|| unreachable!(), node)
     }
     fn not(a: Expr) -> Expr {
         Expr::Not(Box::new(a))
     }
     fn string(s: &str) -> String {
-        Value::String(s.to_owned()).to_string()
+        Value::String(s.into()).to_string()
     }
 
     #[test]
@@ -199,8 +207,23 @@ mod tests {
         let (a, b, c) = (eq("a", 1), eq("b", 2), eq("c", 3));
         let cases = [
             (
-                and(and(a.clone(), b.clone()), c.clone()),
+                chain(Expr::And, [a.clone(), b.clone(), c.clone()]),
                 "a = 1 and b = 2 and c = 3",
+            ),
+            (
+                chain(Expr::Or, [a.clone(), b.clone(), c.clone()]),
+                "a = 1 or b = 2 or c = 3",
+            ),
+            (
+                and(and(a.clone(), b.clone()), c.clone()),
+                "(a = 1 and b = 2) and c = 3",
+            ),
+            (
+                chain(
+                    Expr::Or,
+                    [a.clone(), and(b.clone(), c.clone()), not(a.clone())],
+                ),
+                "a = 1 or (b = 2 and c = 3) or not a = 1",
             ),
             (
                 and(a.clone(), and(b.clone(), c.clone())),

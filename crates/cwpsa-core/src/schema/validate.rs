@@ -201,9 +201,10 @@ impl Entity {
                 }
             }
             Expr::Not(inner) => self.walk(inner, mode, errors),
-            Expr::And(left, right) | Expr::Or(left, right) => {
-                self.walk(left, mode, errors);
-                self.walk(right, mode, errors);
+            Expr::And(operands) | Expr::Or(operands) => {
+                for operand in operands {
+                    self.walk(operand, mode, errors);
+                }
             }
         }
     }

@@ -21,11 +21,13 @@
 //! 200, time entries from 50000; each entity's ids are consecutive in emission order.
 
 mod catalog;
+mod json;
 mod out;
 pub(crate) mod rng;
 mod time;
 mod words;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use catalog::{
@@ -36,8 +38,10 @@ use catalog::{
     ST_CLOSED, ST_IN_PROGRESS, ST_NEW, ST_RESOLVED, ST_SCHEDULED, ST_WAITING, STATUSES, TERRITORY,
     TIME_ZONE, WORK_TYPES, board_status_count,
 };
+use json::WriteJson;
 use out::{
-    Dt, Href, Note, Record, Ticket, TicketInfo, TicketRef, TicketRefInfo, TimeEntry, Updated,
+    Dt, Href, Note, Record, Shared, Ticket, TicketInfo, TicketRef, TicketRefInfo, TimeEntry,
+    Updated,
 };
 use rng::Rng;
 pub use time::{ANCHOR, WINDOW_START};
@@ -120,11 +124,19 @@ pub fn generate<E>(
 }
 
 /// One record as JSON text, as [`generate_json`] hands it over; `json` is the text of the
-/// `Value` [`generate`] gives for the same record (keys in the same, sorted, order).
+/// `Value` [`generate`] gives for the same record (keys in the same, sorted, order). The record
+/// itself is `Serialize` too, for sinks that want a few of its fields without parsing the text.
 #[derive(Debug, Clone, Copy)]
 pub struct SeedRecord<'a> {
     pub id: i64,
     pub json: &'a str,
+    record: &'a Record<'a>,
+}
+
+impl Serialize for SeedRecord<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.record.serialize(s)
+    }
 }
 
 /// [`generate`], with each record serialised straight to JSON text: the high-volume records
@@ -136,13 +148,19 @@ pub fn generate_json<E: From<serde_json::Error>>(
     let mut buf = Vec::with_capacity(4096);
     drive(config, &mut |entity, record| {
         buf.clear();
-        serde_json::to_writer(&mut buf, &record)?;
+        match &record {
+            Record::Value(value) => serde_json::to_writer(&mut buf, value)?,
+            Record::Ticket(ticket) => ticket.write_json(&mut buf),
+            Record::Note(note) => note.write_json(&mut buf),
+            Record::TimeEntry(entry) => entry.write_json(&mut buf),
+        }
         let json = std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?;
         sink(
             entity,
             SeedRecord {
                 id: record.id(),
                 json,
+                record: &record,
             },
         )
     })
@@ -437,8 +455,8 @@ struct World {
     // formatting and inserting it again for every ticket. Sized by companies and members, not
     // by tickets.
     names: Vec<CompanyNames>,
-    company_refs: Vec<(Value, Value)>,
-    member_refs: Vec<Value>,
+    company_refs: Vec<(Shared, Shared)>,
+    member_refs: Vec<Shared>,
     /// `dateEntered` of each company, ascending (companies enter in index order).
     company_entered: Vec<i64>,
     /// (city, state, zip) of each company, repeated on its tickets.
@@ -447,7 +465,7 @@ struct World {
     /// Sized by `projects` (a fiftieth of the tickets by default): tickets look projects up
     /// by time, and planning one on every lookup cost more than the whole ticket record.
     project_plans: Vec<ProjectPlan>,
-    project_refs: Vec<Value>,
+    project_refs: Vec<Shared>,
     fixed: FixedRefs,
 }
 
@@ -460,37 +478,37 @@ struct ContactFacts {
     name: String,
     email: String,
     phone: String,
-    reference: Value,
+    reference: Shared,
 }
 
 /// References to the fixed setup (boards, statuses, priorities, ...), cloned into records.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct FixedRefs {
-    boards: Vec<Value>,
-    departments: Vec<Value>,
-    locations: Vec<Value>,
+    boards: Vec<Shared>,
+    departments: Vec<Shared>,
+    locations: Vec<Shared>,
     /// By board, then by index in `STATUSES`.
-    statuses: Vec<Vec<Value>>,
+    statuses: Vec<Vec<Shared>>,
     /// By board, then by type index.
-    types: Vec<Vec<Value>>,
-    priorities: Vec<Value>,
-    sources: Vec<Value>,
-    work_types: Vec<Value>,
+    types: Vec<Vec<Shared>>,
+    priorities: Vec<Shared>,
+    sources: Vec<Shared>,
+    work_types: Vec<Shared>,
     /// By role.
-    work_roles: Vec<Value>,
+    work_roles: Vec<Shared>,
     /// The "Root Cause" custom field: by root cause, then one without a value.
-    root_causes: Vec<Value>,
+    root_causes: Vec<Shared>,
     /// The "After Hours" custom field: false, true.
-    after_hours: [Value; 2],
+    after_hours: [Shared; 2],
 }
 
 impl FixedRefs {
     fn new() -> Self {
-        let boards = BOARDS
+        let boards: Vec<Value> = BOARDS
             .iter()
             .map(|b| named_ref(b.id, b.name, "board_href", "service/boards/"))
             .collect();
-        let departments = BOARDS
+        let departments: Vec<Value> = BOARDS
             .iter()
             .map(|b| {
                 let (id, identifier, name) = b.department;
@@ -505,7 +523,7 @@ impl FixedRefs {
                 ])
             })
             .collect();
-        let locations = BOARDS
+        let locations: Vec<Value> = BOARDS
             .iter()
             .map(|b| {
                 named_ref(
@@ -516,7 +534,7 @@ impl FixedRefs {
                 )
             })
             .collect();
-        let statuses = BOARDS
+        let statuses: Vec<Vec<Value>> = BOARDS
             .iter()
             .map(|b| {
                 (0..STATUSES.len())
@@ -533,7 +551,7 @@ impl FixedRefs {
                     .collect()
             })
             .collect();
-        let types = BOARDS
+        let types: Vec<Vec<Value>> = BOARDS
             .iter()
             .map(|b| {
                 let path = format!("service/boards/{}/types/", b.id);
@@ -543,7 +561,7 @@ impl FixedRefs {
                     .collect()
             })
             .collect();
-        let priorities = PRIORITIES
+        let priorities: Vec<Value> = PRIORITIES
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -574,18 +592,22 @@ impl FixedRefs {
         root_causes.push(custom_field(1, "Root Cause", "Text", "List", None));
         let after_hours =
             |on: bool| custom_field(2, "After Hours", "Checkbox", "EntryField", Some(on.into()));
+        let shared = |values: Vec<Value>| values.into_iter().map(Shared::new).collect();
         FixedRefs {
-            boards,
-            departments,
-            locations,
-            statuses,
-            types,
-            priorities,
-            sources: named_refs(&SOURCES, "source_href", "service/sources/"),
-            work_types: named_refs(&WORK_TYPES, "workType_href", "time/workTypes/"),
-            work_roles: named_refs(&roles, "workRole_href", "time/workRoles/"),
-            root_causes,
-            after_hours: [after_hours(false), after_hours(true)],
+            boards: shared(boards),
+            departments: shared(departments),
+            locations: shared(locations),
+            statuses: statuses.into_iter().map(shared).collect(),
+            types: types.into_iter().map(shared).collect(),
+            priorities: shared(priorities),
+            sources: shared(named_refs(&SOURCES, "source_href", "service/sources/")),
+            work_types: shared(named_refs(&WORK_TYPES, "workType_href", "time/workTypes/")),
+            work_roles: shared(named_refs(&roles, "workRole_href", "time/workRoles/")),
+            root_causes: shared(root_causes),
+            after_hours: [
+                Shared::new(after_hours(false)),
+                Shared::new(after_hours(true)),
+            ],
         }
     }
 }
@@ -658,9 +680,16 @@ impl World {
             .map(|k| world.make_company_names(k))
             .collect();
         world.company_refs = (0..companies)
-            .map(|k| (world.make_company_ref(k), Self::make_site_ref(k)))
+            .map(|k| {
+                (
+                    Shared::new(world.make_company_ref(k)),
+                    Shared::new(Self::make_site_ref(k)),
+                )
+            })
             .collect();
-        world.member_refs = (0..members_n).map(|m| world.make_member_ref(m)).collect();
+        world.member_refs = (0..members_n)
+            .map(|m| Shared::new(world.make_member_ref(m)))
+            .collect();
         world.company_entered = (0..companies)
             .map(|k| world.make_company_entered(k))
             .collect();
@@ -682,12 +711,12 @@ impl World {
             .iter()
             .enumerate()
             .map(|(p, plan)| {
-                named_ref(
+                Shared::new(named_ref(
                     PROJECT_ID_BASE + p as i64,
                     &world.project_name(plan),
                     "project_href",
                     "project/projects/",
-                )
+                ))
             })
             .collect();
         world
@@ -761,7 +790,7 @@ impl World {
     }
 
     fn member_ref(&self, m: usize) -> Value {
-        self.member_refs[m].clone()
+        self.member_refs[m].value.clone()
     }
 
     fn make_member_ref(&self, m: usize) -> Value {
@@ -913,11 +942,11 @@ impl World {
     }
 
     fn company_ref(&self, k: usize) -> Value {
-        self.company_refs[k].0.clone()
+        self.company_refs[k].0.value.clone()
     }
 
     fn site_ref(&self, k: usize) -> Value {
-        self.company_refs[k].1.clone()
+        self.company_refs[k].1.value.clone()
     }
 
     fn make_company_ref(&self, k: usize) -> Value {
@@ -1075,7 +1104,7 @@ impl World {
             first,
             last,
             entered: self.make_contact_entered(c),
-            reference: named_ref(id, &name, "contact_href", "company/contacts/"),
+            reference: Shared::new(named_ref(id, &name, "contact_href", "company/contacts/")),
             name,
             email: format!(
                 "{}.{}@{domain}",
@@ -1105,7 +1134,7 @@ impl World {
     }
 
     fn contact_ref(&self, c: usize) -> Value {
-        self.contact_facts[c].reference.clone()
+        self.contact_facts[c].reference.value.clone()
     }
 
     fn contact_phone(c: usize) -> String {

@@ -11,6 +11,32 @@ use serde_json::Value;
 use super::BASE_URL_PLACEHOLDER;
 use super::time::write_datetime;
 
+/// A value many records repeat (a reference to a company, a board, a member, ...), with its
+/// JSON text rendered once: the record writer copies the text instead of serialising the value
+/// again for every record.
+#[derive(Debug)]
+pub(super) struct Shared {
+    pub value: Value,
+    json: String,
+}
+
+impl Shared {
+    pub(super) fn new(value: Value) -> Shared {
+        let json = value.to_string();
+        Shared { value, json }
+    }
+
+    pub(super) fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
 /// A datetime, written as `2024-03-05T14:22:07Z` without an intermediate `String`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Dt(pub i64);
@@ -78,7 +104,7 @@ pub(super) struct Ticket<'a> {
     pub bill_expenses: &'static str,
     pub bill_products: &'static str,
     pub bill_time: &'static str,
-    pub board: &'a Value,
+    pub board: &'a Shared,
     pub budget_hours: f64,
     pub city: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,42 +112,42 @@ pub(super) struct Ticket<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_date: Option<Dt>,
     pub closed_flag: bool,
-    pub company: &'a Value,
+    pub company: &'a Shared,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact: Option<&'a Value>,
+    pub contact: Option<&'a Shared>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email_address: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_phone_number: Option<&'a str>,
-    pub custom_fields: [&'a Value; 2],
+    pub custom_fields: [&'a Shared; 2],
     pub customer_updated_flag: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_resolved: Option<Dt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_responded: Option<Dt>,
-    pub department: &'a Value,
+    pub department: &'a Shared,
     pub has_child_ticket: bool,
     pub has_merged_child_ticket_flag: bool,
     pub id: i64,
     pub impact: &'static str,
     pub is_in_sla: bool,
-    pub location: &'a Value,
-    pub owner: &'a Value,
-    pub priority: &'a Value,
+    pub location: &'a Shared,
+    pub owner: &'a Shared,
+    pub priority: &'a Shared,
     pub record_type: &'static str,
     pub required_date: Dt,
     pub resources: &'a str,
     pub severity: &'static str,
-    pub site: &'a Value,
+    pub site: &'a Shared,
     pub site_name: &'static str,
-    pub source: &'a Value,
+    pub source: &'a Shared,
     pub state_identifier: &'a str,
-    pub status: &'a Value,
+    pub status: &'a Shared,
     pub summary: &'a str,
     #[serde(rename = "type")]
-    pub kind: &'a Value,
+    pub kind: &'a Shared,
     pub zip: &'a str,
 }
 
@@ -146,7 +172,7 @@ pub(super) struct Note<'a> {
     pub internal_analysis_flag: bool,
     pub internal_flag: bool,
     pub issue_flag: bool,
-    pub member: &'a Value,
+    pub member: &'a Shared,
     pub resolution_flag: bool,
     pub text: &'a str,
     pub ticket_id: i64,
@@ -179,7 +205,7 @@ pub(super) struct TimeEntry<'a> {
     pub business_unit_id: i64,
     pub charge_to_id: i64,
     pub charge_to_type: &'static str,
-    pub company: &'a Value,
+    pub company: &'a Shared,
     pub custom_fields: [(); 0],
     pub date_entered: Dt,
     pub email_cc_flag: bool,
@@ -192,16 +218,16 @@ pub(super) struct TimeEntry<'a> {
     pub id: i64,
     pub invoice_hours: f64,
     pub location_id: i64,
-    pub member: &'a Value,
+    pub member: &'a Shared,
     pub notes: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<&'a Value>,
+    pub project: Option<&'a Shared>,
     pub status: &'static str,
     pub ticket: &'a TicketRef,
     pub time_end: Dt,
     pub time_start: Dt,
-    pub work_role: &'a Value,
-    pub work_type: &'a Value,
+    pub work_role: &'a Shared,
+    pub work_type: &'a Shared,
 }
 
 /// One record on its way to a sink: the high-volume kinds as structs, the rest as `Value`s.
