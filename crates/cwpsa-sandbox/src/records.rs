@@ -159,11 +159,17 @@ fn touch_parent(
         return Ok(());
     };
     let mut record: Value = serde_json::from_str(&body).map_err(|e| ApiError::internal(&e))?;
-    let info = updated_info(&record);
+    let grandparent = parent_of(conn, parent_table, parent_id)?;
+    let mut info = updated_info(&record);
+    // Stamped like any written record, which carries its own href (see `finish`).
+    info.entry(format!(
+        "{}_href",
+        parent_table.resource.to_ascii_lowercase()
+    ))
+    .or_insert_with(|| json!(href(parent_table, grandparent, parent_id)));
     if let Some(map) = record.as_object_mut() {
         map.insert("_info".into(), Value::Object(info));
     }
-    let grandparent = parent_of(conn, parent_table, parent_id)?;
     Writer::new(conn, parent_table)
         .and_then(|mut w| w.put(parent_id, grandparent, &record))
         .map_err(storage)
