@@ -379,3 +379,26 @@ async fn bad_options_are_explained() {
         .to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_scan_of_a_parent_synced_without_its_children_works() {
+    let sandbox = sandbox(60).await;
+    let db = temp_db("parent_only");
+    let mut opts = options(Destination::Sqlite(db.clone()));
+    opts.entities = vec!["tickets".into()];
+    cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "tickets", "delete": 2}),
+    )
+    .await;
+    opts.delete_scan_every = Some(Duration::ZERO);
+    let summary = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(summary.is_ok(), "{summary}");
+    assert_eq!(summary.entities[0].deleted, 2, "{summary}");
+    assert_eq!(
+        sqlite_snapshot(&db)["tickets"],
+        server_snapshot(&sandbox).await["tickets"]
+    );
+}

@@ -556,7 +556,12 @@ impl PgSink {
         };
         let deleted = tx.execute(&delete_where(entity, "id"), &[&ids]).await?;
         for child in entity.children() {
-            if let Some((_, column)) = child.parent {
+            // A child table exists once its entity has been synced here.
+            let exists: bool = tx
+                .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&child.name])
+                .await?
+                .get(0);
+            if let (true, Some((_, column))) = (exists, child.parent) {
                 tx.execute(&delete_where(child, column), &[&ids]).await?;
             }
             tx.execute(

@@ -283,7 +283,13 @@ impl SqliteSink {
             for chunk in ids.chunks(500) {
                 deleted += delete_where(&tx, entity, "id", chunk, soft, &now)? as u64;
                 for child in entity.children() {
-                    if let Some((_, column)) = child.parent {
+                    // A child table exists once its entity has been synced here.
+                    let exists: bool = tx.query_row(
+                        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [child.name],
+                        |r| r.get(0),
+                    )?;
+                    if let (true, Some((_, column))) = (exists, child.parent) {
                         delete_where(&tx, child, column, chunk, soft, &now)?;
                     }
                     let list = id_list(chunk);
