@@ -308,6 +308,9 @@ pub struct Writer<'c> {
     hot: rusqlite::CachedStatement<'c>,
     body: rusqlite::CachedStatement<'c>,
     table: &'c EntityTable,
+    /// Which of the parameters after the id (parent id, hot columns) hold a value from an
+    /// earlier row; the others are NULL.
+    bound: Vec<bool>,
 }
 
 impl<'c> Writer<'c> {
@@ -320,7 +323,7 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|c| format!(", {}", quote(&c.path)))
             .collect();
-        let hot = conn.prepare_cached(&format!(
+        let mut hot = conn.prepare_cached(&format!(
             "INSERT OR REPLACE INTO {} (id, parent_id{columns}) VALUES (?1, ?2{placeholders})",
             quote(table.name)
         ))?;
@@ -328,7 +331,14 @@ impl<'c> Writer<'c> {
             "INSERT OR REPLACE INTO {} (id, body) VALUES (?1, ?2)",
             quote(&table.body_table())
         ))?;
-        Ok(Writer { hot, body, table })
+        // A statement from the cache may still hold the values of its last use.
+        hot.clear_bindings();
+        Ok(Writer {
+            hot,
+            body,
+            table,
+            bound: vec![false; table.columns.len() + 1],
+        })
     }
 
     /// Writes `record` (which must carry its `id`) under `parent_id`.
@@ -344,16 +354,17 @@ impl<'c> Writer<'c> {
     /// Writes a row prepared (possibly on another thread) by [`Row::new`].
     pub fn put_row(&mut self, row: &Row) -> Result<(), StoreError> {
         // Most hot columns of a record are NULL (a ticket fills about a third of its hundred),
-        // and a cleared parameter is NULL: binding only the others halves the cost of a row.
-        self.hot.clear_bindings();
+        // and a parameter keeps its value from one row to the next: binding only the values,
+        // and NULL only where the previous row had a value, halves the cost of a row.
+        let parent = row.parent_id.map_or(SqlValue::Null, SqlValue::Integer);
+        let values = std::iter::once(&parent).chain(&row.hot);
         self.hot.raw_bind_parameter(1, row.id)?;
-        if let Some(parent_id) = row.parent_id {
-            self.hot.raw_bind_parameter(2, parent_id)?;
-        }
-        for (index, value) in row.hot.iter().enumerate() {
-            if *value != SqlValue::Null {
-                self.hot.raw_bind_parameter(index + 3, value)?;
+        for ((index, value), bound) in (2..).zip(values).zip(&mut self.bound) {
+            let null = *value == SqlValue::Null;
+            if !null || *bound {
+                self.hot.raw_bind_parameter(index, value)?;
             }
+            *bound = !null;
         }
         self.hot.raw_execute()?;
         self.body.execute(rusqlite::params![row.id, row.body])?;
@@ -709,6 +720,48 @@ mod tests {
         assert!(result.is_ok());
         assert_eq!(mismatches, Vec::<String>::new());
         assert!(checked.len() >= 10, "{checked:?}");
+    }
+
+    /// A writer binds only what changes between rows: a column set by one row and absent from
+    /// the next must be stored as NULL, not as the earlier value.
+    #[test]
+    fn a_writer_stores_each_row_as_given() {
+        let catalog = Catalog::load();
+        let table = catalog
+            .table("ticket_notes")
+            .expect("notes are in the catalog");
+        let conn = Connection::open_in_memory().expect("an in-memory database opens");
+        create_tables(&conn, catalog.tables()).expect("tables are created");
+        let records = [
+            serde_json::json!({"id": 1, "ticketId": 7, "text": "a", "member": {"id": 3, "name": "M"}}),
+            serde_json::json!({"id": 2}),
+            serde_json::json!({"id": 3, "text": "c", "internalFlag": true}),
+            serde_json::json!({"id": 4, "ticketId": 9, "member": {"id": 5}}),
+        ];
+        let mut writer = Writer::new(&conn, table).expect("a writer is prepared");
+        for record in &records {
+            let id = record["id"].as_i64().unwrap_or_default();
+            let parent = record.as_object().and_then(|r| table.parent_id_of(r));
+            writer.put(id, parent, record).expect("the row is written");
+        }
+        drop(writer);
+        let columns: Vec<String> = table.columns.iter().map(|c| quote(&c.path)).collect();
+        let sql = format!(
+            "SELECT parent_id, {} FROM {} WHERE id = ?1",
+            columns.join(", "),
+            quote(table.name)
+        );
+        for record in &records {
+            let stored: Vec<SqlValue> = conn
+                .query_row(&sql, [record["id"].as_i64()], |r| {
+                    (0..=columns.len()).map(|i| r.get(i)).collect()
+                })
+                .expect("the row is read back");
+            let parent = record.as_object().and_then(|r| table.parent_id_of(r));
+            let mut expected = vec![parent.map_or(SqlValue::Null, SqlValue::Integer)];
+            expected.extend(hot_values(table, record));
+            assert_eq!(stored, expected, "{record}");
+        }
     }
 
     fn same_row<T: serde::Serialize>(table: &EntityTable, record: &T) {
