@@ -575,12 +575,7 @@ impl std::fmt::Display for DateTime {
 }
 
 pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        _ => 31,
-    }
+    crate::calendar::days_in_month(i64::from(year), i64::from(month)) as u8
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use super::ast::{CompareOp, DateTime, days_in_month};
 use super::error::ParseError;
+use crate::calendar::{civil_from_days, days_from_civil};
 
 /// What a token is. Spans live in [`Token`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -574,31 +575,6 @@ pub(crate) fn parse_date_time(text: &str, base: usize) -> Result<DateTime, Parse
             )
         })
         .ok_or_else(|| ParseError::new(at(0), "a date-time between the years 0000 and 9999 in UTC"))
-}
-
-/// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -9,24 +9,10 @@ pub(super) const MINUTE: i64 = 60;
 pub(super) const HOUR: i64 = 3_600;
 pub(super) const DAY: i64 = 86_400;
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`).
-const fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month, day)
-}
-
 /// Writes `2024-03-05T14:22:07Z`, the API's datetime format, into `out`.
 pub(super) fn write_datetime(ts: i64, out: &mut [u8; 20]) {
-    let (year, month, day) = civil_from_days(ts.div_euclid(DAY));
+    let (year, month, day) = cwpsa_core::calendar::civil_from_days(ts.div_euclid(DAY));
+    let (month, day) = (month as u32, day as u32);
     let secs = ts.rem_euclid(DAY) as u32;
     let year = year.clamp(0, 9999) as u32;
     let two = |v: u32| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
