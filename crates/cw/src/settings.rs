@@ -142,6 +142,25 @@ pub enum Key {
 }
 
 impl Key {
+    /// Sets this key's value on a client config builder; `Err` says why the value is invalid.
+    pub fn apply(
+        self,
+        b: cwpsa::ConfigBuilder,
+        value: &str,
+    ) -> Result<cwpsa::ConfigBuilder, String> {
+        Ok(match self {
+            Key::CompanyId => b.company_id(value),
+            Key::PublicKey => b.public_key(value),
+            Key::PrivateKey => b.private_key(value),
+            Key::ClientId => b.client_id(value),
+            Key::Site => b.site(value),
+            Key::Codebase => b.codebase(value),
+            Key::BaseUrl => b.base_url(value),
+            Key::ApiVersion => b.api_version(value),
+            Key::RateLimit => b.rate_limit(value.parse()?),
+        })
+    }
+
     pub const ALL: [Key; 9] = [
         Key::CompanyId,
         Key::PublicKey,
@@ -507,20 +526,9 @@ impl Settings {
         let mut b = cwpsa::Config::builder();
         for (key, value) in self.iter() {
             let Some((v, _)) = value else { continue };
-            b = match key {
-                Key::CompanyId => b.company_id(v),
-                Key::PublicKey => b.public_key(v),
-                Key::PrivateKey => b.private_key(v),
-                Key::ClientId => b.client_id(v),
-                Key::Site => b.site(v),
-                Key::Codebase => b.codebase(v),
-                Key::BaseUrl => b.base_url(v),
-                Key::ApiVersion => b.api_version(v),
-                Key::RateLimit => b.rate_limit(
-                    v.parse()
-                        .map_err(|why: String| self.invalid(&format!("`rate_limit`: {why}")))?,
-                ),
-            };
+            b = key
+                .apply(b, v)
+                .map_err(|why| self.invalid(&format!("`{}`: {why}", key.name())))?;
         }
         b.clone().build().map_err(|e| self.invalid(e.message()))?;
         Ok(b)

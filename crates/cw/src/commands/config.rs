@@ -110,20 +110,9 @@ fn init(args: &InitArgs, global: &GlobalArgs) -> CliResult {
     // Check the values the way the client will, before writing anything.
     let mut b = cwpsa::Config::builder();
     for (key, v) in &values {
-        b = match key {
-            Key::CompanyId => b.company_id(v),
-            Key::PublicKey => b.public_key(v),
-            Key::PrivateKey => b.private_key(v),
-            Key::ClientId => b.client_id(v),
-            Key::Site => b.site(v),
-            Key::Codebase => b.codebase(v),
-            Key::BaseUrl => b.base_url(v),
-            Key::ApiVersion => b.api_version(v),
-            Key::RateLimit => b.rate_limit(
-                v.parse()
-                    .map_err(|why: String| CliError::config(format!("rate_limit: {why}")))?,
-            ),
-        };
+        b = key
+            .apply(b, v)
+            .map_err(|why| CliError::config(format!("{}: {why}", key.name())))?;
     }
     b.build()
         .map_err(|e| CliError::config(format!("not written: {}", e.message())))?;
