@@ -299,57 +299,30 @@ impl ser::SerializeStructVariant for Entries<'_, '_> {
 /// The elements of an array, which no column reads.
 struct Skip;
 
-impl ser::SerializeSeq for Skip {
-    type Ok = ();
-    type Error = Failed;
+/// The serde traits for the parts of a sequence or tuple: each part is dropped unseen.
+macro_rules! skip_parts {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Skip {
+            type Ok = ();
+            type Error = Failed;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Failed> {
-        Ok(())
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Failed> {
+                Ok(())
+            }
 
-    fn end(self) -> Result<(), Failed> {
-        Ok(())
-    }
+            fn end(self) -> Result<(), Failed> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Skip {
-    type Ok = ();
-    type Error = Failed;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Failed> {
-        Ok(())
-    }
-
-    fn end(self) -> Result<(), Failed> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Skip {
-    type Ok = ();
-    type Error = Failed;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Failed> {
-        Ok(())
-    }
-
-    fn end(self) -> Result<(), Failed> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Skip {
-    type Ok = ();
-    type Error = Failed;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Failed> {
-        Ok(())
-    }
-
-    fn end(self) -> Result<(), Failed> {
-        Ok(())
-    }
-}
+skip_parts!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<'a, 'r> ser::Serializer for Capture<'a, 'r> {
     type Ok = ();
