@@ -81,15 +81,20 @@ async fn kill_9_at_random_points_then_resume_converges() {
     };
     let mut killed = 0;
     for round in 0..6 {
+        let previous_run = latest_run_id(&db);
         let mut child = spawn();
-        let delay = Duration::from_millis(150 + next(1500));
-        let started = Instant::now();
+        let delay = Duration::from_millis(next(1500));
+        // The delay counts from the moment the run is in the ledger: a kill during the
+        // process's start-up (before the destination is opened) would leave no run to find.
+        let mut started: Option<Instant> = None;
         let finished = loop {
             if child.try_wait().unwrap().is_some() {
                 break true;
             }
-            if started.elapsed() >= delay {
-                break false;
+            match started {
+                None if latest_run_id(&db) > previous_run => started = Some(Instant::now()),
+                Some(at) if at.elapsed() >= delay => break false,
+                _ => {}
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
@@ -105,7 +110,7 @@ async fn kill_9_at_random_points_then_resume_converges() {
             child.kill().unwrap();
             child.wait().unwrap();
             killed += 1;
-            eprintln!("round {round}: killed after {delay:?}");
+            eprintln!("round {round}: killed {delay:?} into the run");
         }
         // The server keeps changing between crashes.
         admin_post(

@@ -38,6 +38,23 @@ impl Schema {
         }
     }
 
+    /// Whether some session holds the sync's advisory lock on this schema (an advisory
+    /// lock on a bigint key shows in `pg_locks` as its high and low 32 bits).
+    async fn sync_lock_held(&self) -> bool {
+        let key = format!("cwpsa-sync:{}", self.name);
+        self.client()
+            .await
+            .query_one(
+                "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND classid::bigint = (hashtext($1)::bigint >> 32) & 4294967295 \
+                 AND objid::bigint = hashtext($1)::bigint & 4294967295",
+                &[&key],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     fn destination(&self) -> Destination {
         Destination::Postgres {
             url: self.url.clone(),
@@ -167,12 +184,20 @@ async fn soft_delete_guard_and_lock_in_postgres() {
     opts.entities = vec!["companies".into(), "tickets".into(), "ticket_notes".into()];
     cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
     // A second sync while the first holds the advisory lock is refused.
-    admin_put(&sandbox, "faults", &json!({"latency_ms": 30})).await;
+    // Slow responses keep the first run (four requests or more, one after another) holding
+    // the lock for well over half a second after it is seen taken.
+    admin_put(&sandbox, "faults", &json!({"latency_ms": 200})).await;
     let running = tokio::spawn({
         let (config, opts) = (config(&sandbox), opts.clone());
         async move { cwpsa_sync::run(config, &opts).await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    while !schema.sync_lock_held().await {
+        assert!(
+            !running.is_finished(),
+            "the first run ended before its lock was seen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let refused = cwpsa_sync::run(config(&sandbox), &opts).await;
     assert!(matches!(refused, Err(SyncError::Locked(_))), "{refused:?}");
     assert!(running.await.unwrap().unwrap().is_ok());

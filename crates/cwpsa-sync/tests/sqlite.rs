@@ -313,7 +313,14 @@ async fn a_second_sync_into_the_same_file_is_refused_while_the_first_runs() {
         let (config, opts) = (config(&sandbox), opts.clone());
         async move { cwpsa_sync::run(config, &opts).await }
     });
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The lock is taken before the run is written to the ledger.
+    while latest_run_id(&db) == 0 {
+        assert!(
+            !first.is_finished(),
+            "the first run ended before it was seen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let second = cwpsa_sync::run(config(&sandbox), &opts).await;
     assert!(matches!(second, Err(SyncError::Locked(_))), "{second:?}");
     let first = first.await.unwrap().unwrap();

@@ -151,6 +151,20 @@ pub async fn server_snapshot(sandbox: &Sandbox) -> Snapshot {
 }
 
 /// Every live row of every entity table of a SQLite destination.
+/// The id of the newest run in the destination's ledger, 0 before the first (or while the
+/// file or its tables do not exist yet).
+pub fn latest_run_id(db: &std::path::Path) -> i64 {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let Ok(conn) = rusqlite::Connection::open_with_flags(db, flags) else {
+        return 0;
+    };
+    conn.busy_timeout(Duration::from_millis(200)).ok();
+    conn.query_row("SELECT coalesce(max(id), 0) FROM sync_runs", [], |row| {
+        row.get(0)
+    })
+    .unwrap_or(0)
+}
+
 pub fn sqlite_snapshot(path: &std::path::Path) -> Snapshot {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut out = Snapshot::new();
