@@ -38,22 +38,15 @@ pub(crate) struct Counters {
     all_rate_limited: [AtomicU64; ENTITIES.len()],
 }
 
-fn index_of(spec: &EntitySpec) -> usize {
-    ENTITIES
-        .iter()
-        .position(|e| e.name == spec.name)
-        .unwrap_or(0)
-}
-
 impl Counters {
     pub fn request(&self, spec: &EntitySpec) {
-        self.requests[index_of(spec)].fetch_add(1, Ordering::Relaxed);
-        self.all_requests[index_of(spec)].fetch_add(1, Ordering::Relaxed);
+        self.requests[spec.index()].fetch_add(1, Ordering::Relaxed);
+        self.all_requests[spec.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Requests and 429s of an entity since the counters were made.
     pub fn totals(&self, spec: &EntitySpec) -> (u64, u64) {
-        let i = index_of(spec);
+        let i = spec.index();
         (
             self.all_requests[i].load(Ordering::Relaxed),
             self.all_rate_limited[i].load(Ordering::Relaxed),
@@ -61,7 +54,7 @@ impl Counters {
     }
 
     pub fn error(&self, spec: &EntitySpec) {
-        self.errors[index_of(spec)].fetch_add(1, Ordering::Relaxed);
+        self.errors[spec.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A retry, and a 429 (always sent again), are one more request each.
@@ -72,7 +65,7 @@ impl Counters {
             _ => return,
         };
         if let Some(spec) = entity_for_path(path) {
-            let i = index_of(spec);
+            let i = spec.index();
             // Either way the request is sent again.
             self.requests[i].fetch_add(1, Ordering::Relaxed);
             self.all_requests[i].fetch_add(1, Ordering::Relaxed);
@@ -85,7 +78,7 @@ impl Counters {
 
     /// What was counted since the last call, reset.
     pub fn take(&self, spec: &EntitySpec) -> RunDelta {
-        let i = index_of(spec);
+        let i = spec.index();
         RunDelta {
             requests: self.requests[i].swap(0, Ordering::Relaxed),
             rate_limited: self.rate_limited[i].swap(0, Ordering::Relaxed),

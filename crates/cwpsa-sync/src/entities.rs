@@ -60,6 +60,14 @@ impl EntitySpec {
         self.path.replace("{parentId}", &parent_id.to_string())
     }
 
+    /// The position of this entity in [`ENTITIES`].
+    pub fn index(&self) -> usize {
+        ENTITIES
+            .iter()
+            .position(|e| e.name == self.name)
+            .unwrap_or(0)
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }

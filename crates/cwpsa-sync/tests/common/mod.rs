@@ -165,6 +165,19 @@ pub fn latest_run_id(db: &std::path::Path) -> i64 {
     .unwrap_or(0)
 }
 
+/// The status of the newest run in the destination's ledger (`running` for one whose process
+/// died before it ended).
+pub fn latest_run_status(db: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row(
+        "SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1",
+        [],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
 pub fn sqlite_snapshot(path: &std::path::Path) -> Snapshot {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut out = Snapshot::new();
