@@ -283,7 +283,12 @@ fn print_prepared(
         writeln!(out, "# {n}")?;
     }
     writeln!(out, "{} {}", p.method, p.url)?;
-    writeln!(out, "# decoded: {} {}", p.method, percent_decode(p.url.as_str()))?;
+    writeln!(
+        out,
+        "# decoded: {} {}",
+        p.method,
+        percent_decode(p.url.as_str())
+    )?;
     for (k, v) in &p.headers {
         writeln!(out, "{k}: {v}")?;
     }

@@ -67,7 +67,10 @@ pub async fn run(ctx: &Ctx, args: &McpArgs) -> CliResult {
     let log = CallLog::open(args.log.as_deref(), Redactor::new(&ctx.settings)).map_err(|e| {
         CliError::usage(format!(
             "cannot open the log file {}: {e}",
-            args.log.as_deref().unwrap_or(std::path::Path::new("")).display()
+            args.log
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
         ))
     })?;
     let options = Options {
@@ -132,8 +135,9 @@ async fn serve_http(server: Server, addr: SocketAddr, mode: &str) -> CliResult {
     let app = axum::Router::new().route_service("/mcp", service);
     // On stderr whatever --log says: a test or a supervisor reads the port from it.
     eprintln!("cw mcp: listening on http://{bound}/mcp");
-    log.log()
-        .event(&format!("serving {tools} tools ({mode}) on http://{bound}/mcp"));
+    log.log().event(&format!(
+        "serving {tools} tools ({mode}) on http://{bound}/mcp"
+    ));
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;

@@ -43,9 +43,7 @@ pub fn entities(filter: Option<&str>) -> Value {
     // Aliases of paths that are not core entities: searchable, without field checks.
     let other_paths: Vec<Value> = ALIASES
         .iter()
-        .filter(|(alias, path)| {
-            registry().entity_for_path(path).is_none() && keep(&[alias, path])
-        })
+        .filter(|(alias, path)| registry().entity_for_path(path).is_none() && keep(&[alias, path]))
         .map(|(alias, path)| json!({"alias": alias, "path": path}))
         .collect();
     json!({
@@ -86,7 +84,12 @@ pub fn entity(name: &str, field: Option<&str>) -> CliResult<Value> {
         "type": type_name(&info.ty),
         "fields": fields(schema, &[]),
     });
-    if let Some(list) = &info.array {
+    // The list itself, or a path inside one.
+    let list = match &info.ty {
+        FieldType::Array(_) => Some(info.path.clone()),
+        _ => info.array.clone(),
+    };
+    if let Some(list) = list {
         doc["note"] = json!(format!(
             "`{list}` is a list: conditions on its items go in child_conditions (e.g. {list}/FIELD = ...)"
         ));
@@ -233,13 +236,20 @@ mod tests {
         assert_eq!(field("summary")["required"], json!(true));
         assert!(field("summary")["max_length"].is_u64());
         assert_eq!(field("status")["type"], "reference");
-        assert!(field("status")["sub_fields"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("name")));
+        assert!(
+            field("status")["sub_fields"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("name"))
+        );
         assert_eq!(field("company")["references"], "companies");
         assert_eq!(field("severity")["type"], "enum");
-        assert!(field("severity")["values"].as_array().unwrap().contains(&json!("High")));
+        assert!(
+            field("severity")["values"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("High"))
+        );
         assert_eq!(field("id")["read_only"], json!(true));
         assert!(doc["default_search_fields"].is_array());
     }
@@ -248,7 +258,13 @@ mod tests {
     fn a_field_expands_to_its_own_fields_and_mistakes_say_what_exists() {
         let doc = entity("contacts", Some("communicationItems")).unwrap();
         assert!(doc["note"].as_str().unwrap().contains("child_conditions"));
-        assert!(doc["fields"].as_array().unwrap().iter().any(|f| f["name"] == "value"));
+        assert!(
+            doc["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "value")
+        );
         let e = entity("tickets", Some("summery")).unwrap_err();
         assert!(e.to_string().contains("did you mean `summary`"), "{e}");
         let e = entity("tickets", Some("summary")).unwrap_err();

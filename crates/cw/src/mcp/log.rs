@@ -193,8 +193,7 @@ mod tests {
         let text = format!("key sandbox-private and Basic {basic} and sandbox-public");
         let out = r.redact(&text);
         assert_eq!(
-            out,
-            "key <redacted> and Basic <redacted> and sandbox-public",
+            out, "key <redacted> and Basic <redacted> and sandbox-public",
             "the public key is not a secret"
         );
     }

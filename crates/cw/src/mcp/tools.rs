@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::args::{
     AddTicketNoteArgs, CheckConditionsArgs, ConditionsKind, CountArgs, CreateArgs, DeleteArgs,
-    DescribeEntitiesArgs, DescribeEntityArgs, FieldList, Filters, GetArgs, LogTimeArgs,
-    SearchArgs, UpdateFieldsArgs, input_schema,
+    DescribeEntitiesArgs, DescribeEntityArgs, FieldList, Filters, GetArgs, LogTimeArgs, SearchArgs,
+    UpdateFieldsArgs, input_schema,
 };
 use super::budget;
 use super::describe::{self, CONDITIONS_HELP};
@@ -307,7 +307,10 @@ fn asks_for_info(fields: Option<&str>) -> bool {
 }
 
 /// The query of the filters, and the schema's warnings.
-fn filter_query(filters: &Filters, entity: Option<&'static Entity>) -> CliResult<(Query, Vec<String>)> {
+fn filter_query(
+    filters: &Filters,
+    entity: Option<&'static Entity>,
+) -> CliResult<(Query, Vec<String>)> {
     FilterArgs {
         conditions: filters.conditions.clone(),
         child_where: filters.child_conditions.clone(),
@@ -383,8 +386,7 @@ async fn search(shared: &Shared, args: SearchArgs) -> CliResult<String> {
         let more = if by_id {
             omitted > 0 || fetched > limit as usize
         } else {
-            omitted > 0
-                || total.map_or(fetched == limit as usize, |t| t > offset + returned as u64)
+            omitted > 0 || total.map_or(fetched == limit as usize, |t| t > offset + returned as u64)
         };
         let next = match (more, by_id, kept.last().and_then(|r| r["id"].as_i64())) {
             (false, _, _) => Value::Null,
@@ -510,12 +512,22 @@ async fn write(shared: &Shared, name: &str, arguments: &Value) -> CliResult<Repl
             let a: CreateArgs = parse(arguments)?;
             let target = target(&a.entity)?;
             let warnings = check_new_record(&a.record, target.entity)?;
-            (Method::POST, target, Some(Value::Object(a.record)), a.dry_run, warnings)
+            (
+                Method::POST,
+                target,
+                Some(Value::Object(a.record)),
+                a.dry_run,
+                warnings,
+            )
         }
         "update_fields" => {
             let a: UpdateFieldsArgs = parse(arguments)?;
             let target = target(&a.entity)?.child(&a.id.to_string())?;
-            let set: Vec<String> = a.set.iter().map(|(k, v)| assignment(k, v, target.entity)).collect();
+            let set: Vec<String> = a
+                .set
+                .iter()
+                .map(|(k, v)| assignment(k, v, target.entity))
+                .collect();
             let ops = patch::operations(&set, &a.remove, target.entity).map_err(|e| {
                 e.with_detail("update_fields takes `set` as {\"field\": value} (sub-fields as \"status/id\": 5) and `remove` as [\"field\"]")
             })?;
@@ -539,7 +551,13 @@ async fn write(shared: &Shared, name: &str, arguments: &Value) -> CliResult<Repl
         "log_time" => {
             let a: LogTimeArgs = parse(arguments)?;
             let body = time_entry(&a)?;
-            (Method::POST, paths::resolve("time/entries")?, Some(body), a.dry_run, Vec::new())
+            (
+                Method::POST,
+                paths::resolve("time/entries")?,
+                Some(body),
+                a.dry_run,
+                Vec::new(),
+            )
         }
         "delete" => {
             let a: DeleteArgs = parse(arguments)?;
@@ -571,10 +589,7 @@ async fn write(shared: &Shared, name: &str, arguments: &Value) -> CliResult<Repl
         });
     }
     let mut doc = if method == Method::DELETE {
-        request
-            .send()
-            .await
-            .map_err(|e| CliError::api(&e, &what))?;
+        request.send().await.map_err(|e| CliError::api(&e, &what))?;
         json!({"deleted": target.path})
     } else {
         let mut record: Value = request
@@ -582,7 +597,11 @@ async fn write(shared: &Shared, name: &str, arguments: &Value) -> CliResult<Repl
             .await
             .map_err(|e| CliError::api(&e, &what))?;
         compact(&mut record, false);
-        let verb = if method == Method::PATCH { "updated" } else { "created" };
+        let verb = if method == Method::PATCH {
+            "updated"
+        } else {
+            "created"
+        };
         json!({verb: target.path, "record": record})
     };
     if !warnings.is_empty() {
@@ -607,7 +626,10 @@ fn assignment(field: &str, value: &Value, entity: Option<&Entity>) -> String {
 
 /// A new record's missing required fields are an error; unknown fields a warning (the schema
 /// may be older than the server).
-fn check_new_record(record: &Map<String, Value>, entity: Option<&Entity>) -> CliResult<Vec<String>> {
+fn check_new_record(
+    record: &Map<String, Value>,
+    entity: Option<&Entity>,
+) -> CliResult<Vec<String>> {
     let Some(entity) = entity else {
         return Ok(Vec::new());
     };
@@ -696,7 +718,14 @@ mod tests {
         let read_only = names(false);
         assert_eq!(
             read_only,
-            ["describe_entities", "describe_entity", "search", "get", "count", "check_conditions"]
+            [
+                "describe_entities",
+                "describe_entity",
+                "search",
+                "get",
+                "count",
+                "check_conditions"
+            ]
         );
         let all = names(true);
         assert_eq!(all.len(), 11);
@@ -732,7 +761,10 @@ mod tests {
         let tickets = cwpsa_core::schema::registry().entity("tickets");
         assert_eq!(assignment("status", &json!(5), tickets), "status=5");
         assert_eq!(assignment("summary", &json!("123"), tickets), "summary=123");
-        assert_eq!(assignment("summary", &json!("123"), None), "summary:=\"123\"");
+        assert_eq!(
+            assignment("summary", &json!("123"), None),
+            "summary:=\"123\""
+        );
         assert_eq!(assignment("contact", &Value::Null, tickets), "contact=null");
         assert_eq!(
             assignment("customFields", &json!([{"id": 1}]), tickets),
@@ -743,18 +775,30 @@ mod tests {
     #[test]
     fn unknown_arguments_are_named_with_the_known_ones() {
         let schema = input_schema::<CountArgs>();
-        let e = check_argument_names(&schema, &json!({"entity": "tickets", "where": "x"}))
-            .unwrap_err();
+        let e =
+            check_argument_names(&schema, &json!({"entity": "tickets", "where": "x"})).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("`where`") && text.contains("conditions"), "{text}");
-        assert!(check_argument_names(&schema, &json!({"entity": "tickets", "conditions": "id = 1"})).is_ok());
+        assert!(
+            text.contains("`where`") && text.contains("conditions"),
+            "{text}"
+        );
+        assert!(
+            check_argument_names(
+                &schema,
+                &json!({"entity": "tickets", "conditions": "id = 1"})
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn info_is_dropped_unless_asked_for() {
         let mut r = json!({"id": 1, "_info": {"lastUpdated": "x"}, "status": {"id": 2, "_info": {"h": "u"}}});
         compact(&mut r, true);
-        assert_eq!(r, json!({"id": 1, "_info": {"lastUpdated": "x"}, "status": {"id": 2}}));
+        assert_eq!(
+            r,
+            json!({"id": 1, "_info": {"lastUpdated": "x"}, "status": {"id": 2}})
+        );
         compact(&mut r, false);
         assert_eq!(r, json!({"id": 1, "status": {"id": 2}}));
         assert!(asks_for_info(Some("id,_info/lastUpdated")));

@@ -140,10 +140,7 @@ impl McpChild {
 
     /// A tool call: (is it an error, its text).
     fn call_raw(&mut self, tool: &str, arguments: Value) -> (bool, String) {
-        let result = self.request(
-            "tools/call",
-            json!({"name": tool, "arguments": arguments}),
-        );
+        let result = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
         let text = result["content"][0]["text"]
             .as_str()
             .unwrap_or_else(|| panic!("{tool}: no text content: {result}"))
@@ -163,7 +160,10 @@ impl McpChild {
         let (error, text) = self.call_raw(tool, arguments.clone());
         assert!(error, "{tool} {arguments} should fail: {text}");
         for s in says {
-            assert!(text.contains(s), "{tool} {arguments}: `{s}` missing from: {text}");
+            assert!(
+                text.contains(s),
+                "{tool} {arguments}: `{s}` missing from: {text}"
+            );
         }
         text
     }
@@ -217,7 +217,12 @@ fn the_handshake_and_the_read_only_tool_list() {
     let (mut mcp, init) = McpChild::ready(&[]);
     assert_eq!(init["serverInfo"]["name"], "cw");
     assert!(init["capabilities"]["tools"].is_object(), "{init}");
-    assert!(init["instructions"].as_str().unwrap().contains("describe_entities"));
+    assert!(
+        init["instructions"]
+            .as_str()
+            .unwrap()
+            .contains("describe_entities")
+    );
     let list = mcp.request("tools/list", json!({}));
     let tools = list["tools"].as_array().unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
@@ -251,16 +256,26 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
     let (mut mcp, _) = McpChild::ready(&[]);
 
     let entities = mcp.call("describe_entities", json!({}));
-    assert!(entities["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["name"] == "tickets" && e["path"] == "service/tickets"));
-    mcp.fails("describe_entities", json!({"filter": 5}), &["invalid arguments"]);
+    assert!(
+        entities["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "tickets" && e["path"] == "service/tickets")
+    );
+    mcp.fails(
+        "describe_entities",
+        json!({"filter": 5}),
+        &["invalid arguments"],
+    );
 
     let tickets = mcp.call("describe_entity", json!({"entity": "tickets"}));
     assert!(tickets["fields"].as_array().unwrap().len() > 20);
-    mcp.fails("describe_entity", json!({"entity": "tikets"}), &["unknown entity", "tickets"]);
+    mcp.fails(
+        "describe_entity",
+        json!({"entity": "tikets"}),
+        &["unknown entity", "tickets"],
+    );
     mcp.fails("describe_entity", json!({}), &["missing field `entity`"]);
 
     // Search: a first page by id, then the next one from its cursor.
@@ -286,7 +301,11 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
         .map(|r| r["id"].as_i64().unwrap())
         .collect();
     assert!(ids.iter().all(|&id| id > last), "{second}");
-    assert_eq!(second["total"].as_u64(), Some(total), "the total counts every match");
+    assert_eq!(
+        second["total"].as_u64(),
+        Some(total),
+        "the total counts every match"
+    );
 
     // Ordered, by page.
     let ordered = mcp.call(
@@ -307,13 +326,18 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
         "search",
         json!({"entity": "tickets", "conditions": "closedFlag = false", "fields": "id,closedFlag", "limit": 100}),
     );
-    let counted = mcp.call("count", json!({"entity": "tickets", "conditions": "closedFlag = false"}));
+    let counted = mcp.call(
+        "count",
+        json!({"entity": "tickets", "conditions": "closedFlag = false"}),
+    );
     assert_eq!(open["total"], counted["count"], "{open} {counted}");
-    assert!(open["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["closedFlag"] == false));
+    assert!(
+        open["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["closedFlag"] == false)
+    );
     mcp.fails(
         "search",
         json!({"entity": "tickets", "conditions": "summary = "}),
@@ -329,32 +353,62 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
         json!({"entity": "tickets", "page": 2}),
         &["`page` goes with `order_by`"],
     );
-    let lowered = mcp.call("search", json!({"entity": "tickets", "limit": 5000, "fields": "id"}));
-    assert!(lowered["note"].as_str().unwrap().contains("limit lowered to 100"), "{lowered}");
+    let lowered = mcp.call(
+        "search",
+        json!({"entity": "tickets", "limit": 5000, "fields": "id"}),
+    );
+    assert!(
+        lowered["note"]
+            .as_str()
+            .unwrap()
+            .contains("limit lowered to 100"),
+        "{lowered}"
+    );
     assert_eq!(lowered["returned"].as_u64(), Some(total.min(100)));
 
     // Get: one record, all fields unless asked; a missing one is a 404 the agent can read.
     let one = mcp.call("get", json!({"entity": "tickets", "id": last}));
     assert_eq!(one["record"]["id"], last);
     assert!(one["record"].get("company").is_some());
-    let some = mcp.call("get", json!({"entity": "tickets", "id": last, "fields": "id,summary"}));
+    let some = mcp.call(
+        "get",
+        json!({"entity": "tickets", "id": last, "fields": "id,summary"}),
+    );
     assert_eq!(some["record"].as_object().unwrap().len(), 2, "{some}");
-    mcp.fails("get", json!({"entity": "tickets", "id": 99_999_999}), &["404"]);
-    mcp.fails("get", json!({"entity": "tickets"}), &["give the record's `id`"]);
-    mcp.fails("get", json!({"entity": "tickets", "id": "seven"}), &["invalid arguments"]);
+    mcp.fails(
+        "get",
+        json!({"entity": "tickets", "id": 99_999_999}),
+        &["404"],
+    );
+    mcp.fails(
+        "get",
+        json!({"entity": "tickets"}),
+        &["give the record's `id`"],
+    );
+    mcp.fails(
+        "get",
+        json!({"entity": "tickets", "id": "seven"}),
+        &["invalid arguments"],
+    );
 
     // check_conditions: the canonical form, the caret, the schema's suggestion.
     let ok = mcp.call(
         "check_conditions",
         json!({"expression": "ClosedFlag = False AND priority/name contains 'High'", "entity": "tickets"}),
     );
-    assert_eq!(ok["canonical"], "ClosedFlag = false and priority/name contains \"High\"");
+    assert_eq!(
+        ok["canonical"],
+        "ClosedFlag = false and priority/name contains \"High\""
+    );
     let caret = mcp.fails(
         "check_conditions",
         json!({"expression": "summary = \"x\" and and"}),
         &["invalid conditions", "^"],
     );
-    assert!(caret.lines().any(|l| l.trim_start().starts_with('^')), "{caret}");
+    assert!(
+        caret.lines().any(|l| l.trim_start().starts_with('^')),
+        "{caret}"
+    );
     mcp.fails(
         "check_conditions",
         json!({"expression": "summery = \"x\"", "entity": "tickets"}),
@@ -363,33 +417,57 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
 
     let stderr = mcp.finish();
     let calls = logged_calls(&stderr);
-    assert_eq!(calls.len(), 24, "one log line per call: {stderr}");
+    assert_eq!(calls.len(), 22, "one log line per call: {stderr}");
     for call in &calls {
-        assert!(call["duration_ms"].is_u64() && call["arguments"].is_object(), "{call}");
-        assert!(["ok", "error"].contains(&call["outcome"].as_str().unwrap()), "{call}");
+        assert!(
+            call["duration_ms"].is_u64() && call["arguments"].is_object(),
+            "{call}"
+        );
+        assert!(
+            ["ok", "error"].contains(&call["outcome"].as_str().unwrap()),
+            "{call}"
+        );
     }
     let failed = calls.iter().filter(|c| c["outcome"] == "error").count();
-    assert_eq!(failed, 12, "{stderr}");
+    assert_eq!(failed, 11, "{stderr}");
 }
 
 #[test]
 fn write_tools_send_or_preview_and_explain_mistakes() {
     let (mut mcp, _) = McpChild::ready(&["--allow-writes"]);
-    let count = |mcp: &mut McpChild| mcp.call("count", json!({"entity": "tickets"}))["count"].as_u64().unwrap();
-    let company = mcp.call("search", json!({"entity": "companies", "limit": 1, "fields": "id"}))
-        ["records"][0]["id"]
+    let count = |mcp: &mut McpChild| {
+        mcp.call("count", json!({"entity": "tickets"}))["count"]
+            .as_u64()
+            .unwrap()
+    };
+    let company = mcp.call(
+        "search",
+        json!({"entity": "companies", "limit": 1, "fields": "id"}),
+    )["records"][0]["id"]
         .as_i64()
         .unwrap();
     let before = count(&mut mcp);
 
     // create: the dry run shows the exact request and sends nothing.
     let record = json!({"summary": "Printer offline", "company": {"id": company}});
-    let preview = mcp.call("create", json!({"entity": "tickets", "record": record, "dry_run": true}));
+    let preview = mcp.call(
+        "create",
+        json!({"entity": "tickets", "record": record, "dry_run": true}),
+    );
     assert_eq!(preview["dry_run"], true);
     assert_eq!(preview["method"], "POST");
-    assert!(preview["url"].as_str().unwrap().ends_with("/service/tickets"), "{preview}");
+    assert!(
+        preview["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/service/tickets"),
+        "{preview}"
+    );
     assert_eq!(preview["body"], record);
-    assert_eq!(preview["headers"]["authorization"], "Basic ***", "{preview}");
+    assert_eq!(
+        preview["headers"]["authorization"], "Basic ***",
+        "{preview}"
+    );
     assert_eq!(count(&mut mcp), before, "a dry run sends nothing");
     let created = mcp.call("create", json!({"entity": "tickets", "record": record}));
     let id = created["record"]["id"].as_i64().unwrap();
@@ -425,7 +503,11 @@ fn write_tools_send_or_preview_and_explain_mistakes() {
         json!({"entity": "tickets", "id": id, "set": {"budgetHours": "lots"}}),
         &["`budgetHours` is a number"],
     );
-    mcp.fails("update_fields", json!({"entity": "tickets", "id": id}), &["nothing to change"]);
+    mcp.fails(
+        "update_fields",
+        json!({"entity": "tickets", "id": id}),
+        &["nothing to change"],
+    );
 
     // A note and a time entry on the ticket.
     let note = mcp.call(
@@ -434,7 +516,11 @@ fn write_tools_send_or_preview_and_explain_mistakes() {
     );
     assert_eq!(note["record"]["text"], "Restarted the spooler.");
     assert_eq!(note["record"]["internalAnalysisFlag"], true);
-    mcp.fails("add_ticket_note", json!({"ticket_id": id, "text": "  "}), &["`text` is empty"]);
+    mcp.fails(
+        "add_ticket_note",
+        json!({"ticket_id": id, "text": "  "}),
+        &["`text` is empty"],
+    );
     let time = mcp.call(
         "log_time",
         json!({"ticket_id": id, "time_start": "2024-01-31T14:00:00Z", "hours": 0.5, "notes": "spooler"}),
@@ -453,7 +539,10 @@ fn write_tools_send_or_preview_and_explain_mistakes() {
     );
 
     // delete: previewed, then done; the record is gone.
-    let preview = mcp.call("delete", json!({"entity": "tickets", "id": id, "dry_run": true}));
+    let preview = mcp.call(
+        "delete",
+        json!({"entity": "tickets", "id": id, "dry_run": true}),
+    );
     assert_eq!(preview["method"], "DELETE");
     mcp.call("get", json!({"entity": "tickets", "id": id}));
     let deleted = mcp.call("delete", json!({"entity": "tickets", "id": id}));
@@ -472,19 +561,35 @@ fn write_tools_send_or_preview_and_explain_mistakes() {
 #[test]
 fn results_are_cut_to_the_output_budget_with_the_way_on() {
     let (mut mcp, _) = McpChild::ready(&["--max-output", "1500"]);
-    let (error, text) = mcp.call_raw("search", json!({"entity": "tickets", "limit": 50, "fields": "*"}));
+    let (error, text) = mcp.call_raw(
+        "search",
+        json!({"entity": "tickets", "limit": 50, "fields": "*"}),
+    );
     assert!(!error, "{text}");
-    assert!(text.chars().count() <= 1500, "{} characters", text.chars().count());
+    assert!(
+        text.chars().count() <= 1500,
+        "{} characters",
+        text.chars().count()
+    );
     let doc: Value = serde_json::from_str(&text).unwrap();
     let kept = doc["records"].as_array().unwrap();
     assert!(!kept.is_empty());
     assert!(doc["cut"]["records_omitted"].as_u64().unwrap() > 0, "{doc}");
-    assert!(doc["cut"]["to_get_the_rest"].as_str().unwrap().contains("next"), "{doc}");
+    assert!(
+        doc["cut"]["to_get_the_rest"]
+            .as_str()
+            .unwrap()
+            .contains("next"),
+        "{doc}"
+    );
     let last = kept.last().unwrap()["id"].as_i64().unwrap();
     assert_eq!(doc["next"], json!({"after_id": last}), "{doc}");
     assert_eq!(doc["more"], true);
     // The next call goes on right after the last record shown.
-    let on = mcp.call("search", json!({"entity": "tickets", "limit": 1, "fields": "id", "after_id": last}));
+    let on = mcp.call(
+        "search",
+        json!({"entity": "tickets", "limit": 1, "fields": "id", "after_id": last}),
+    );
     assert!(on["records"][0]["id"].as_i64().unwrap() > last);
     // A whole record too, in its own way.
     let (_, text) = mcp.call_raw("describe_entity", json!({"entity": "tickets"}));
@@ -543,7 +648,10 @@ fn streamable_http_serves_a_session() {
             break url.to_owned();
         }
     };
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"),
+        "{url}"
+    );
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -571,7 +679,10 @@ fn streamable_http_serves_a_session() {
         .await
         .unwrap();
         assert!(init.status().is_success(), "{}", init.status());
-        let session = init.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+        let session = init.headers()["mcp-session-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         let init = sse_messages(&init.text().await.unwrap());
         assert_eq!(init[0]["result"]["serverInfo"]["name"], "cw", "{init:?}");
 
@@ -606,7 +717,10 @@ fn streamable_http_serves_a_session() {
         .await
         .unwrap();
         let call = sse_messages(&call.text().await.unwrap());
-        let text = call[0]["result"]["content"][0]["text"].as_str().unwrap().to_owned();
+        let text = call[0]["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         serde_json::from_str::<Value>(&text).unwrap()
     });
     assert!(outcome["count"].as_u64().unwrap() > 0, "{outcome}");
