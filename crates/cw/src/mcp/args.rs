@@ -162,7 +162,7 @@ pub struct UpdateFieldsArgs {
     #[schemars(example = serde_json::json!({"status/id": 5, "budgetHours": 2.5}))]
     #[serde(default)]
     pub set: Map<String, Value>,
-    /// Top-level fields to clear, e.g. ["contact"].
+    /// Top-level fields to clear, e.g. `["contact"]`.
     #[serde(default)]
     pub remove: Vec<String>,
     /// Show the exact PATCH request instead of sending it.
@@ -245,6 +245,14 @@ pub fn input_schema<T: JsonSchema>() -> Map<String, Value> {
     };
     map.remove("title");
     map.remove("$defs");
+    // Doc comments wrap lines; a description reads better as one paragraph.
+    if let Some(Value::Object(properties)) = map.get_mut("properties") {
+        for property in properties.values_mut() {
+            if let Some(Value::String(text)) = property.get_mut("description") {
+                *text = text.replace('\n', " ");
+            }
+        }
+    }
     map.entry("type").or_insert_with(|| Value::from("object"));
     map
 }

@@ -82,7 +82,10 @@ pub fn entity(name: &str, field: Option<&str>) -> CliResult<Value> {
         "entity": entity.name(),
         "field": info.path,
         "type": type_name(&info.ty),
-        "fields": fields(schema, &[]),
+        "fields": fields(schema, &[])
+            .into_iter()
+            .filter(|f| f["name"] != "_info")
+            .collect::<Vec<_>>(),
     });
     // The list itself, or a path inside one.
     let list = match &info.ty {

@@ -388,12 +388,11 @@ async fn search(shared: &Shared, args: SearchArgs) -> CliResult<String> {
         } else {
             omitted > 0 || total.map_or(fetched == limit as usize, |t| t > offset + returned as u64)
         };
-        let next = match (more, by_id, kept.last().and_then(|r| r["id"].as_i64())) {
-            (false, _, _) => Value::Null,
-            (true, true, Some(last)) => json!({"after_id": last}),
-            (true, true, None) => Value::Null,
-            (true, false, _) if omitted == 0 => json!({"page": page + 1}),
-            (true, false, _) => Value::Null,
+        // After a cut by the budget, paging by number cannot resume mid-page: no `next`.
+        let next = match kept.last().and_then(|r| r["id"].as_i64()) {
+            Some(last) if more && by_id => json!({"after_id": last}),
+            _ if more && !by_id && omitted == 0 => json!({"page": page + 1}),
+            _ => Value::Null,
         };
         let mut doc = json!({
             "entity": label(&target),
@@ -742,9 +741,10 @@ mod tests {
             let text = schema.to_string();
             assert!(!text.contains("$ref"), "{}: {text}", tool.name);
             for (name, property) in schema["properties"].as_object().unwrap() {
+                let description = property["description"].as_str();
                 assert!(
-                    property["description"].is_string(),
-                    "{}.{name} has no description",
+                    description.is_some_and(|d| !d.contains('\n')),
+                    "{}.{name}: one-paragraph description wanted",
                     tool.name
                 );
             }

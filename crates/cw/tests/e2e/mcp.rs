@@ -2,6 +2,8 @@
 //! session), through the handshake, the tool list and every tool with good and bad arguments.
 
 #![allow(clippy::unwrap_used)]
+// The client helpers take `json!(..)` arguments by value, for readable calls.
+#![allow(clippy::needless_pass_by_value)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
