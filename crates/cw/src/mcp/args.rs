@@ -35,6 +35,8 @@ pub struct DescribeEntitiesArgs {
     /// Only entities whose name, alias or path contains this text, e.g. "ticket".
     #[schemars(example = &"ticket")]
     pub filter: Option<String>,
+    /// Index of the first entity to list: the `start` a cut result names.
+    pub start: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -46,6 +48,8 @@ pub struct DescribeEntityArgs {
     /// "communicationItems", "customFields".
     #[schemars(example = &"communicationItems")]
     pub field: Option<String>,
+    /// Index of the first field to list: the `start` a cut result names.
+    pub start: Option<usize>,
 }
 
 /// The three filters, shared by search and count.

@@ -180,19 +180,13 @@ pub async fn call(shared: &Shared, name: &str, arguments: &Value) -> CliResult<R
     let text = match name {
         "describe_entities" => {
             let a: DescribeEntitiesArgs = parse(arguments)?;
-            budget::fit_value(
-                describe::entities(a.filter.as_deref()),
-                max,
-                "pass `filter`",
-            )
+            let doc = describe::entities(a.filter.as_deref());
+            fit_list(doc, "entities", a.start.unwrap_or(0), max)?
         }
         "describe_entity" => {
             let a: DescribeEntityArgs = parse(arguments)?;
-            budget::fit_value(
-                describe::entity(&a.entity, a.field.as_deref())?,
-                max,
-                "pass `field` to see one field's own fields",
-            )
+            let doc = describe::entity(&a.entity, a.field.as_deref())?;
+            fit_list(doc, "fields", a.start.unwrap_or(0), max)?
         }
         "search" => search(shared, parse(arguments)?).await?,
         "get" => get(shared, parse(arguments)?).await?,
@@ -207,6 +201,34 @@ pub async fn call(shared: &Shared, name: &str, arguments: &Value) -> CliResult<R
         text,
         dry_run: false,
     })
+}
+
+/// `doc` within the budget, its list `key` from entry `start` on: as many entries as fit, and
+/// where a cut happened, the `start` that lists the rest.
+fn fit_list(mut doc: Value, key: &str, start: usize, max: usize) -> CliResult<String> {
+    let all = doc
+        .get_mut(key)
+        .and_then(Value::as_array_mut)
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let Some(items) = all.get(start..) else {
+        return Err(CliError::usage(format!(
+            "`start` {start} is past the end: there are {} {key}",
+            all.len()
+        )));
+    };
+    Ok(budget::fit_records(items, max, |kept, omitted| {
+        let mut page = doc.clone();
+        page[key] = json!(kept);
+        if omitted > 0 {
+            page["cut"] = json!({
+                format!("{key}_omitted"): omitted,
+                "reason": format!("the result was longer than the output budget ({max} characters)"),
+                "to_get_the_rest": format!("call again with the same arguments and start = {}", start + kept.len()),
+            });
+        }
+        page
+    }))
 }
 
 /// Refuses arguments the tool's schema does not name, listing those it does.
@@ -252,10 +274,14 @@ fn target(entity: &str) -> CliResult<Target> {
             "`{entity}`: give the entity or path alone; conditions, fields and order go in their own arguments"
         )));
     }
-    // An entity's name (ticket_notes is not a path, but tickets/42/notes is).
-    if let Some(e) = cwpsa_core::schema::registry().entity(entity)
-        && !e.path().contains('{')
-    {
+    // An entity's name stands for its path; a child entity's needs its parent's id.
+    if let Some(e) = cwpsa_core::schema::registry().entity(entity) {
+        if e.path().contains('{') {
+            return Err(CliError::usage(format!(
+                "`{entity}` belong to a parent record: pass the path with the parent's id, e.g. {}",
+                e.path().replace("{parentId}", "42")
+            )));
+        }
         return paths::resolve(e.path());
     }
     paths::resolve(entity)

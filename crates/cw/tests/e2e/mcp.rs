@@ -593,11 +593,50 @@ fn results_are_cut_to_the_output_budget_with_the_way_on() {
         json!({"entity": "tickets", "limit": 1, "fields": "id", "after_id": last}),
     );
     assert!(on["records"][0]["id"].as_i64().unwrap() > last);
-    // A whole record too, in its own way.
+    // A description lists as many fields as fit, and where to start for the rest.
     let (_, text) = mcp.call_raw("describe_entity", json!({"entity": "tickets"}));
     assert!(text.chars().count() <= 1500);
-    assert!(text.contains("\"cut\""), "{text}");
+    let first: Value = serde_json::from_str(&text).unwrap();
+    let shown = first["fields"].as_array().unwrap().len();
+    assert!(
+        shown > 0 && first["cut"]["fields_omitted"].as_u64().unwrap() > 0,
+        "{first}"
+    );
+    let advice = first["cut"]["to_get_the_rest"].as_str().unwrap();
+    assert!(advice.ends_with(&format!("start = {shown}")), "{advice}");
+    let rest = mcp.call(
+        "describe_entity",
+        json!({"entity": "tickets", "start": shown}),
+    );
+    let all = mcp.call(
+        "describe_entity",
+        json!({"entity": "tickets", "start": 0, "field": null}),
+    );
+    assert_ne!(rest["fields"][0], first["fields"][0]);
+    assert!(all["fields"].as_array().unwrap().len() >= shown);
+    mcp.fails(
+        "describe_entity",
+        json!({"entity": "tickets", "start": 100_000}),
+        &["past the end"],
+    );
+    mcp.fails(
+        "search",
+        json!({"entity": "ticket_notes"}),
+        &["tickets/42/notes"],
+    );
     mcp.finish();
+}
+
+#[test]
+fn http_is_served_on_loopback_only() {
+    let out = TestCommand::new()
+        .args(["--sandbox", "mcp", "--http", "0.0.0.0:0"])
+        .fails(2);
+    assert!(
+        out.stderr.contains("only a loopback address"),
+        "{}",
+        out.dump()
+    );
 }
 
 #[test]
