@@ -1,6 +1,7 @@
 //! `cw mcp [--http ADDR] [--allow-writes]`: the Model Context Protocol server (see
 //! `crate::mcp`), over stdio for desktop agents or streamable HTTP on a loopback address.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +99,11 @@ pub async fn run(ctx: &Ctx, args: &McpArgs) -> CliResult {
 }
 
 async fn serve_stdio(server: Server) -> CliResult {
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "cw mcp speaks the Model Context Protocol on stdin and stdout: an agent starts it (see `cw mcp --help`). Ctrl-D ends it."
+        );
+    }
     let log = server.clone();
     let running = server
         .serve(rmcp::transport::stdio())
