@@ -359,6 +359,9 @@ async fn search(shared: &Shared, args: SearchArgs) -> CliResult<String> {
             "`after_id` works only without `order_by`; with order_by, pass `page`",
         ));
     }
+    if args.page == Some(0) {
+        return Err(CliError::usage("`page` counts from 1"));
+    }
     let limit = args.limit.unwrap_or(options.default_limit).max(1);
     let lowered = limit > options.max_limit;
     let limit = limit.min(options.max_limit);

@@ -355,6 +355,11 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
         json!({"entity": "tickets", "page": 2}),
         &["`page` goes with `order_by`"],
     );
+    mcp.fails(
+        "search",
+        json!({"entity": "tickets", "order_by": "id", "page": 0}),
+        &["`page` counts from 1"],
+    );
     let lowered = mcp.call(
         "search",
         json!({"entity": "tickets", "limit": 5000, "fields": "id"}),
@@ -419,7 +424,7 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
 
     let stderr = mcp.finish();
     let calls = logged_calls(&stderr);
-    assert_eq!(calls.len(), 22, "one log line per call: {stderr}");
+    assert_eq!(calls.len(), 23, "one log line per call: {stderr}");
     for call in &calls {
         assert!(
             call["duration_ms"].is_u64() && call["arguments"].is_object(),
@@ -431,7 +436,7 @@ fn describe_search_get_count_and_check_with_good_and_bad_arguments() {
         );
     }
     let failed = calls.iter().filter(|c| c["outcome"] == "error").count();
-    assert_eq!(failed, 11, "{stderr}");
+    assert_eq!(failed, 12, "{stderr}");
 }
 
 #[test]
