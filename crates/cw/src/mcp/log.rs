@@ -48,6 +48,16 @@ impl Redactor {
                 .encode(format!("{company}+{public}:{private}"));
             secrets.push(basic);
         }
+        // Results and log lines are JSON: a secret with a quote or a backslash shows escaped.
+        let escaped: Vec<String> = secrets
+            .iter()
+            .filter_map(|s| {
+                let quoted = serde_json::to_string(s).ok()?;
+                let inner = quoted[1..quoted.len() - 1].to_owned();
+                (inner != *s).then_some(inner)
+            })
+            .collect();
+        secrets.extend(escaped);
         // Longest first, so that a secret containing another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Redactor { secrets }
@@ -196,6 +206,19 @@ mod tests {
             out, "key <redacted> and Basic <redacted> and sandbox-public",
             "the public key is not a secret"
         );
+    }
+
+    #[test]
+    fn a_secret_is_redacted_in_its_json_escaped_form_too() {
+        let env = |name: &str| match name {
+            "CONNECTWISE_PRIVATE_KEY" => Some("pa\"ss\\word".to_owned()),
+            _ => None,
+        };
+        let settings =
+            Settings::resolve(&crate::settings::ConnectionArgs::default(), &env).unwrap();
+        let r = Redactor::new(&settings);
+        let line = serde_json::json!({"arguments": {"x": "pa\"ss\\word"}}).to_string();
+        assert_eq!(r.redact(&line), r#"{"arguments":{"x":"<redacted>"}}"#);
     }
 
     #[test]

@@ -650,13 +650,24 @@ fn the_call_log_can_go_to_a_file() {
     let log = dir.path().join("calls.log");
     let (mut mcp, _) = McpChild::ready(&["--log", log.to_str().unwrap()]);
     mcp.call("count", json!({"entity": "tickets"}));
+    // A secret that reaches the server anyway (here in the agent's own arguments, echoed back
+    // by the result) is redacted in the result and in the log.
+    let echoed = mcp.call(
+        "check_conditions",
+        json!({"expression": format!("summary = \"{PRIVATE_KEY}\"")}),
+    );
+    assert_eq!(echoed["canonical"], "summary = \"<redacted>\"");
     let stderr = mcp.finish();
     assert!(logged_calls(&stderr).is_empty(), "{stderr}");
     let text = std::fs::read_to_string(&log).unwrap();
     let calls = logged_calls(&text);
-    assert_eq!(calls.len(), 1, "{text}");
+    assert_eq!(calls.len(), 2, "{text}");
     assert_eq!(calls[0]["tool"], "count");
     assert_eq!(calls[0]["arguments"], json!({"entity": "tickets"}));
+    assert_eq!(
+        calls[1]["arguments"]["expression"],
+        "summary = \"<redacted>\""
+    );
     assert!(!text.contains(PRIVATE_KEY) && !text.contains(BASIC));
 }
 
