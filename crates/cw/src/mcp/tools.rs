@@ -147,12 +147,10 @@ pub fn catalogue(allow_writes: bool, default_limit: u32, max_limit: u32) -> Vec<
         .collect()
 }
 
-/// Names of the write tools, for the message to an agent that calls one on a read-only server.
+/// Whether `name` is a write tool, for the message to an agent that calls one on a read-only
+/// server (rare: the definitions are built again).
 fn is_write_tool(name: &str) -> bool {
-    matches!(
-        name,
-        "create" | "update_fields" | "add_ticket_note" | "log_time" | "delete"
-    )
+    definitions(1, 1).iter().any(|d| d.writes && d.name == name)
 }
 
 /// What a call produced: the result's JSON text, and whether it was a dry run.
