@@ -102,6 +102,18 @@ pub fn resolve(input: &str) -> CliResult<Target> {
     Ok(Target { path, entity })
 }
 
+/// A core entity by name, alias, schema name or path (`tickets`, `Ticket`, `service/tickets`);
+/// an unknown name is a usage error that lists the known ones.
+pub fn entity(name: &str) -> CliResult<&'static Entity> {
+    registry().entity(name).ok_or_else(|| {
+        let known: Vec<&str> = registry().entities().iter().map(Entity::name).collect();
+        CliError::usage(format!(
+            "unknown entity `{name}`; known entities: {}",
+            known.join(", ")
+        ))
+    })
+}
+
 /// Table columns when no `--fields` is given.
 pub fn default_columns(entity: &Entity) -> Option<&'static [&'static str]> {
     Some(match entity.name() {
