@@ -21,6 +21,9 @@ use crate::catalog::{ColumnKind, EntityTable};
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
 
+/// The open/closed flag, which rides along in the indexes of tables that have it.
+const CLOSED_FLAG: &str = "closedFlag";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -177,7 +180,14 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
             "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, parent_id INTEGER",
             quote(table.name)
         );
-        for column in &table.columns {
+        // The columns index keys read come first: SQLite reaches a column by walking the row's
+        // header up to it, and each CREATE INDEX reads its key from every row (a ticket row has
+        // over a hundred columns). Rows are always written and read by column name.
+        let (keys, rest): (Vec<_>, Vec<_>) = table
+            .columns
+            .iter()
+            .partition(|c| c.indexed || c.path == CLOSED_FLAG);
+        for column in keys.into_iter().chain(rest) {
             ddl.push_str(&format!(
                 ", {} {}",
                 quote(&column.path),
@@ -212,7 +222,7 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
         let flag = table
             .columns
             .iter()
-            .find(|c| c.path == "closedFlag")
+            .find(|c| c.path == CLOSED_FLAG)
             .map(|c| quote(&c.path));
         for column in table.columns.iter().filter(|c| c.indexed) {
             let key = match (&flag, column.path.starts_with("_info/")) {
