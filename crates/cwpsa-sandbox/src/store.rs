@@ -392,6 +392,11 @@ impl Row {
         }
     }
 
+    /// The JSON text, given back (e.g. to reuse its buffer).
+    pub fn into_body(self) -> String {
+        self.body
+    }
+
     /// A row from a record and its JSON text (`body`, which must be the record's), reading only
     /// the hot fields (and the parent id) from the record: the fast path for bulk loads, which
     /// neither parses the text again nor builds a `Value` tree.
