@@ -21,6 +21,9 @@ use crate::catalog::{ColumnKind, EntityTable};
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
 
+/// The open/closed flag, which rides along in the indexes of tables that have it.
+const CLOSED_FLAG: &str = "closedFlag";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -177,7 +180,14 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
             "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, parent_id INTEGER",
             quote(table.name)
         );
-        for column in &table.columns {
+        // The columns index keys read come first: SQLite reaches a column by walking the row's
+        // header up to it, and each CREATE INDEX reads its key from every row (a ticket row has
+        // over a hundred columns). Rows are always written and read by column name.
+        let (keys, rest): (Vec<_>, Vec<_>) = table
+            .columns
+            .iter()
+            .partition(|c| c.indexed || c.path == CLOSED_FLAG);
+        for column in keys.into_iter().chain(rest) {
             ddl.push_str(&format!(
                 ", {} {}",
                 quote(&column.path),
@@ -212,7 +222,7 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
         let flag = table
             .columns
             .iter()
-            .find(|c| c.path == "closedFlag")
+            .find(|c| c.path == CLOSED_FLAG)
             .map(|c| quote(&c.path));
         for column in table.columns.iter().filter(|c| c.indexed) {
             let key = match (&flag, column.path.starts_with("_info/")) {
@@ -308,9 +318,6 @@ pub struct Writer<'c> {
     hot: rusqlite::CachedStatement<'c>,
     body: rusqlite::CachedStatement<'c>,
     table: &'c EntityTable,
-    /// Which of the parameters after the id (parent id, hot columns) hold a value from an
-    /// earlier row; the others are NULL.
-    bound: Vec<bool>,
 }
 
 impl<'c> Writer<'c> {
@@ -323,7 +330,7 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|c| format!(", {}", quote(&c.path)))
             .collect();
-        let mut hot = conn.prepare_cached(&format!(
+        let hot = conn.prepare_cached(&format!(
             "INSERT OR REPLACE INTO {} (id, parent_id{columns}) VALUES (?1, ?2{placeholders})",
             quote(table.name)
         ))?;
@@ -331,14 +338,7 @@ impl<'c> Writer<'c> {
             "INSERT OR REPLACE INTO {} (id, body) VALUES (?1, ?2)",
             quote(&table.body_table())
         ))?;
-        // A statement from the cache may still hold the values of its last use.
-        hot.clear_bindings();
-        Ok(Writer {
-            hot,
-            body,
-            table,
-            bound: vec![false; table.columns.len() + 1],
-        })
+        Ok(Writer { hot, body, table })
     }
 
     /// Writes `record` (which must carry its `id`) under `parent_id`.
@@ -354,17 +354,18 @@ impl<'c> Writer<'c> {
     /// Writes a row prepared (possibly on another thread) by [`Row::new`].
     pub fn put_row(&mut self, row: &Row) -> Result<(), StoreError> {
         // Most hot columns of a record are NULL (a ticket fills about a third of its hundred),
-        // and a parameter keeps its value from one row to the next: binding only the values,
-        // and NULL only where the previous row had a value, halves the cost of a row.
-        let parent = row.parent_id.map_or(SqlValue::Null, SqlValue::Integer);
-        let values = std::iter::once(&parent).chain(&row.hot);
+        // and a cleared parameter is NULL: binding only the others halves the cost of a row.
+        // (Binding NULL only where the previous row had a value saves nothing: SQLite then
+        // frees the old values one by one instead of all at once.)
+        self.hot.clear_bindings();
         self.hot.raw_bind_parameter(1, row.id)?;
-        for ((index, value), bound) in (2..).zip(values).zip(&mut self.bound) {
-            let null = *value == SqlValue::Null;
-            if !null || *bound {
-                self.hot.raw_bind_parameter(index, value)?;
+        if let Some(parent_id) = row.parent_id {
+            self.hot.raw_bind_parameter(2, parent_id)?;
+        }
+        for (index, value) in row.hot.iter().enumerate() {
+            if *value != SqlValue::Null {
+                self.hot.raw_bind_parameter(index + 3, value)?;
             }
-            *bound = !null;
         }
         self.hot.raw_execute()?;
         self.body.execute(rusqlite::params![row.id, row.body])?;
@@ -389,6 +390,11 @@ impl Row {
             hot: hot_values(table, record),
             body: record.to_string(),
         }
+    }
+
+    /// The JSON text, given back (e.g. to reuse its buffer).
+    pub fn into_body(self) -> String {
+        self.body
     }
 
     /// A row from a record and its JSON text (`body`, which must be the record's), reading only
@@ -722,8 +728,8 @@ mod tests {
         assert!(checked.len() >= 10, "{checked:?}");
     }
 
-    /// A writer binds only what changes between rows: a column set by one row and absent from
-    /// the next must be stored as NULL, not as the earlier value.
+    /// A writer binds only a row's values: a column set by one row and absent from the next
+    /// must be stored as NULL, not as the earlier value.
     #[test]
     fn a_writer_stores_each_row_as_given() {
         let catalog = Catalog::load();
