@@ -774,10 +774,10 @@ async fn list(
     )?;
     let mut response = raw_json_response(StatusCode::OK, body);
     response.extensions_mut().insert(RecordCount(rows.len()));
-    if !links.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+    if !links.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&links.join(", "))
+    {
+        response.headers_mut().insert(header::LINK, value);
     }
     for (name, value) in extra_headers {
         if let Ok(value) = HeaderValue::from_str(&value) {

@@ -62,10 +62,10 @@ fn produce(
             return Ok(());
         };
         let table = &catalog.tables()[index];
-        if spare.is_empty() {
-            if let Ok(mut done) = recycled.try_recv() {
-                spare.extend(done.drain(..).map(|(_, row)| row.into_body()));
-            }
+        if spare.is_empty()
+            && let Ok(mut done) = recycled.try_recv()
+        {
+            spare.extend(done.drain(..).map(|(_, row)| row.into_body()));
         }
         let body = match spare.pop() {
             Some(mut body) => {

@@ -425,15 +425,14 @@ fn fill_references(
             .get("board")
             .and_then(|b| b.get("id"))
             .and_then(Value::as_i64),
-    ) {
-        if status_board != board {
-            errors.push(FieldError::new(
-                "InvalidField",
-                format!("{field}/id {status} is not a status of board {board}."),
-                &table.resource,
-                &format!("{field}/id"),
-            ));
-        }
+    ) && status_board != board
+    {
+        errors.push(FieldError::new(
+            "InvalidField",
+            format!("{field}/id {status} is not a status of board {board}."),
+            &table.resource,
+            &format!("{field}/id"),
+        ));
     }
     Ok(errors)
 }

@@ -355,13 +355,13 @@ pub fn select(names: &[String]) -> Result<Vec<&'static EntitySpec>, String> {
         }
     }
     for spec in &chosen {
-        if let Some((parent, _)) = spec.parent {
-            if !chosen.iter().any(|c| c.name == parent) {
-                return Err(format!(
-                    "{} are synced through their parent {parent} (by its lastUpdated): add {parent} to --entities",
-                    spec.name
-                ));
-            }
+        if let Some((parent, _)) = spec.parent
+            && !chosen.iter().any(|c| c.name == parent)
+        {
+            return Err(format!(
+                "{} are synced through their parent {parent} (by its lastUpdated): add {parent} to --entities",
+                spec.name
+            ));
         }
     }
     chosen.sort_by_key(|c| ENTITIES.iter().position(|e| e.name == c.name));

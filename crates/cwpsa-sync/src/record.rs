@@ -56,10 +56,10 @@ pub fn to_row(spec: &EntitySpec, json: &str, parent: Option<i64>) -> Result<Row,
         .zip(&fields.column_slots)
         .map(|(column, slot)| cell(&found[*slot], column.kind))
         .collect();
-    if let (Some(parent), Some((_, column))) = (parent, spec.parent) {
-        if let Some(i) = spec.column_index(column) {
-            cells[i] = Cell::Int(parent);
-        }
+    if let (Some(parent), Some((_, column))) = (parent, spec.parent)
+        && let Some(i) = spec.column_index(column)
+    {
+        cells[i] = Cell::Int(parent);
     }
     let last_updated = match &found[LAST_UPDATED] {
         Scalar::Text(s) => crate::time::normalize(s),
