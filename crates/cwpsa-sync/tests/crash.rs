@@ -144,6 +144,7 @@ async fn kill_9_at_random_points_then_resume_converges() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_same(&server_snapshot(&sandbox).await, &sqlite_snapshot(&db));
+    assert_eq!(sqlite_indexes(&db), expected_indexes());
     // The runs killed midway are in the ledger as interrupted, the last one ok.
     let status = cwpsa_sync::status(&Destination::Sqlite(db.clone()), 20)
         .await

@@ -135,6 +135,18 @@ async fn first_sync_then_a_burst_converge_exactly_in_postgres() {
         .unwrap()
         .get(0);
     assert_eq!(mismatched, 0);
+    let indexes: std::collections::BTreeSet<String> = client
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()
+             AND indexname NOT LIKE '%_pkey'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(indexes, expected_indexes());
 
     admin_post(
         &sandbox,

@@ -11,7 +11,8 @@ use tokio_postgres::{Client, NoTls};
 
 use super::{
     Batch, Cursor, EntityState, MIGRATIONS, Outcome, Part, Phase, RUN_DELTA_SQL, RunDelta,
-    RunEntityRecord, RunRecord, TableStatus, ident, meta_ddl, redact_url,
+    RunEntityRecord, RunRecord, TableStatus, create_index_statements, drop_index_statements, ident,
+    meta_ddl, redact_url,
 };
 use crate::entities::{ENTITIES, EntitySpec, Kind};
 use crate::error::SyncError;
@@ -197,14 +198,19 @@ impl PgSink {
             .await?;
             tx.commit().await?;
         }
-        for c in spec.columns.iter().filter(|c| c.indexed) {
-            self.client
-                .batch_execute(&format!(
-                    "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
-                    ident(&format!("{}_{}", spec.name, c.name)),
-                    ident(c.name)
-                ))
-                .await?;
+        // A first scan builds its indexes when it ends (see `create_index_statements`).
+        let scanning: bool = self
+            .client
+            .query_one(
+                "SELECT count(*) > 0 FROM sync_state WHERE entity = $1 AND phase = 'full'",
+                &[&spec.name],
+            )
+            .await?
+            .get(0);
+        if !scanning {
+            for statement in create_index_statements(spec) {
+                self.client.batch_execute(&statement).await?;
+            }
         }
         self.client
             .batch_execute(&format!(
@@ -268,6 +274,18 @@ impl PgSink {
         parts: Vec<Part>,
     ) -> Result<(), SyncError> {
         let tx = self.client.transaction().await?;
+        let empty: bool = tx
+            .query_one(
+                &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", ident(entity.name)),
+                &[],
+            )
+            .await?
+            .get(0);
+        if empty {
+            for statement in drop_index_statements(entity) {
+                tx.batch_execute(&statement).await?;
+            }
+        }
         tx.execute("DELETE FROM sync_parts WHERE entity = $1", &[&entity.name])
             .await?;
         for p in &parts {
@@ -300,6 +318,9 @@ impl PgSink {
         .await?;
         tx.execute("DELETE FROM sync_parts WHERE entity = $1", &[&entity.name])
             .await?;
+        for statement in create_index_statements(entity) {
+            tx.batch_execute(&statement).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
