@@ -41,6 +41,21 @@ fn sql_type(kind: Kind) -> &'static str {
     }
 }
 
+/// `COPY target FROM STDIN` with rows in COPY's text format.
+async fn copy_into(
+    tx: &tokio_postgres::Transaction<'_>,
+    target: &str,
+    rows: Bytes,
+) -> Result<(), tokio_postgres::Error> {
+    let sink = tx
+        .copy_in::<_, Bytes>(&format!("COPY {target} FROM STDIN"))
+        .await?;
+    tokio::pin!(sink);
+    sink.send(rows).await?;
+    sink.finish().await?;
+    Ok(())
+}
+
 fn stage(spec: &EntitySpec) -> String {
     ident(&format!("stage_{}", spec.name))
 }
@@ -365,15 +380,40 @@ impl PgSink {
         }
         let names: Vec<String> = spec.columns.iter().map(|c| ident(c.name)).collect();
         let list = format!("id, {}, deleted_at, synced_at, data", names.join(", "));
-        let tx = self.client.transaction().await?;
+        let copy = Bytes::from(copy);
+        let mut tx = self.client.transaction().await?;
         let mut outcome = Outcome::default();
-        if !batch.rows.is_empty() {
-            let sink = tx
-                .copy_in::<_, Bytes>(&format!("COPY {stage} ({list}) FROM STDIN"))
-                .await?;
-            tokio::pin!(sink);
-            sink.send(Bytes::from(copy)).await?;
-            sink.finish().await?;
+        // A first scan's page goes straight into the table when none of its ids is there yet
+        // (the usual case: the scan fills an empty table): one COPY instead of a COPY into the
+        // staging table and an upsert from it, which parses and compresses every record twice.
+        let mut done = false;
+        if matches!(batch.cursor, Cursor::Part { .. }) && !batch.rows.is_empty() {
+            let direct = tx.savepoint("direct_copy").await?;
+            match copy_into(&direct, &format!("{table} ({list})"), copy.clone()).await {
+                Ok(()) => {
+                    direct.commit().await?;
+                    outcome.inserted = batch.rows.len() as u64;
+                    let ids: Vec<i64> = batch.rows.iter().map(|r| r.id).collect();
+                    for child in spec.children() {
+                        tx.execute(
+                            "INSERT INTO sync_pending (entity, parent_id)
+                             SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+                            &[&child.name, &ids],
+                        )
+                        .await?;
+                    }
+                    done = true;
+                }
+                // A row with one of these ids exists (an earlier run, a soft-deleted row):
+                // back to the savepoint, and upsert through the staging table.
+                Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                    direct.rollback().await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !done && !batch.rows.is_empty() {
+            copy_into(&tx, &format!("{stage} ({list})"), copy).await?;
             let counts = tx
                 .query_one(
                     &format!(
