@@ -267,70 +267,68 @@ async fn writes_are_validated_against_the_schema() {
                 .await
         }
     };
-    let error_on = |body: &Value| {
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["code"].as_str().unwrap().to_owned(),
-                    e["field"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-
-    let mut missing = valid.clone();
-    missing.as_object_mut().unwrap().remove("name");
-    let (status, body) = post(missing).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("InvalidObject"))
-    );
-    assert_eq!(
-        error_on(&body),
-        [("MissingRequiredField".to_owned(), "name".to_owned())]
-    );
-
-    let mut too_long = valid.clone();
-    too_long["name"] = json!("x".repeat(200));
-    let (status, body) = post(too_long).await;
-    assert_eq!(status, 400);
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 100"),
-        "{body}"
-    );
-
-    let mut bad_enum = valid.clone();
-    bad_enum["applicationUnits"] = json!("Fortnights");
-    let (status, body) = post(bad_enum).await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        error_on(&body),
-        [("InvalidField".to_owned(), "applicationUnits".to_owned())]
-    );
-
-    let mut wrong_type = valid.clone();
-    wrong_type["applicationLimit"] = json!("lots");
-    let (status, body) = post(wrong_type).await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        error_on(&body),
-        [("InvalidField".to_owned(), "applicationLimit".to_owned())]
-    );
-
-    let mut dangling = valid.clone();
-    dangling["parentAgreement"] = json!({"id": 987_654});
-    let (status, body) = post(dangling).await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        error_on(&body),
-        [("InvalidField".to_owned(), "parentAgreement/id".to_owned())]
-    );
+    // (field, value or null to leave it out, error code, failing field, message part)
+    let cases = [
+        (
+            "name",
+            Value::Null,
+            "MissingRequiredField",
+            "name",
+            "is required",
+        ),
+        (
+            "name",
+            json!("x".repeat(200)),
+            "InvalidField",
+            "name",
+            "at most 100",
+        ),
+        (
+            "applicationUnits",
+            json!("Fortnights"),
+            "InvalidField",
+            "applicationUnits",
+            "one of Amount",
+        ),
+        (
+            "applicationLimit",
+            json!("lots"),
+            "InvalidField",
+            "applicationLimit",
+            "a number",
+        ),
+        (
+            "parentAgreement",
+            json!({"id": 987_654}),
+            "InvalidField",
+            "parentAgreement/id",
+            "not a valid",
+        ),
+    ];
+    for (field, value, code, failing, message) in cases {
+        let mut body = valid.clone();
+        if value.is_null() {
+            body.as_object_mut().unwrap().remove(field);
+        } else {
+            body[field] = value;
+        }
+        let (status, answer) = post(body).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (400, Some("InvalidObject")),
+            "{answer}"
+        );
+        let errors = answer["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{answer}");
+        assert_eq!(
+            (errors[0]["code"].as_str(), errors[0]["field"].as_str()),
+            (Some(code), Some(failing))
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains(message),
+            "{answer}"
+        );
+    }
 
     // A reference that exists is filled in as the service returns it.
     let (status, created) = post(valid.clone()).await;
@@ -493,4 +491,89 @@ async fn actions_answer_501_naming_the_operation() {
         .filter(|o| o.kind == OperationKind::Action)
         .count();
     assert!(actions > 100, "{actions}");
+}
+
+#[tokio::test]
+async fn lists_of_any_collection_order_select_and_page() {
+    let app = TestApp::start().await;
+    let mut fixtures = Fixtures::new(&app);
+    let body = fixtures.minimal(entity("time/workTypes")).await.unwrap();
+    let mut made = Vec::new();
+    for name in ["Delta", "alpha", "Echo", "charlie", "Bravo"] {
+        let mut record = body.clone();
+        record["name"] = json!(name);
+        let (status, created) = app.send_json(Method::POST, "time/workTypes", &record).await;
+        assert_eq!(status, 201, "{created}");
+        made.push(created["id"].as_i64().unwrap());
+    }
+    let names = |list: &Value| {
+        records(list)
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let ordered = app
+        .get_json("time/workTypes?orderBy=name desc&fields=id,name")
+        .await;
+    assert_eq!(
+        names(&ordered),
+        ["Echo", "Delta", "charlie", "Bravo", "alpha"]
+    );
+    assert!(
+        records(&ordered)
+            .iter()
+            .all(|r| r.as_object().unwrap().len() == 2),
+        "{ordered}"
+    );
+
+    // Page mode: page 2 of 2-record pages, with its links.
+    let response = app
+        .get("time/workTypes?orderBy=name&pageSize=2&page=2")
+        .await;
+    let next = common::link(&response, "next").unwrap();
+    assert!(next.ends_with("pageSize=2&page=3"), "{next}");
+    assert!(common::link(&response, "prev").is_some());
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(names(&page), ["charlie", "Delta"]);
+
+    // Forward-only: ordered by id, `next` carries the last id.
+    let response = app
+        .request(Method::GET, "time/workTypes?pageSize=3")
+        .header("pagination-type", "forward-only")
+        .send()
+        .await
+        .unwrap();
+    let next = common::link(&response, "next").unwrap();
+    assert!(next.ends_with(&format!("pageId={}", made[2])), "{next}");
+    let first: Value = response.json().await.unwrap();
+    assert_eq!(ids(&first), made[..3]);
+    let rest = app
+        .request(
+            Method::GET,
+            &format!("time/workTypes?pageSize=3&pageId={}", made[2]),
+        )
+        .header("pagination-type", "forward-only")
+        .send()
+        .await
+        .unwrap();
+    assert!(common::link(&rest, "next").is_none());
+    let rest: Value = rest.json().await.unwrap();
+    assert_eq!(ids(&rest), made[3..]);
+
+    // Conditions through SQLite's JSON functions: `in` and `like`, case-insensitive.
+    let matched = app
+        .get_json("time/workTypes?conditions=name in (\"ALPHA\", \"bravo\") or name like \"E*\"&orderBy=id")
+        .await;
+    assert_eq!(names(&matched), ["alpha", "Echo", "Bravo"]);
+    let response = app.get("time/workTypes?conditions=nmae = 1").await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `name`"),
+        "{body}"
+    );
 }
