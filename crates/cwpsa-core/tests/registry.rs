@@ -108,42 +108,18 @@ fn every_operation_is_classified_once() {
                 .count()
         };
         let m = e.methods();
-        assert_eq!(
-            count(OperationKind::List),
-            usize::from(m.list),
-            "{}",
-            e.name()
-        );
-        assert_eq!(
-            count(OperationKind::Create),
-            usize::from(m.create),
-            "{}",
-            e.name()
-        );
-        assert_eq!(
-            count(OperationKind::Get),
-            usize::from(m.get),
-            "{}",
-            e.name()
-        );
-        assert_eq!(
-            count(OperationKind::Patch),
-            usize::from(m.patch),
-            "{}",
-            e.name()
-        );
-        assert_eq!(
-            count(OperationKind::Delete),
-            usize::from(m.delete),
-            "{}",
-            e.name()
-        );
-        assert_eq!(
-            count(OperationKind::Count),
-            usize::from(m.count),
-            "{}",
-            e.name()
-        );
+        for (kind, described) in [
+            (OperationKind::List, m.list),
+            (OperationKind::Create, m.create),
+            (OperationKind::Count, m.count),
+            (OperationKind::Search, m.search),
+            (OperationKind::Get, m.get),
+            (OperationKind::Replace, m.replace),
+            (OperationKind::Patch, m.patch),
+            (OperationKind::Delete, m.delete),
+        ] {
+            assert_eq!(count(kind), usize::from(described), "{} {kind:?}", e.name());
+        }
     }
 }
 
