@@ -577,3 +577,27 @@ async fn lists_of_any_collection_order_select_and_page() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_reset_empties_the_described_collections_and_keeps_the_seed() {
+    let app = TestApp::start().await;
+    let mut fixtures = Fixtures::new(&app);
+    let body = fixtures
+        .minimal(entity("system/departments"))
+        .await
+        .unwrap();
+    let (status, _) = app
+        .send_json(Method::POST, "system/departments", &body)
+        .await;
+    assert_eq!(status, 201);
+    let tickets = app.get_json("service/tickets/count").await;
+    let response = app.http.post(app.admin_url("reset")).send().await.unwrap();
+    assert!(response.status().is_success());
+    assert!(records(&app.get_json("system/departments").await).is_empty());
+    assert_eq!(app.get_json("service/tickets/count").await, tickets);
+    // Ids start again.
+    let (_, created) = app
+        .send_json(Method::POST, "system/departments", &body)
+        .await;
+    assert_eq!(created["id"], 1);
+}
