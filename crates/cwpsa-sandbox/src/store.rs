@@ -6,6 +6,11 @@
 //! ordering and counting run on the narrow hot table, so a scan over a million tickets never
 //! reads their bodies; bodies are fetched by id only for the rows of the page being answered.
 //!
+//! Entities without tables of their own (every collection of the description that is not a
+//! core entity) share one table, `records`, keyed by (entity, id) with the JSON and the parent
+//! id; [`EntityTable::rows_sql`] and [`EntityTable::bodies_sql`] give either kind of storage
+//! the same two shapes, so reads and the query builder do not care which it is.
+//!
 //! Column and table names come from the schema registry, never from a request; values from a
 //! request are always bound parameters.
 
@@ -16,7 +21,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 use serde_json::Value;
 
-use crate::catalog::{ColumnKind, EntityTable};
+use crate::catalog::{ColumnKind, EntityTable, SHARED_TABLE, Storage};
 
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
@@ -175,7 +180,14 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
             )?;
         }
     }
-    for table in tables {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {t} (entity TEXT NOT NULL, id INTEGER NOT NULL, \
+         parent_id INTEGER, body TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;\n\
+         CREATE INDEX IF NOT EXISTS {i} ON {t} (entity, parent_id);",
+        t = quote(SHARED_TABLE),
+        i = quote(&format!("{SHARED_TABLE}$parent")),
+    ))?;
+    for table in hot_tables(tables) {
         let mut ddl = format!(
             "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, parent_id INTEGER",
             quote(table.name)
@@ -207,7 +219,7 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
 /// Indexes on the parent id (of child collections: elsewhere it is always NULL) and on the hot
 /// columns marked `indexed`.
 fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
-    for table in tables {
+    for table in hot_tables(tables) {
         let mut ddl = String::new();
         if table.parent.is_some() {
             ddl.push_str(&format!(
@@ -251,8 +263,14 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
     Ok(())
 }
 
+/// The entities with tables of their own.
+fn hot_tables(tables: &[EntityTable]) -> impl Iterator<Item = &EntityTable> {
+    tables.iter().filter(|t| t.storage == Storage::Hot)
+}
+
+/// True when no core entity has a record yet: the demo data is loaded then.
 fn is_empty(conn: &Connection, tables: &[EntityTable]) -> Result<bool, StoreError> {
-    for table in tables {
+    for table in hot_tables(tables) {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table.name));
         if conn.query_row(&sql, [], |r| r.get::<_, bool>(0))? {
             return Ok(false);
@@ -373,6 +391,32 @@ impl<'c> Writer<'c> {
     }
 }
 
+/// Writes one record (which must carry its `id`) of any entity, in its storage.
+pub(crate) fn put(
+    conn: &Connection,
+    table: &EntityTable,
+    id: i64,
+    parent_id: Option<i64>,
+    record: &Value,
+) -> Result<(), StoreError> {
+    match table.storage {
+        Storage::Hot => Writer::new(conn, table)?.put(id, parent_id, record),
+        Storage::Shared(key) => {
+            let sql = format!(
+                "INSERT OR REPLACE INTO {} (entity, id, parent_id, body) VALUES (?1, ?2, ?3, ?4)",
+                quote(SHARED_TABLE)
+            );
+            conn.prepare_cached(&sql)?.execute(rusqlite::params![
+                key,
+                id,
+                parent_id,
+                record.to_string()
+            ])?;
+            Ok(())
+        }
+    }
+}
+
 /// A record ready to write: its hot-column values extracted and its body serialised.
 #[derive(Debug)]
 pub struct Row {
@@ -441,8 +485,8 @@ pub(crate) fn get_body(
 ) -> Result<Option<String>, StoreError> {
     let sql = format!(
         "SELECT b.body FROM {} t JOIN {} b ON b.id = t.id WHERE t.id = ?1 AND (?2 IS NULL OR t.parent_id = ?2)",
-        quote(table.name),
-        quote(&table.body_table())
+        table.rows_sql(),
+        table.bodies_sql()
     );
     Ok(conn
         .prepare_cached(&sql)?
@@ -451,6 +495,13 @@ pub(crate) fn get_body(
 }
 
 pub(crate) fn delete(conn: &Connection, table: &EntityTable, id: i64) -> Result<bool, StoreError> {
+    if let Storage::Shared(key) = table.storage {
+        let sql = format!(
+            "DELETE FROM {} WHERE entity = ?1 AND id = ?2",
+            quote(SHARED_TABLE)
+        );
+        return Ok(conn.execute(&sql, rusqlite::params![key, id])? > 0);
+    }
     let removed = conn.execute(
         &format!("DELETE FROM {} WHERE id = ?1", quote(table.name)),
         [id],
@@ -468,6 +519,14 @@ pub(crate) fn delete_children(
     table: &EntityTable,
     parent_id: i64,
 ) -> Result<(), StoreError> {
+    if let Storage::Shared(key) = table.storage {
+        let sql = format!(
+            "DELETE FROM {} WHERE entity = ?1 AND parent_id = ?2",
+            quote(SHARED_TABLE)
+        );
+        conn.execute(&sql, rusqlite::params![key, parent_id])?;
+        return Ok(());
+    }
     conn.execute(
         &format!(
             "DELETE FROM {b} WHERE id IN (SELECT id FROM {t} WHERE parent_id = ?1)",
@@ -485,7 +544,7 @@ pub(crate) fn delete_children(
 
 pub(crate) fn next_id(conn: &Connection, table: &EntityTable) -> Result<i64, StoreError> {
     let max: Option<i64> = conn.query_row(
-        &format!("SELECT max(id) FROM {}", quote(table.name)),
+        &format!("SELECT max(id) FROM {}", table.rows_sql()),
         [],
         |r| r.get(0),
     )?;
@@ -496,11 +555,11 @@ fn from_clause(table: &EntityTable, selection: &Selection) -> String {
     if selection.needs_body {
         format!(
             "{} t JOIN {} b ON b.id = t.id",
-            quote(table.name),
-            quote(&table.body_table())
+            table.rows_sql(),
+            table.bodies_sql()
         )
     } else {
-        format!("{} t", quote(table.name))
+        format!("{} t", table.rows_sql())
     }
 }
 
@@ -614,7 +673,7 @@ fn bodies(
 ) -> Result<Vec<(i64, String)>, StoreError> {
     let mut body_stmt = conn.prepare_cached(&format!(
         "SELECT body FROM {} WHERE id = ?1",
-        quote(&table.body_table())
+        table.bodies_sql()
     ))?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
@@ -634,7 +693,7 @@ fn approximate_rows(conn: &Connection, table: &EntityTable) -> Result<i64, Store
     // an expression over both in one SELECT scans the whole table.
     let sql = format!(
         "SELECT coalesce((SELECT max(id) FROM {t}) - (SELECT min(id) FROM {t}) + 1, 0)",
-        t = quote(table.name)
+        t = table.rows_sql()
     );
     Ok(conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?)
 }
@@ -645,7 +704,7 @@ pub(crate) fn parent_id(
     table: &EntityTable,
     id: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", quote(table.name));
+    let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", table.rows_sql());
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([id], |r| r.get(0))
@@ -658,10 +717,7 @@ pub(crate) fn ids_with_parents(
     conn: &Connection,
     table: &EntityTable,
 ) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
-    let sql = format!(
-        "SELECT id, parent_id FROM {} ORDER BY id",
-        quote(table.name)
-    );
+    let sql = format!("SELECT id, parent_id FROM {} ORDER BY id", table.rows_sql());
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -670,7 +726,8 @@ pub(crate) fn ids_with_parents(
 /// Removes every record of every table (for a reset).
 pub(crate) fn clear(conn: &mut Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
-    for table in tables {
+    tx.execute(&format!("DELETE FROM {}", quote(SHARED_TABLE)), [])?;
+    for table in hot_tables(tables) {
         tx.execute(&format!("DELETE FROM {}", quote(table.name)), [])?;
         tx.execute(&format!("DELETE FROM {}", quote(&table.body_table())), [])?;
     }
@@ -683,10 +740,7 @@ pub(crate) fn all_bodies(
     conn: &Connection,
     table: &EntityTable,
 ) -> Result<Vec<String>, StoreError> {
-    let sql = format!(
-        "SELECT body FROM {} ORDER BY id",
-        quote(&table.body_table())
-    );
+    let sql = format!("SELECT body FROM {} ORDER BY id", table.bodies_sql());
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)

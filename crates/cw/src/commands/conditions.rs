@@ -1,10 +1,11 @@
-//! `cw conditions check EXPR [--entity tickets]`: validates a conditions expression and prints
+//! `cw conditions check EXPR [--entity tickets|finance/agreements|...]`: validates a conditions expression and prints
 //! its canonical form, or the error with a caret under the fault.
 
 use clap::Subcommand;
 use cwpsa_core::conditions;
 
 use crate::error::{CliError, CliResult};
+use crate::paths;
 
 #[derive(Debug, Subcommand)]
 pub enum ConditionsCommand {
@@ -12,7 +13,8 @@ pub enum ConditionsCommand {
     Check {
         /// The expression, e.g. 'status/name = "New" and priority/id <= 2'.
         expression: String,
-        /// Also check field names and value types against this entity (e.g. tickets).
+        /// Also check field names and value types against this entity: a name, an alias or any
+        /// collection path (tickets, agreements, finance/agreements, company/companies/5/sites).
         #[arg(long)]
         entity: Option<String>,
     },
@@ -42,7 +44,7 @@ pub fn check(expression: &str, entity: Option<&str>, kind: Kind) -> CliResult<co
     let expr = conditions::parse(expression)
         .map_err(|e| CliError::conditions("invalid conditions", &e, expression))?;
     if let Some(name) = entity {
-        let entity = crate::paths::entity(name)?;
+        let entity = paths::entity(name)?;
         let checked = match kind {
             Kind::Conditions => entity.validate_conditions(&expr),
             Kind::Child => entity.validate_child_conditions(&expr),
