@@ -273,6 +273,8 @@ mod tests {
         let e = entity("tickets", Some("summary")).unwrap_err();
         assert!(e.to_string().contains("no fields of its own"), "{e}");
         let e = entity("tikets", None).unwrap_err();
-        assert!(e.to_string().contains("known entities"), "{e}");
+        let e = e.to_string();
+        assert!(e.contains("did you mean `tickets`?"), "{e}");
+        assert!(e.contains("any collection path of the API"), "{e}");
     }
 }
