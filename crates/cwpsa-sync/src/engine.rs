@@ -360,24 +360,32 @@ async fn full_scan(
     ctx.sink.lock().await.finish_full(spec).await
 }
 
+/// One id range, page by page. The next page is requested while this one is written (its
+/// `pageId` is this page's last id), so the write hides behind the request; the cursor still
+/// advances only in the transaction of the page it covers, so a crash loses nothing.
 async fn scan_part(
     ctx: &Ctx,
     spec: &'static EntitySpec,
     mut part: Part,
     tally: &Tally,
 ) -> Result<(), SyncError> {
-    while !part.done {
+    if part.done {
+        return Ok(());
+    }
+    let fetch_after = |page_id: i64| {
         let mut params = Vec::with_capacity(3);
         if let Some(hi) = part.hi {
             params.push(("conditions", format!("id <= {hi}")));
         }
         params.push(("pageSize", PAGE_SIZE.to_string()));
-        if part.page_id > 0 {
-            params.push(("pageId", part.page_id.to_string()));
+        if page_id > 0 {
+            params.push(("pageId", page_id.to_string()));
         }
-        let page = ctx.fetch(spec, spec.path, params, true, None).await?;
-        let last = page.rows.iter().map(|r| r.id).max();
-        if let Some(last) = last {
+        ctx.fetch(spec, spec.path, params, true, None)
+    };
+    let mut page = fetch_after(part.page_id).await?;
+    loop {
+        if let Some(last) = page.rows.iter().map(|r| r.id).max() {
             if last <= part.page_id {
                 return Err(SyncError::Record(format!(
                     "{}: forward-only paging did not advance (pageId {last} after {})",
@@ -388,25 +396,26 @@ async fn scan_part(
         }
         part.done = !page.more || page.rows.is_empty();
         ctx.progress.add(spec, page.rows.len() as u64);
-        ctx.write(
-            Batch {
-                entity: spec,
-                rows: page.rows,
-                replace_parent: None,
-                recent: None,
-                cursor: Cursor::Part {
-                    part: part.index,
-                    page_id: part.page_id,
-                    done: part.done,
-                },
-                run_id: ctx.run_id,
-                delta: RunDelta::default(),
+        let batch = Batch {
+            entity: spec,
+            rows: page.rows,
+            replace_parent: None,
+            recent: None,
+            cursor: Cursor::Part {
+                part: part.index,
+                page_id: part.page_id,
+                done: part.done,
             },
-            tally,
-        )
-        .await?;
+            run_id: ctx.run_id,
+            delta: RunDelta::default(),
+        };
+        if part.done {
+            ctx.write(batch, tally).await?;
+            return Ok(());
+        }
+        let (_, next) = tokio::try_join!(ctx.write(batch, tally), fetch_after(part.page_id))?;
+        page = next;
     }
-    Ok(())
 }
 
 /// Records changed after the cursor, in (`lastUpdated`, `id`) order. The pass starts an
