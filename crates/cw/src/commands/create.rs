@@ -38,15 +38,9 @@ pub async fn run(ctx: &Ctx, args: &CreateArgs) -> CliResult {
         ));
     }
     let body = body(args.data.as_deref(), &args.set, target.entity)?;
-    let what = format!("POST {}", target.path);
-    let request = ctx.client.request(Method::POST, &target.path).json(&body);
-    if ctx.dry_run(&request, None)? {
+    let Some(created) = send_record(ctx, Method::POST, &target, &body).await? else {
         return Ok(());
-    }
-    let created: Box<RawValue> = request
-        .send_json()
-        .await
-        .map_err(|e| CliError::api(&e, &what))?;
+    };
     if let Some(id) = record_id(&created) {
         ctx.notice(&format!("created {}/{id}", target.path));
     }
@@ -54,6 +48,26 @@ pub async fn run(ctx: &Ctx, args: &CreateArgs) -> CliResult {
         &created,
         &Columns::for_record(args.fields.as_deref(), target.entity),
     )
+}
+
+/// Sends a whole record (POST or PUT) and returns the record the server answers with, or
+/// `None` when `--dry-run` only showed the request.
+pub async fn send_record(
+    ctx: &Ctx,
+    method: Method,
+    target: &paths::Target,
+    body: &Value,
+) -> CliResult<Option<Box<RawValue>>> {
+    let what = format!("{method} {}", target.path);
+    let request = ctx.client.request(method, &target.path).json(body);
+    if ctx.dry_run(&request, None)? {
+        return Ok(None);
+    }
+    request
+        .send_json()
+        .await
+        .map(Some)
+        .map_err(|e| CliError::api(&e, &what))
 }
 
 /// `--data` with each `--set` replacing its top-level field.

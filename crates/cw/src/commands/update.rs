@@ -2,7 +2,6 @@
 
 use clap::Args;
 use cwpsa::Method;
-use serde_json::value::RawValue;
 
 use crate::app::Ctx;
 use crate::assign::SET_HELP;
@@ -37,15 +36,9 @@ pub async fn run(ctx: &Ctx, args: &UpdateArgs) -> CliResult {
     if !body.is_object() {
         return Err(CliError::usage("--data must be a JSON object (the record)"));
     }
-    let what = format!("PUT {}", target.path);
-    let request = ctx.client.request(Method::PUT, &target.path).json(&body);
-    if ctx.dry_run(&request, None)? {
+    let Some(updated) = super::create::send_record(ctx, Method::PUT, &target, &body).await? else {
         return Ok(());
-    }
-    let updated: Box<RawValue> = request
-        .send_json()
-        .await
-        .map_err(|e| CliError::api(&e, &what))?;
+    };
     ctx.print_one(
         &updated,
         &Columns::for_record(args.fields.as_deref(), target.entity),
