@@ -70,7 +70,10 @@ pub fn type_names(api: &Api) -> Result<BTreeMap<String, String>, String> {
             return Err(format!("schema {} would take a reserved name", schema.name));
         }
         if let Some(other) = taken.insert(name.clone(), schema.name.clone()) {
-            return Err(format!("schemas {other} and {} both name {name}", schema.name));
+            return Err(format!(
+                "schemas {other} and {} both name {name}",
+                schema.name
+            ));
         }
         names.insert(schema.name.clone(), name);
     }
@@ -208,7 +211,12 @@ pub fn generate(api: &Api, header: &str) -> Result<Models, String> {
                     taken: &mut type_taken,
                     count: &mut enums,
                 };
-                rust_type(fragment, &format!("{type_name}{}", pascal(prop)), &names, &mut ctx)?
+                rust_type(
+                    fragment,
+                    &format!("{type_name}{}", pascal(prop)),
+                    &names,
+                    &mut ctx,
+                )?
             };
             let lower = prop.to_lowercase();
             if fragment.str("type") == Some("string")
@@ -292,7 +300,10 @@ fn rust_type(
         },
         Some("array") => {
             let item = fragment.get("items").cloned().unwrap_or(Json::Null);
-            format!("Vec<{}>", rust_type(&item, &format!("{hint}Item"), names, ctx)?)
+            format!(
+                "Vec<{}>",
+                rust_type(&item, &format!("{hint}Item"), names, ctx)?
+            )
         }
         Some("object") => match fragment.get("additionalProperties") {
             Some(inner) if inner.str("$ref").is_some() => {
@@ -330,10 +341,7 @@ fn write_enum(values: &[Json], hint: &str, ctx: &mut EnumCtx<'_>) -> String {
 }
 
 /// A context for types outside any schema (inline responses): they hold no enums.
-pub fn inline_type(
-    fragment: &Json,
-    names: &BTreeMap<String, String>,
-) -> Result<String, String> {
+pub fn inline_type(fragment: &Json, names: &BTreeMap<String, String>) -> Result<String, String> {
     let mut sink = String::new();
     let mut taken = BTreeSet::new();
     let mut count = 0;

@@ -33,6 +33,26 @@ fn param_name(segment: &str) -> &str {
     segment.trim_start_matches('{').trim_end_matches('}')
 }
 
+/// A node's identity: its template with the parameters unnamed (`service/boards/{}/statuses`),
+/// as the description names one parameter `parentId` here and `grandparentId` there.
+fn normalize(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| if is_param(s) { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The argument that carries a path parameter: `id` for a record, `parent_id` for the
+/// record a child collection belongs to; string parameters keep their names.
+fn arg_name(param: &Param, record: bool) -> String {
+    match (param.ty, record) {
+        (ParamType::Integer, true) => "id".to_owned(),
+        (ParamType::Integer, false) => "parent_id".to_owned(),
+        _ => ident(&snake(&param.name)),
+    }
+}
+
 /// The parent of a node, and the parameter segment between them (`service/tickets/{id}/notes`
 /// → `service/tickets`, `{id}`).
 fn parent_of(key: &str) -> Option<(String, Option<String>)> {
@@ -51,7 +71,8 @@ fn is_list(op: &Operation) -> bool {
 }
 
 fn is_count(op: &Operation) -> bool {
-    op.method == Method::Get && matches!(&op.response, Response::Schema { name, array: false } if name == "Count")
+    op.method == Method::Get
+        && matches!(&op.response, Response::Schema { name, array: false } if name == "Count")
 }
 
 /// What the generator covered, per area: (paths, operations, typed operations).
@@ -69,16 +90,14 @@ pub struct Ops {
     pub coverage: BTreeMap<String, Coverage>,
 }
 
-pub fn generate(
-    api: &Api,
-    names: &BTreeMap<String, String>,
-    header: &str,
-) -> Result<Ops, String> {
+pub fn generate(api: &Api, names: &BTreeMap<String, String>, header: &str) -> Result<Ops, String> {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+    // Node → the first template seen for it, with its parameters' names (for documentation).
+    let mut templates: BTreeMap<String, String> = BTreeMap::new();
     for op in &api.operations {
         let segments: Vec<&str> = op.path.split('/').collect();
         let n = segments.len();
-        let (key, role) = if is_param(segments[n - 1]) {
+        let (template, role) = if is_param(segments[n - 1]) {
             (segments[..n - 1].join("/"), 'r')
         } else if n >= 3 && segments[n - 1] == "count" && !is_param(segments[n - 2]) && is_count(op)
         {
@@ -86,20 +105,47 @@ pub fn generate(
         } else {
             (op.path.clone(), 'o')
         };
-        if key.split('/').next_back().is_none_or(is_param) || key.is_empty() {
+        if template.split('/').next_back().is_none_or(is_param) || template.is_empty() {
             return Err(format!("{}: a parameter follows a parameter", op.path));
         }
+        let key = normalize(&template);
         let node = nodes.entry(key.clone()).or_default();
         match role {
             'r' => node.records.push(op),
+            'c' if node.count.is_some() => {
+                return Err(format!("{}: a second count for one collection", op.path));
+            }
             'c' => node.count = Some(op),
             _ => node.own.push(op),
         }
         // Make every ancestor exist and know its child.
-        let mut child = key;
-        while let Some((parent, _)) = parent_of(&child) {
-            nodes.entry(parent.clone()).or_default().children.insert(child);
-            child = parent;
+        let (mut child, mut child_template) = (key, template);
+        while let (Some((parent, _)), Some((parent_template, _))) =
+            (parent_of(&child), parent_of(&child_template))
+        {
+            templates.entry(child.clone()).or_insert(child_template);
+            nodes
+                .entry(parent.clone())
+                .or_default()
+                .children
+                .insert(child);
+            (child, child_template) = (parent, parent_template);
+        }
+        templates.entry(child).or_insert(child_template);
+    }
+    // A record's path may be given twice, by id and by a string (`system/info/members/{id}`
+    // and `.../{memberIdentifier}`): the string one is named after its parameter. Anything
+    // else twice would be two methods of one name.
+    for (key, node) in &nodes {
+        let mut seen = BTreeSet::new();
+        for op in &node.records {
+            let by_string = op
+                .path_params
+                .last()
+                .is_some_and(|p| p.ty == ParamType::String);
+            if !seen.insert((op.method, by_string)) {
+                return Err(format!("{key}: {} twice", op.method.as_str()));
+            }
         }
     }
 
@@ -134,7 +180,8 @@ pub fn generate(
             .collect::<String>()
             + "Api";
         let name = if taken_types.contains_key(&plain) {
-            key.split('/')
+            templates[key]
+                .split('/')
                 .map(|s| {
                     if is_param(s) {
                         format!("By{}", pascal(param_name(s)))
@@ -156,7 +203,10 @@ pub fn generate(
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
     let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
     for op in &api.operations {
-        coverage.entry(area_of(&op.path).to_owned()).or_default().operations += 1;
+        coverage
+            .entry(area_of(&op.path).to_owned())
+            .or_default()
+            .operations += 1;
     }
     let paths: BTreeSet<&str> = api.operations.iter().map(|o| o.path.as_str()).collect();
     for path in paths {
@@ -185,7 +235,8 @@ pub fn generate(
         }
         let _ = write!(
             out,
-            "/// Operations under `{key}`.\n#[derive(Debug, Clone)]\npub struct {type_name}(Node);\n\nimpl {type_name} {{\n"
+            "/// Operations under `{}`.\n#[derive(Debug, Clone)]\npub struct {type_name}(Node);\n\nimpl {type_name} {{\n",
+            templates[key.as_str()]
         );
         let mut taken: Vec<String> = Vec::new();
         let mut methods = String::new();
@@ -198,8 +249,15 @@ pub fn generate(
                 Method::Delete => "delete",
                 Method::Post => "post",
             };
-            let name = unique(verb, &mut taken);
             let param = op.path_params.last().cloned();
+            let by_string =
+                node.records.len() > 1 && param.as_ref().is_some_and(|p| p.ty == ParamType::String);
+            let name = match &param {
+                Some(p) if by_string => {
+                    unique(&format!("{verb}_by_{}", snake(&p.name)), &mut taken)
+                }
+                _ => unique(verb, &mut taken),
+            };
             methods += &method(&name, op, param.as_ref(), "", names, cov)?;
         }
         for op in &node.own {
@@ -223,57 +281,67 @@ pub fn generate(
             let name = unique("count", &mut taken);
             methods += &method(&name, op, None, "", names, cov)?;
         }
-        // Children: `<key>/lit` before `<key>/{p}/lit`, so that the record-level one of a
+        // Children: `<key>/lit` before `<key>/{}/lit`, so that the record-level one of a
         // pair (`tickets/info` and `tickets/{id}/info`) is the one renamed (`info_for`).
-        let mut children: Vec<(&String, Option<String>)> = node
+        let mut children: Vec<(&String, bool)> = node
             .children
             .iter()
-            .map(|c| (c, parent_of(c).and_then(|(_, p)| p)))
+            .map(|c| (c, parent_of(c).is_some_and(|(_, p)| p.is_some())))
             .collect();
-        children.sort_by_key(|(c, p)| (p.is_some(), (*c).clone()));
+        children.sort_by_key(|(c, via)| (*via, (*c).clone()));
         for (child, via) in children {
             let literal = child.rsplit('/').next().unwrap_or_default();
             let mut name = snake(literal);
-            if via.is_some() && taken.contains(&name) {
-                name.push_str("_for");
+            if taken.contains(&name) {
+                // `tickets/{id}/info` beside `tickets/info`; a segment named like a verb.
+                name.push_str(if via { "_for" } else { "_segment" });
             }
             let name = unique(&name, &mut taken);
-            let via_param = via.as_deref().map(param_name);
+            let template = &templates[child.as_str()];
+            // The parameter before the literal: the last of the child's.
+            let param = if via {
+                let index = child.matches("{}").count() - 1;
+                api.operations
+                    .iter()
+                    .find(|op| {
+                        let path = normalize(&op.path);
+                        path == *child || path.starts_with(&format!("{child}/"))
+                    })
+                    .and_then(|op| op.path_params.get(index))
+            } else {
+                None
+            };
             if flattened.contains(child) {
                 let op = nodes[child].own[0];
-                let param = via_param.and_then(|p| op.path_params.iter().find(|q| q.name == p));
                 methods += &method(&name, op, param, child, names, cov)?;
-            } else {
-                let child_type = &type_names[child.as_str()];
-                match via_param {
-                    Some(p) => {
-                        let arg = ident(&snake(p));
-                        let ty = nodes[child]
-                            .own
-                            .iter()
-                            .chain(&nodes[child].records)
-                            .chain(nodes[child].count.iter())
-                            .flat_map(|op| op.path_params.iter())
-                            .find(|q| q.name == p)
-                            .map_or(ParamType::Integer, |q| q.ty);
-                        let _ = write!(
-                            methods,
-                            "    /// `{child}`.\n    pub fn {}(&self, {arg}: {}) -> {child_type} {{\n        {child_type}(self.0.child_of(&{arg}, {literal:?}))\n    }}\n\n",
-                            ident(&name),
-                            param_type(ty)
-                        );
-                    }
-                    None => {
-                        let _ = write!(
-                            methods,
-                            "    /// `{child}`.\n    pub fn {}(&self) -> {child_type} {{\n        {child_type}(self.0.child({literal:?}))\n    }}\n\n",
-                            ident(&name)
-                        );
-                    }
+                continue;
+            }
+            let child_type = &type_names[child.as_str()];
+            match param {
+                Some(p) => {
+                    let arg = arg_name(p, false);
+                    let _ = write!(
+                        methods,
+                        "    /// `{template}`.\n    pub fn {}(&self, {arg}: {}) -> {child_type} {{\n        {child_type}(self.0.child_of(&{arg}, {literal:?}))\n    }}\n\n",
+                        ident(&name),
+                        param_type(p.ty)
+                    );
+                }
+                None if via => return Err(format!("{template}: no operation names its parameter")),
+                None => {
+                    let _ = write!(
+                        methods,
+                        "    /// `{template}`.\n    pub fn {}(&self) -> {child_type} {{\n        {child_type}(self.0.child({literal:?}))\n    }}\n\n",
+                        ident(&name)
+                    );
                 }
             }
         }
-        let _ = write!(out, "{}}}\n\n", methods.trim_end_matches('\n').to_owned() + "\n");
+        let _ = write!(
+            out,
+            "{}}}\n\n",
+            methods.trim_end_matches('\n').to_owned() + "\n"
+        );
     }
     Ok(Ops { modules, coverage })
 }
@@ -322,7 +390,7 @@ fn method(
             .ok_or_else(|| format!("{}: unknown schema {schema}", op.id))
     };
     let mut args = String::new();
-    let param_arg = param.map(|p| ident(&snake(&p.name)));
+    let param_arg = param.map(|p| arg_name(p, child.is_empty()));
     if let (Some(p), Some(arg)) = (param, &param_arg) {
         let _ = write!(args, ", {arg}: {}", param_type(p.ty));
     }
@@ -403,7 +471,9 @@ fn method(
         Response::Empty => ("()".to_owned(), "send_empty()"),
         Response::Bytes => ("bytes::Bytes".to_owned(), "send_bytes()"),
         Response::Any => ("serde_json::Value".to_owned(), "send_json()"),
-        Response::InlineArray(item) => (format!("Vec<{}>", inline_type(item, names)?), "send_json()"),
+        Response::InlineArray(item) => {
+            (format!("Vec<{}>", inline_type(item, names)?), "send_json()")
+        }
         Response::Schema { name, array: false } => (model(name)?, "send_json()"),
         Response::Schema { name, array: true } => (format!("Vec<{}>", model(name)?), "send_json()"),
     };

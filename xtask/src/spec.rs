@@ -86,7 +86,10 @@ pub enum Body {
 pub enum Response {
     /// No body (204, or a 200 the description types as nothing).
     Empty,
-    Schema { name: String, array: bool },
+    Schema {
+        name: String,
+        array: bool,
+    },
     /// A file (`application/octet-stream`, a PDF, HTML).
     Bytes,
     /// An array of the given item description (a response that is not a named schema).
@@ -222,7 +225,9 @@ impl Defects {
                 // stops if two operations then share a path and method); an intersection's
                 // properties are already merged; a schema without properties is an open
                 // record (every field kept as sent).
-                "pathsCollideWhenNormalised" | "schemaIsIntersection" | "schemaWithoutProperties" => {}
+                "pathsCollideWhenNormalised"
+                | "schemaIsIntersection"
+                | "schemaWithoutProperties" => {}
                 other => return Err(format!("unknown defect kind `{other}`: {defect:?}")),
             }
         }
@@ -253,7 +258,10 @@ fn read_schemas(doc: &Json, defects: &Defects) -> Result<Vec<Schema>, String> {
             .filter_map(Json::as_str)
             .map(str::to_owned)
             .collect();
-        let mut properties = raw.get("properties").map_or(&[][..], Json::entries).to_vec();
+        let mut properties = raw
+            .get("properties")
+            .map_or(&[][..], Json::entries)
+            .to_vec();
         for (schema, wrong, real) in &defects.required_case {
             if schema == name {
                 // The wrong spelling is an empty ghost property; the real one is required.
@@ -262,7 +270,10 @@ fn read_schemas(doc: &Json, defects: &Defects) -> Result<Vec<Schema>, String> {
                 required.push(real.clone());
             }
         }
-        if let Some((p, _)) = properties.iter().find(|(_, json)| json.entries().is_empty()) {
+        if let Some((p, _)) = properties
+            .iter()
+            .find(|(_, json)| json.entries().is_empty())
+        {
             return Err(format!("schema {name}: property `{p}` has no description"));
         }
         schemas.push(Schema {
@@ -321,7 +332,9 @@ fn read_operation(
     for p in op.get("extraPathParams").map_or(&[][..], Json::items) {
         let name = p.str("name").unwrap_or_default();
         if !moved.is_some_and(|m| m.iter().any(|n| n == name)) {
-            return Err(format!("`{name}` is outside the template and no defect says why"));
+            return Err(format!(
+                "`{name}` is outside the template and no defect says why"
+            ));
         }
         extra_query.push(Param {
             name: name.to_owned(),

@@ -70,7 +70,10 @@ mod tests {
         });
         let t: Ticket = serde_json::from_value(json.clone()).unwrap_or_default();
         assert_eq!(t.id, Some(7));
-        assert_eq!(t.severity, Some(TicketSeverity::Unknown("Catastrophic".into())));
+        assert_eq!(
+            t.severity,
+            Some(TicketSeverity::Unknown("Catastrophic".into()))
+        );
         assert_eq!(t.record_type, Some(TicketRecordType::ServiceTicket));
         assert_eq!(t.extra["brandNewField"], serde_json::json!({"a": [1, 2]}));
         assert_eq!(

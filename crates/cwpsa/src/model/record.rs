@@ -79,19 +79,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Lenient<T>, E> {
-        Ok(Self::scalar(T::deserialize(BoolDeserializer::<E>::new(v)), || Value::Bool(v)))
+        Ok(Self::scalar(
+            T::deserialize(BoolDeserializer::<E>::new(v)),
+            || Value::Bool(v),
+        ))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Lenient<T>, E> {
-        Ok(Self::scalar(T::deserialize(I64Deserializer::<E>::new(v)), || Value::from(v)))
+        Ok(Self::scalar(
+            T::deserialize(I64Deserializer::<E>::new(v)),
+            || Value::from(v),
+        ))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Lenient<T>, E> {
-        Ok(Self::scalar(T::deserialize(U64Deserializer::<E>::new(v)), || Value::from(v)))
+        Ok(Self::scalar(
+            T::deserialize(U64Deserializer::<E>::new(v)),
+            || Value::from(v),
+        ))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Lenient<T>, E> {
-        Ok(Self::scalar(T::deserialize(F64Deserializer::<E>::new(v)), || Value::from(v)))
+        Ok(Self::scalar(
+            T::deserialize(F64Deserializer::<E>::new(v)),
+            || Value::from(v),
+        ))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Lenient<T>, E> {
@@ -102,7 +114,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Lenient<T>, E> {
-        Ok(Self::scalar(T::deserialize(StrDeserializer::<E>::new(v)), || Value::from(v)))
+        Ok(Self::scalar(
+            T::deserialize(StrDeserializer::<E>::new(v)),
+            || Value::from(v),
+        ))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Lenient<T>, E> {

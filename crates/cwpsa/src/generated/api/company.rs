@@ -227,10 +227,10 @@ impl CompanyAddressFormatsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<AddressFormatInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -347,17 +347,17 @@ impl CompanyCommunicationTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<CommunicationTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/communicationTypes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyCommunicationTypesUsagesApi {
-        CompanyCommunicationTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyCommunicationTypesUsagesApi {
+        CompanyCommunicationTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -391,7 +391,7 @@ impl CompanyCommunicationTypesUsagesApi {
     }
 
     /// `company/communicationTypes/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyCommunicationTypesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyCommunicationTypesUsagesListApi {
         CompanyCommunicationTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -487,25 +487,6 @@ impl CompanyCompaniesApi {
         CompanyCompaniesTypesApi(self.0.child("types"))
     }
 
-    /// `POST company/companies/{id}/merge` (`postCompanyCompaniesByIdMerge`).
-    #[inline]
-    pub fn merge(
-        &self,
-        id: i64,
-        body: &CompanyMerge,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
-        self.0
-            .child_of(&id, "merge")
-            .call(Method::POST, None)
-            .json(body)
-            .send_json()
-    }
-
-    /// `company/companies/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyCompaniesUsagesApi {
-        CompanyCompaniesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `company/companies/{parentId}/customStatusNotes`.
     pub fn custom_status_notes(&self, parent_id: i64) -> CompanyCompaniesCustomStatusNotesApi {
         CompanyCompaniesCustomStatusNotesApi(self.0.child_of(&parent_id, "customStatusNotes"))
@@ -546,6 +527,20 @@ impl CompanyCompaniesApi {
         )
     }
 
+    /// `POST company/companies/{id}/merge` (`postCompanyCompaniesByIdMerge`).
+    #[inline]
+    pub fn merge(
+        &self,
+        parent_id: i64,
+        body: &CompanyMerge,
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "merge")
+            .call(Method::POST, None)
+            .json(body)
+            .send_json()
+    }
+
     /// `company/companies/{parentId}/notes`.
     pub fn notes(&self, parent_id: i64) -> CompanyCompaniesNotesApi {
         CompanyCompaniesNotesApi(self.0.child_of(&parent_id, "notes"))
@@ -574,6 +569,11 @@ impl CompanyCompaniesApi {
     /// `company/companies/{parentId}/typeAssociations`.
     pub fn type_associations(&self, parent_id: i64) -> CompanyCompaniesTypeAssociationsApi {
         CompanyCompaniesTypeAssociationsApi(self.0.child_of(&parent_id, "typeAssociations"))
+    }
+
+    /// `company/companies/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> CompanyCompaniesUsagesApi {
+        CompanyCompaniesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -674,8 +674,8 @@ impl CompanyCompaniesStatusesApi {
     }
 
     /// `company/companies/statuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyCompaniesStatusesUsagesApi {
-        CompanyCompaniesStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyCompaniesStatusesUsagesApi {
+        CompanyCompaniesStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -691,7 +691,7 @@ impl CompanyCompaniesStatusesUsagesApi {
     }
 
     /// `company/companies/statuses/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyCompaniesStatusesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyCompaniesStatusesUsagesListApi {
         CompanyCompaniesStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -770,8 +770,8 @@ impl CompanyCompaniesTypesApi {
     }
 
     /// `company/companies/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyCompaniesTypesUsagesApi {
-        CompanyCompaniesTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyCompaniesTypesUsagesApi {
+        CompanyCompaniesTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -787,7 +787,7 @@ impl CompanyCompaniesTypesUsagesApi {
     }
 
     /// `company/companies/types/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyCompaniesTypesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyCompaniesTypesUsagesListApi {
         CompanyCompaniesTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -798,35 +798,6 @@ pub struct CompanyCompaniesTypesUsagesListApi(Node);
 
 impl CompanyCompaniesTypesUsagesListApi {
     /// `GET company/companies/types/{id}/usages/list` (`getCompanyCompaniesTypesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `company/companies/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct CompanyCompaniesUsagesApi(Node);
-
-impl CompanyCompaniesUsagesApi {
-    /// `GET company/companies/{id}/usages` (`getCompanyCompaniesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `company/companies/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyCompaniesUsagesListApi {
-        CompanyCompaniesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `company/companies/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct CompanyCompaniesUsagesListApi(Node);
-
-impl CompanyCompaniesUsagesListApi {
-    /// `GET company/companies/{id}/usages/list` (`getCompanyCompaniesByIdUsagesList`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
@@ -1255,8 +1226,8 @@ impl CompanyCompaniesSitesApi {
     }
 
     /// `company/companies/{parentId}/sites/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyCompaniesSitesUsagesApi {
-        CompanyCompaniesSitesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyCompaniesSitesUsagesApi {
+        CompanyCompaniesSitesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1272,7 +1243,7 @@ impl CompanyCompaniesSitesUsagesApi {
     }
 
     /// `company/companies/{parentId}/sites/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyCompaniesSitesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyCompaniesSitesUsagesListApi {
         CompanyCompaniesSitesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1471,6 +1442,35 @@ impl CompanyCompaniesTypeAssociationsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `company/companies/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct CompanyCompaniesUsagesApi(Node);
+
+impl CompanyCompaniesUsagesApi {
+    /// `GET company/companies/{id}/usages` (`getCompanyCompaniesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `company/companies/{id}/usages/list`.
+    pub fn list_segment(&self) -> CompanyCompaniesUsagesListApi {
+        CompanyCompaniesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `company/companies/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct CompanyCompaniesUsagesListApi(Node);
+
+impl CompanyCompaniesUsagesListApi {
+    /// `GET company/companies/{id}/usages/list` (`getCompanyCompaniesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -1718,11 +1718,11 @@ impl CompanyConfigurationsApi {
     #[inline]
     pub fn change_type(
         &self,
-        id: i64,
+        parent_id: i64,
         ops: &PatchOps,
     ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
         self.0
-            .child_of(&id, "changeType")
+            .child_of(&parent_id, "changeType")
             .call(Method::PATCH, None)
             .patch_ops(ops)
             .send_json()
@@ -1832,17 +1832,17 @@ impl CompanyConfigurationsStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ConfigurationStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/configurations/statuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyConfigurationsStatusesUsagesApi {
-        CompanyConfigurationsStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyConfigurationsStatusesUsagesApi {
+        CompanyConfigurationsStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1876,7 +1876,7 @@ impl CompanyConfigurationsStatusesUsagesApi {
     }
 
     /// `company/configurations/statuses/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyConfigurationsStatusesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyConfigurationsStatusesUsagesListApi {
         CompanyConfigurationsStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1954,34 +1954,26 @@ impl CompanyConfigurationsTypesApi {
         self.0.count(query)
     }
 
-    /// `company/configurations/types/{grandparentId}/questions`.
-    pub fn questions(&self, grandparent_id: i64) -> CompanyConfigurationsTypesQuestionsApi {
-        CompanyConfigurationsTypesQuestionsApi(self.0.child_of(&grandparent_id, "questions"))
-    }
-
     /// `GET company/configurations/types/{id}/info` (`getCompanyConfigurationsTypesByIdInfo`).
     #[inline]
     pub fn info(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ConfigurationTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
-    /// `company/configurations/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyConfigurationsTypesUsagesApi {
-        CompanyConfigurationsTypesUsagesApi(self.0.child_of(&id, "usages"))
+    /// `company/configurations/types/{grandparentId}/questions`.
+    pub fn questions(&self, parent_id: i64) -> CompanyConfigurationsTypesQuestionsApi {
+        CompanyConfigurationsTypesQuestionsApi(self.0.child_of(&parent_id, "questions"))
     }
 
-    /// `company/configurations/types/{parentId}/questions`.
-    pub fn questions_for(
-        &self,
-        parent_id: i64,
-    ) -> CompanyConfigurationsTypesByParentIdQuestionsApi {
-        CompanyConfigurationsTypesByParentIdQuestionsApi(self.0.child_of(&parent_id, "questions"))
+    /// `company/configurations/types/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> CompanyConfigurationsTypesUsagesApi {
+        CompanyConfigurationsTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1990,6 +1982,65 @@ impl CompanyConfigurationsTypesApi {
 pub struct CompanyConfigurationsTypesQuestionsApi(Node);
 
 impl CompanyConfigurationsTypesQuestionsApi {
+    /// `GET company/configurations/types/{parentId}/questions/{id}` (`getCompanyConfigurationsTypesByParentIdQuestionsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT company/configurations/types/{parentId}/questions/{id}` (`putCompanyConfigurationsTypesByParentIdQuestionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &ConfigurationTypeQuestion,
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH company/configurations/types/{parentId}/questions/{id}` (`patchCompanyConfigurationsTypesByParentIdQuestionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE company/configurations/types/{parentId}/questions/{id}` (`deleteCompanyConfigurationsTypesByParentIdQuestionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET company/configurations/types/{parentId}/questions` (`getCompanyConfigurationsTypesByParentIdQuestions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ConfigurationTypeQuestion>> {
+        self.0.list(query)
+    }
+
+    /// `POST company/configurations/types/{parentId}/questions` (`postCompanyConfigurationsTypesByParentIdQuestions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &ConfigurationTypeQuestion,
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET company/configurations/types/{parentId}/questions/count` (`getCompanyConfigurationsTypesByParentIdQuestionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `company/configurations/types/{grandparentId}/questions/{parentId}/values`.
     pub fn values(&self, parent_id: i64) -> CompanyConfigurationsTypesQuestionsValuesApi {
         CompanyConfigurationsTypesQuestionsValuesApi(self.0.child_of(&parent_id, "values"))
@@ -2064,8 +2115,8 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
     }
 
     /// `company/configurations/types/{grandparentId}/questions/{parentId}/values/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyConfigurationsTypesQuestionsValuesUsagesApi {
-        CompanyConfigurationsTypesQuestionsValuesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyConfigurationsTypesQuestionsValuesUsagesApi {
+        CompanyConfigurationsTypesQuestionsValuesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2081,7 +2132,7 @@ impl CompanyConfigurationsTypesQuestionsValuesUsagesApi {
     }
 
     /// `company/configurations/types/{grandparentId}/questions/{parentId}/values/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyConfigurationsTypesQuestionsValuesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyConfigurationsTypesQuestionsValuesUsagesListApi {
         CompanyConfigurationsTypesQuestionsValuesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2110,7 +2161,7 @@ impl CompanyConfigurationsTypesUsagesApi {
     }
 
     /// `company/configurations/types/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyConfigurationsTypesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyConfigurationsTypesUsagesListApi {
         CompanyConfigurationsTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2124,71 +2175,6 @@ impl CompanyConfigurationsTypesUsagesListApi {
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
-    }
-}
-
-/// Operations under `company/configurations/types/{parentId}/questions`.
-#[derive(Debug, Clone)]
-pub struct CompanyConfigurationsTypesByParentIdQuestionsApi(Node);
-
-impl CompanyConfigurationsTypesByParentIdQuestionsApi {
-    /// `GET company/configurations/types/{parentId}/questions/{id}` (`getCompanyConfigurationsTypesByParentIdQuestionsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT company/configurations/types/{parentId}/questions/{id}` (`putCompanyConfigurationsTypesByParentIdQuestionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &ConfigurationTypeQuestion,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH company/configurations/types/{parentId}/questions/{id}` (`patchCompanyConfigurationsTypesByParentIdQuestionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE company/configurations/types/{parentId}/questions/{id}` (`deleteCompanyConfigurationsTypesByParentIdQuestionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET company/configurations/types/{parentId}/questions` (`getCompanyConfigurationsTypesByParentIdQuestions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ConfigurationTypeQuestion>> {
-        self.0.list(query)
-    }
-
-    /// `POST company/configurations/types/{parentId}/questions` (`postCompanyConfigurationsTypesByParentIdQuestions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &ConfigurationTypeQuestion,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET company/configurations/types/{parentId}/questions/count` (`getCompanyConfigurationsTypesByParentIdQuestionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
     }
 }
 
@@ -2376,32 +2362,6 @@ impl CompanyContactsApi {
             .send_json()
     }
 
-    /// `GET company/contacts/{id}/image` (`getCompanyContactsByIdImage`).
-    #[inline]
-    pub fn image(
-        &self,
-        id: i64,
-        use_default_flag: Option<bool>,
-        last_modified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
-        self.0
-            .child_of(&id, "image")
-            .call(Method::GET, None)
-            .param_opt("useDefaultFlag", use_default_flag)
-            .param_opt("lastModified", last_modified)
-            .send_bytes()
-    }
-
-    /// `company/contacts/{id}/portalSecurity`.
-    pub fn portal_security(&self, id: i64) -> CompanyContactsPortalSecurityApi {
-        CompanyContactsPortalSecurityApi(self.0.child_of(&id, "portalSecurity"))
-    }
-
-    /// `company/contacts/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyContactsUsagesApi {
-        CompanyContactsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `company/contacts/{parentId}/communications`.
     pub fn communications(&self, parent_id: i64) -> CompanyContactsCommunicationsApi {
         CompanyContactsCommunicationsApi(self.0.child_of(&parent_id, "communications"))
@@ -2412,9 +2372,30 @@ impl CompanyContactsApi {
         CompanyContactsGroupsApi(self.0.child_of(&parent_id, "groups"))
     }
 
+    /// `GET company/contacts/{id}/image` (`getCompanyContactsByIdImage`).
+    #[inline]
+    pub fn image(
+        &self,
+        parent_id: i64,
+        use_default_flag: Option<bool>,
+        last_modified: Option<&str>,
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "image")
+            .call(Method::GET, None)
+            .param_opt("useDefaultFlag", use_default_flag)
+            .param_opt("lastModified", last_modified)
+            .send_bytes()
+    }
+
     /// `company/contacts/{parentId}/notes`.
     pub fn notes(&self, parent_id: i64) -> CompanyContactsNotesApi {
         CompanyContactsNotesApi(self.0.child_of(&parent_id, "notes"))
+    }
+
+    /// `company/contacts/{id}/portalSecurity`.
+    pub fn portal_security(&self, parent_id: i64) -> CompanyContactsPortalSecurityApi {
+        CompanyContactsPortalSecurityApi(self.0.child_of(&parent_id, "portalSecurity"))
     }
 
     /// `company/contacts/{parentId}/tracks`.
@@ -2425,6 +2406,11 @@ impl CompanyContactsApi {
     /// `company/contacts/{parentId}/typeAssociations`.
     pub fn type_associations(&self, parent_id: i64) -> CompanyContactsTypeAssociationsApi {
         CompanyContactsTypeAssociationsApi(self.0.child_of(&parent_id, "typeAssociations"))
+    }
+
+    /// `company/contacts/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> CompanyContactsUsagesApi {
+        CompanyContactsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2498,17 +2484,17 @@ impl CompanyContactsDepartmentsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ContactDepartmentInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/contacts/departments/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyContactsDepartmentsUsagesApi {
-        CompanyContactsDepartmentsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyContactsDepartmentsUsagesApi {
+        CompanyContactsDepartmentsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2542,7 +2528,7 @@ impl CompanyContactsDepartmentsUsagesApi {
     }
 
     /// `company/contacts/departments/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyContactsDepartmentsUsagesListApi {
+    pub fn list_segment(&self) -> CompanyContactsDepartmentsUsagesListApi {
         CompanyContactsDepartmentsUsagesListApi(self.0.child("list"))
     }
 }
@@ -2686,7 +2672,7 @@ impl CompanyContactsTypesApi {
     }
 
     /// `company/contacts/types/count`.
-    pub fn count_2(&self) -> CompanyContactsTypesCountApi {
+    pub fn count_segment(&self) -> CompanyContactsTypesCountApi {
         CompanyContactsTypesCountApi(self.0.child("count"))
     }
 
@@ -2699,10 +2685,10 @@ impl CompanyContactsTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ContactTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2728,47 +2714,6 @@ impl CompanyContactsTypesInfoApi {
     /// `GET company/contacts/types/info` (`getCompanyContactsTypesInfo`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ContactTypeInfo>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `company/contacts/{id}/portalSecurity`.
-#[derive(Debug, Clone)]
-pub struct CompanyContactsPortalSecurityApi(Node);
-
-impl CompanyContactsPortalSecurityApi {
-    /// `GET company/contacts/{id}/portalSecurity` (`getCompanyContactsByIdPortalSecurity`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<PortalSecurity>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `company/contacts/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct CompanyContactsUsagesApi(Node);
-
-impl CompanyContactsUsagesApi {
-    /// `GET company/contacts/{id}/usages` (`getCompanyContactsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `company/contacts/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyContactsUsagesListApi {
-        CompanyContactsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `company/contacts/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct CompanyContactsUsagesListApi(Node);
-
-impl CompanyContactsUsagesListApi {
-    /// `GET company/contacts/{id}/usages/list` (`getCompanyContactsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
     }
 }
@@ -2962,6 +2907,18 @@ impl CompanyContactsNotesApi {
     }
 }
 
+/// Operations under `company/contacts/{id}/portalSecurity`.
+#[derive(Debug, Clone)]
+pub struct CompanyContactsPortalSecurityApi(Node);
+
+impl CompanyContactsPortalSecurityApi {
+    /// `GET company/contacts/{id}/portalSecurity` (`getCompanyContactsByIdPortalSecurity`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<PortalSecurity>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `company/contacts/{parentId}/tracks`.
 #[derive(Debug, Clone)]
 pub struct CompanyContactsTracksApi(Node);
@@ -3073,6 +3030,35 @@ impl CompanyContactsTypeAssociationsApi {
     }
 }
 
+/// Operations under `company/contacts/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct CompanyContactsUsagesApi(Node);
+
+impl CompanyContactsUsagesApi {
+    /// `GET company/contacts/{id}/usages` (`getCompanyContactsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `company/contacts/{id}/usages/list`.
+    pub fn list_segment(&self) -> CompanyContactsUsagesListApi {
+        CompanyContactsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `company/contacts/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct CompanyContactsUsagesListApi(Node);
+
+impl CompanyContactsUsagesListApi {
+    /// `GET company/contacts/{id}/usages/list` (`getCompanyContactsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `company/countries`.
 #[derive(Debug, Clone)]
 pub struct CompanyCountriesApi(Node);
@@ -3138,9 +3124,12 @@ impl CompanyCountriesApi {
 
     /// `GET company/countries/{id}/info` (`getCompanyCountriesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<CountryInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<CountryInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3196,10 +3185,10 @@ impl CompanyEntityTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<EntityTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3315,23 +3304,6 @@ impl CompanyManagedDevicesIntegrationsApi {
         CompanyManagedDevicesIntegrationsInfoApi(self.0.child("info"))
     }
 
-    /// `GET company/managedDevicesIntegrations/{id}/info` (`getCompanyManagedDevicesIntegrationsByIdInfo`).
-    #[inline]
-    pub fn info_for(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-
-    /// `company/managedDevicesIntegrations/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyManagedDevicesIntegrationsUsagesApi {
-        CompanyManagedDevicesIntegrationsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `company/managedDevicesIntegrations/{parentId}/crossReferences`.
     pub fn cross_references(
         &self,
@@ -3340,6 +3312,18 @@ impl CompanyManagedDevicesIntegrationsApi {
         CompanyManagedDevicesIntegrationsCrossReferencesApi(
             self.0.child_of(&parent_id, "crossReferences"),
         )
+    }
+
+    /// `GET company/managedDevicesIntegrations/{id}/info` (`getCompanyManagedDevicesIntegrationsByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
     }
 
     /// `company/managedDevicesIntegrations/{parentId}/logins`.
@@ -3355,6 +3339,11 @@ impl CompanyManagedDevicesIntegrationsApi {
         CompanyManagedDevicesIntegrationsNotificationsApi(
             self.0.child_of(&parent_id, "notifications"),
         )
+    }
+
+    /// `company/managedDevicesIntegrations/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> CompanyManagedDevicesIntegrationsUsagesApi {
+        CompanyManagedDevicesIntegrationsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -3373,35 +3362,6 @@ impl CompanyManagedDevicesIntegrationsInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `company/managedDevicesIntegrations/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct CompanyManagedDevicesIntegrationsUsagesApi(Node);
-
-impl CompanyManagedDevicesIntegrationsUsagesApi {
-    /// `GET company/managedDevicesIntegrations/{id}/usages` (`getCompanyManagedDevicesIntegrationsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `company/managedDevicesIntegrations/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyManagedDevicesIntegrationsUsagesListApi {
-        CompanyManagedDevicesIntegrationsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `company/managedDevicesIntegrations/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct CompanyManagedDevicesIntegrationsUsagesListApi(Node);
-
-impl CompanyManagedDevicesIntegrationsUsagesListApi {
-    /// `GET company/managedDevicesIntegrations/{id}/usages/list` (`getCompanyManagedDevicesIntegrationsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -3623,6 +3583,35 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
     }
 }
 
+/// Operations under `company/managedDevicesIntegrations/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct CompanyManagedDevicesIntegrationsUsagesApi(Node);
+
+impl CompanyManagedDevicesIntegrationsUsagesApi {
+    /// `GET company/managedDevicesIntegrations/{id}/usages` (`getCompanyManagedDevicesIntegrationsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `company/managedDevicesIntegrations/{id}/usages/list`.
+    pub fn list_segment(&self) -> CompanyManagedDevicesIntegrationsUsagesListApi {
+        CompanyManagedDevicesIntegrationsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `company/managedDevicesIntegrations/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct CompanyManagedDevicesIntegrationsUsagesListApi(Node);
+
+impl CompanyManagedDevicesIntegrationsUsagesListApi {
+    /// `GET company/managedDevicesIntegrations/{id}/usages/list` (`getCompanyManagedDevicesIntegrationsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `company/management`.
 #[derive(Debug, Clone)]
 pub struct CompanyManagementApi(Node);
@@ -3673,22 +3662,22 @@ impl CompanyManagementApi {
     #[inline]
     pub fn execute_managed_it_sync(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "executeManagedItSync")
+            .child_of(&parent_id, "executeManagedItSync")
             .call(Method::POST, None)
             .send_json()
     }
 
     /// `company/management/{id}/log`.
-    pub fn log(&self, id: i64) -> CompanyManagementLogApi {
-        CompanyManagementLogApi(self.0.child_of(&id, "log"))
+    pub fn log(&self, parent_id: i64) -> CompanyManagementLogApi {
+        CompanyManagementLogApi(self.0.child_of(&parent_id, "log"))
     }
 
     /// `company/management/{id}/logs`.
-    pub fn logs(&self, id: i64) -> CompanyManagementLogsApi {
-        CompanyManagementLogsApi(self.0.child_of(&id, "logs"))
+    pub fn logs(&self, parent_id: i64) -> CompanyManagementLogsApi {
+        CompanyManagementLogsApi(self.0.child_of(&parent_id, "logs"))
     }
 
     /// `company/management/{parentId}/managementReportNotifications`.
@@ -3924,11 +3913,6 @@ impl CompanyManagementItSolutionsApi {
         self.0.count(query)
     }
 
-    /// `company/managementItSolutions/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyManagementItSolutionsUsagesApi {
-        CompanyManagementItSolutionsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `company/managementItSolutions/{parentId}/managementProducts`.
     pub fn management_products(
         &self,
@@ -3938,34 +3922,10 @@ impl CompanyManagementItSolutionsApi {
             self.0.child_of(&parent_id, "managementProducts"),
         )
     }
-}
 
-/// Operations under `company/managementItSolutions/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct CompanyManagementItSolutionsUsagesApi(Node);
-
-impl CompanyManagementItSolutionsUsagesApi {
-    /// `GET company/managementItSolutions/{id}/usages` (`getCompanyManagementItSolutionsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `company/managementItSolutions/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyManagementItSolutionsUsagesListApi {
-        CompanyManagementItSolutionsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `company/managementItSolutions/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct CompanyManagementItSolutionsUsagesListApi(Node);
-
-impl CompanyManagementItSolutionsUsagesListApi {
-    /// `GET company/managementItSolutions/{id}/usages/list` (`getCompanyManagementItSolutionsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
+    /// `company/managementItSolutions/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> CompanyManagementItSolutionsUsagesApi {
+        CompanyManagementItSolutionsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -4045,6 +4005,35 @@ impl CompanyManagementItSolutionsManagementProductsApi {
     }
 }
 
+/// Operations under `company/managementItSolutions/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct CompanyManagementItSolutionsUsagesApi(Node);
+
+impl CompanyManagementItSolutionsUsagesApi {
+    /// `GET company/managementItSolutions/{id}/usages` (`getCompanyManagementItSolutionsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `company/managementItSolutions/{id}/usages/list`.
+    pub fn list_segment(&self) -> CompanyManagementItSolutionsUsagesListApi {
+        CompanyManagementItSolutionsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `company/managementItSolutions/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct CompanyManagementItSolutionsUsagesListApi(Node);
+
+impl CompanyManagementItSolutionsUsagesListApi {
+    /// `GET company/managementItSolutions/{id}/usages/list` (`getCompanyManagementItSolutionsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `company/marketDescriptions`.
 #[derive(Debug, Clone)]
 pub struct CompanyMarketDescriptionsApi(Node);
@@ -4115,17 +4104,17 @@ impl CompanyMarketDescriptionsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<MarketDescriptionInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/marketDescriptions/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyMarketDescriptionsUsagesApi {
-        CompanyMarketDescriptionsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyMarketDescriptionsUsagesApi {
+        CompanyMarketDescriptionsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -4159,7 +4148,7 @@ impl CompanyMarketDescriptionsUsagesApi {
     }
 
     /// `company/marketDescriptions/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyMarketDescriptionsUsagesListApi {
+    pub fn list_segment(&self) -> CompanyMarketDescriptionsUsagesListApi {
         CompanyMarketDescriptionsUsagesListApi(self.0.child("list"))
     }
 }
@@ -4238,7 +4227,7 @@ impl CompanyNoteTypesApi {
     }
 
     /// `company/noteTypes/count`.
-    pub fn count_2(&self) -> CompanyNoteTypesCountApi {
+    pub fn count_segment(&self) -> CompanyNoteTypesCountApi {
         CompanyNoteTypesCountApi(self.0.child("count"))
     }
 
@@ -4251,10 +4240,10 @@ impl CompanyNoteTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<CompanyNoteTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -4354,10 +4343,10 @@ impl CompanyOwnershipTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<OwnershipTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -4623,11 +4612,11 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
     #[inline]
     pub fn test_transaction(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &PortalConfigurationInvoiceSetup,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "testTransaction")
+            .child_of(&parent_id, "testTransaction")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -5017,16 +5006,19 @@ impl CompanyStatesApi {
 
     /// `GET company/states/{id}/info` (`getCompanyStatesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<StateInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<StateInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/states/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyStatesUsagesApi {
-        CompanyStatesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyStatesUsagesApi {
+        CompanyStatesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -5060,7 +5052,7 @@ impl CompanyStatesUsagesApi {
     }
 
     /// `company/states/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyStatesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyStatesUsagesListApi {
         CompanyStatesUsagesListApi(self.0.child("list"))
     }
 }
@@ -5145,16 +5137,19 @@ impl CompanyTeamRolesApi {
 
     /// `GET company/teamRoles/{id}/info` (`getCompanyTeamRolesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<TeamRoleInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<TeamRoleInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `company/teamRoles/{id}/usages`.
-    pub fn usages(&self, id: i64) -> CompanyTeamRolesUsagesApi {
-        CompanyTeamRolesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> CompanyTeamRolesUsagesApi {
+        CompanyTeamRolesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -5188,7 +5183,7 @@ impl CompanyTeamRolesUsagesApi {
     }
 
     /// `company/teamRoles/{id}/usages/list`.
-    pub fn list_2(&self) -> CompanyTeamRolesUsagesListApi {
+    pub fn list_segment(&self) -> CompanyTeamRolesUsagesListApi {
         CompanyTeamRolesUsagesListApi(self.0.child("list"))
     }
 }

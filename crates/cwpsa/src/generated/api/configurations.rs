@@ -38,13 +38,8 @@ impl ConfigurationsTypesApi {
     }
 
     /// `configurations/types/{grandparentId}/questions`.
-    pub fn questions(&self, grandparent_id: i64) -> ConfigurationsTypesQuestionsApi {
-        ConfigurationsTypesQuestionsApi(self.0.child_of(&grandparent_id, "questions"))
-    }
-
-    /// `configurations/types/{parentId}/questions`.
-    pub fn questions_for(&self, parent_id: i64) -> ConfigurationsTypesByParentIdQuestionsApi {
-        ConfigurationsTypesByParentIdQuestionsApi(self.0.child_of(&parent_id, "questions"))
+    pub fn questions(&self, parent_id: i64) -> ConfigurationsTypesQuestionsApi {
+        ConfigurationsTypesQuestionsApi(self.0.child_of(&parent_id, "questions"))
     }
 }
 
@@ -71,9 +66,44 @@ impl ConfigurationsTypesInfoApi {
 pub struct ConfigurationsTypesQuestionsApi(Node);
 
 impl ConfigurationsTypesQuestionsApi {
+    /// `configurations/types/{parentId}/questions/info`.
+    pub fn info(&self) -> ConfigurationsTypesQuestionsInfoApi {
+        ConfigurationsTypesQuestionsInfoApi(self.0.child("info"))
+    }
+
+    /// `GET configurations/types/{parentId}/questions/{id}/info` (`getConfigurationsTypesByParentIdQuestionsByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
+    }
+
     /// `configurations/types/{grandparentId}/questions/{parentId}/values`.
     pub fn values(&self, parent_id: i64) -> ConfigurationsTypesQuestionsValuesApi {
         ConfigurationsTypesQuestionsValuesApi(self.0.child_of(&parent_id, "values"))
+    }
+}
+
+/// Operations under `configurations/types/{parentId}/questions/info`.
+#[derive(Debug, Clone)]
+pub struct ConfigurationsTypesQuestionsInfoApi(Node);
+
+impl ConfigurationsTypesQuestionsInfoApi {
+    /// `GET configurations/types/{parentId}/questions/info` (`getConfigurationsTypesByParentIdQuestionsInfo`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ConfigurationTypeQuestionInfo>> {
+        self.0.list(query)
+    }
+
+    /// `GET configurations/types/{parentId}/questions/info/count` (`getConfigurationsTypesByParentIdQuestionsInfoCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
     }
 }
 
@@ -91,10 +121,10 @@ impl ConfigurationsTypesQuestionsValuesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -115,47 +145,6 @@ impl ConfigurationsTypesQuestionsValuesInfoApi {
     }
 
     /// `GET configurations/types/{grandparentId}/questions/{parentId}/values/info/count` (`getConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesInfoCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `configurations/types/{parentId}/questions`.
-#[derive(Debug, Clone)]
-pub struct ConfigurationsTypesByParentIdQuestionsApi(Node);
-
-impl ConfigurationsTypesByParentIdQuestionsApi {
-    /// `configurations/types/{parentId}/questions/info`.
-    pub fn info(&self) -> ConfigurationsTypesQuestionsInfoApi {
-        ConfigurationsTypesQuestionsInfoApi(self.0.child("info"))
-    }
-
-    /// `GET configurations/types/{parentId}/questions/{id}/info` (`getConfigurationsTypesByParentIdQuestionsByIdInfo`).
-    #[inline]
-    pub fn info_for(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-}
-
-/// Operations under `configurations/types/{parentId}/questions/info`.
-#[derive(Debug, Clone)]
-pub struct ConfigurationsTypesQuestionsInfoApi(Node);
-
-impl ConfigurationsTypesQuestionsInfoApi {
-    /// `GET configurations/types/{parentId}/questions/info` (`getConfigurationsTypesByParentIdQuestionsInfo`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ConfigurationTypeQuestionInfo>> {
-        self.0.list(query)
-    }
-
-    /// `GET configurations/types/{parentId}/questions/info/count` (`getConfigurationsTypesByParentIdQuestionsInfoCount`).
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)

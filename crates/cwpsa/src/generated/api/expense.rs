@@ -275,10 +275,10 @@ impl ExpensePaymentTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<PaymentTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -319,14 +319,19 @@ impl ExpenseReportsApi {
         self.0.count(query)
     }
 
+    /// `expense/reports/{parentId}/audits`.
+    pub fn audits(&self, parent_id: i64) -> ExpenseReportsAuditsApi {
+        ExpenseReportsAuditsApi(self.0.child_of(&parent_id, "audits"))
+    }
+
     /// `POST expense/reports/{id}/reverse` (`postExpenseReportsByIdReverse`).
     #[inline]
     pub fn reverse(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "reverse")
+            .child_of(&parent_id, "reverse")
             .call(Method::POST, None)
             .send_json()
     }
@@ -335,17 +340,12 @@ impl ExpenseReportsApi {
     #[inline]
     pub fn submit(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "submit")
+            .child_of(&parent_id, "submit")
             .call(Method::POST, None)
             .send_json()
-    }
-
-    /// `expense/reports/{parentId}/audits`.
-    pub fn audits(&self, parent_id: i64) -> ExpenseReportsAuditsApi {
-        ExpenseReportsAuditsApi(self.0.child_of(&parent_id, "audits"))
     }
 }
 
@@ -446,10 +446,10 @@ impl ExpenseTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ExpenseTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }

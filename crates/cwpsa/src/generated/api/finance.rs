@@ -219,23 +219,23 @@ impl FinanceAccountingBatchesApi {
         self.0.count(query)
     }
 
+    /// `finance/accounting/batches/{parentId}/entries`.
+    pub fn entries(&self, parent_id: i64) -> FinanceAccountingBatchesEntriesApi {
+        FinanceAccountingBatchesEntriesApi(self.0.child_of(&parent_id, "entries"))
+    }
+
     /// `POST finance/accounting/batches/{id}/export` (`postFinanceAccountingBatchesByIdExport`).
     #[inline]
     pub fn export(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &ExportAccountingBatchRequest,
     ) -> impl Future<Output = Result<GLExport>> + Send + 'static {
         self.0
-            .child_of(&id, "export")
+            .child_of(&parent_id, "export")
             .call(Method::POST, None)
             .json(body)
             .send_json()
-    }
-
-    /// `finance/accounting/batches/{parentId}/entries`.
-    pub fn entries(&self, parent_id: i64) -> FinanceAccountingBatchesEntriesApi {
-        FinanceAccountingBatchesEntriesApi(self.0.child_of(&parent_id, "entries"))
     }
 }
 
@@ -1066,17 +1066,17 @@ impl FinanceAgreementsTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<AgreementTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/agreements/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceAgreementsTypesUsagesApi {
-        FinanceAgreementsTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceAgreementsTypesUsagesApi {
+        FinanceAgreementsTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1110,7 +1110,7 @@ impl FinanceAgreementsTypesUsagesApi {
     }
 
     /// `finance/agreements/types/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceAgreementsTypesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceAgreementsTypesUsagesListApi {
         FinanceAgreementsTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1730,17 +1730,17 @@ impl FinanceBillingCyclesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BillingCycleInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/billingCycles/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceBillingCyclesUsagesApi {
-        FinanceBillingCyclesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceBillingCyclesUsagesApi {
+        FinanceBillingCyclesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1774,7 +1774,7 @@ impl FinanceBillingCyclesUsagesApi {
     }
 
     /// `finance/billingCycles/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceBillingCyclesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceBillingCyclesUsagesListApi {
         FinanceBillingCyclesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1861,10 +1861,10 @@ impl FinanceBillingSetupsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BillingSetupInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2022,17 +2022,17 @@ impl FinanceBillingStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BillingStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/billingStatuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceBillingStatusesUsagesApi {
-        FinanceBillingStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceBillingStatusesUsagesApi {
+        FinanceBillingStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2066,7 +2066,7 @@ impl FinanceBillingStatusesUsagesApi {
     }
 
     /// `finance/billingStatuses/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceBillingStatusesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceBillingStatusesUsagesListApi {
         FinanceBillingStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2153,17 +2153,17 @@ impl FinanceBillingTermsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BillingTermInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/billingTerms/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceBillingTermsUsagesApi {
-        FinanceBillingTermsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceBillingTermsUsagesApi {
+        FinanceBillingTermsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2197,7 +2197,7 @@ impl FinanceBillingTermsUsagesApi {
     }
 
     /// `finance/billingTerms/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceBillingTermsUsagesListApi {
+    pub fn list_segment(&self) -> FinanceBillingTermsUsagesListApi {
         FinanceBillingTermsUsagesListApi(self.0.child("list"))
     }
 }
@@ -2348,16 +2348,19 @@ impl FinanceCurrenciesApi {
 
     /// `GET finance/currencies/{id}/info` (`getFinanceCurrenciesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<CurrencyInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<CurrencyInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/currencies/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceCurrenciesUsagesApi {
-        FinanceCurrenciesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceCurrenciesUsagesApi {
+        FinanceCurrenciesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2391,7 +2394,7 @@ impl FinanceCurrenciesUsagesApi {
     }
 
     /// `finance/currencies/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceCurrenciesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceCurrenciesUsagesListApi {
         FinanceCurrenciesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2818,17 +2821,17 @@ impl FinanceInvoiceEmailTemplatesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<InvoiceEmailTemplateInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `finance/invoiceEmailTemplates/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceInvoiceEmailTemplatesUsagesApi {
-        FinanceInvoiceEmailTemplatesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceInvoiceEmailTemplatesUsagesApi {
+        FinanceInvoiceEmailTemplatesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2862,7 +2865,7 @@ impl FinanceInvoiceEmailTemplatesUsagesApi {
     }
 
     /// `finance/invoiceEmailTemplates/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceInvoiceEmailTemplatesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceInvoiceEmailTemplatesUsagesListApi {
         FinanceInvoiceEmailTemplatesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2968,8 +2971,8 @@ impl FinanceInvoiceTemplatesApi {
     }
 
     /// `finance/invoiceTemplates/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceInvoiceTemplatesUsagesApi {
-        FinanceInvoiceTemplatesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> FinanceInvoiceTemplatesUsagesApi {
+        FinanceInvoiceTemplatesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2985,7 +2988,7 @@ impl FinanceInvoiceTemplatesUsagesApi {
     }
 
     /// `finance/invoiceTemplates/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceInvoiceTemplatesUsagesListApi {
+    pub fn list_segment(&self) -> FinanceInvoiceTemplatesUsagesListApi {
         FinanceInvoiceTemplatesUsagesListApi(self.0.child("list"))
     }
 }
@@ -3060,18 +3063,21 @@ impl FinanceInvoicesApi {
         self.0.count(query)
     }
 
-    /// `GET finance/invoices/{id}/pdf` (`getFinanceInvoicesByIdPdf`).
-    #[inline]
-    pub fn pdf(&self, id: i64) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
-        self.0
-            .child_of(&id, "pdf")
-            .call(Method::GET, None)
-            .send_bytes()
-    }
-
     /// `finance/invoices/{parentId}/payments`.
     pub fn payments(&self, parent_id: i64) -> FinanceInvoicesPaymentsApi {
         FinanceInvoicesPaymentsApi(self.0.child_of(&parent_id, "payments"))
+    }
+
+    /// `GET finance/invoices/{id}/pdf` (`getFinanceInvoicesByIdPdf`).
+    #[inline]
+    pub fn pdf(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "pdf")
+            .call(Method::GET, None)
+            .send_bytes()
     }
 }
 
@@ -3191,78 +3197,43 @@ impl FinanceTaxCodesApi {
         FinanceTaxCodesInfoApi(self.0.child("info"))
     }
 
+    /// `POST finance/taxCodes/{id}/copy` (`postFinanceTaxCodesByIdCopy`).
+    #[inline]
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "copy")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
     /// `finance/taxCodes/{grandparentId}/expenseTypeExemptions`.
     pub fn expense_type_exemptions(
         &self,
-        grandparent_id: i64,
+        parent_id: i64,
     ) -> FinanceTaxCodesExpenseTypeExemptionsApi {
         FinanceTaxCodesExpenseTypeExemptionsApi(
-            self.0.child_of(&grandparent_id, "expenseTypeExemptions"),
+            self.0.child_of(&parent_id, "expenseTypeExemptions"),
         )
+    }
+
+    /// `GET finance/taxCodes/{id}/info` (`getFinanceTaxCodesByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<TaxCodeInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
     }
 
     /// `finance/taxCodes/{grandparentId}/productTypeExemptions`.
     pub fn product_type_exemptions(
         &self,
-        grandparent_id: i64,
+        parent_id: i64,
     ) -> FinanceTaxCodesProductTypeExemptionsApi {
         FinanceTaxCodesProductTypeExemptionsApi(
-            self.0.child_of(&grandparent_id, "productTypeExemptions"),
-        )
-    }
-
-    /// `finance/taxCodes/{grandparentId}/taxCodeXRefs`.
-    pub fn tax_code_x_refs(&self, grandparent_id: i64) -> FinanceTaxCodesTaxCodeXRefsApi {
-        FinanceTaxCodesTaxCodeXRefsApi(self.0.child_of(&grandparent_id, "taxCodeXRefs"))
-    }
-
-    /// `finance/taxCodes/{grandparentId}/workRoleExemptions`.
-    pub fn work_role_exemptions(
-        &self,
-        grandparent_id: i64,
-    ) -> FinanceTaxCodesWorkRoleExemptionsApi {
-        FinanceTaxCodesWorkRoleExemptionsApi(self.0.child_of(&grandparent_id, "workRoleExemptions"))
-    }
-
-    /// `POST finance/taxCodes/{id}/copy` (`postFinanceTaxCodesByIdCopy`).
-    #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
-        self.0
-            .child_of(&id, "copy")
-            .call(Method::POST, None)
-            .send_json()
-    }
-
-    /// `GET finance/taxCodes/{id}/info` (`getFinanceTaxCodesByIdInfo`).
-    #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<TaxCodeInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-
-    /// `finance/taxCodes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> FinanceTaxCodesUsagesApi {
-        FinanceTaxCodesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
-    /// `finance/taxCodes/{parentId}/expenseTypeExemptions`.
-    pub fn expense_type_exemptions_for(
-        &self,
-        parent_id: i64,
-    ) -> FinanceTaxCodesByParentIdExpenseTypeExemptionsApi {
-        FinanceTaxCodesByParentIdExpenseTypeExemptionsApi(
-            self.0.child_of(&parent_id, "expenseTypeExemptions"),
-        )
-    }
-
-    /// `finance/taxCodes/{parentId}/productTypeExemptions`.
-    pub fn product_type_exemptions_for(
-        &self,
-        parent_id: i64,
-    ) -> FinanceTaxCodesByParentIdProductTypeExemptionsApi {
-        FinanceTaxCodesByParentIdProductTypeExemptionsApi(
             self.0.child_of(&parent_id, "productTypeExemptions"),
         )
     }
@@ -3272,19 +3243,19 @@ impl FinanceTaxCodesApi {
         FinanceTaxCodesTaxCodeLevelsApi(self.0.child_of(&parent_id, "taxCodeLevels"))
     }
 
-    /// `finance/taxCodes/{parentId}/taxCodeXRefs`.
-    pub fn tax_code_x_refs_for(&self, parent_id: i64) -> FinanceTaxCodesByParentIdTaxCodeXRefsApi {
-        FinanceTaxCodesByParentIdTaxCodeXRefsApi(self.0.child_of(&parent_id, "taxCodeXRefs"))
+    /// `finance/taxCodes/{grandparentId}/taxCodeXRefs`.
+    pub fn tax_code_x_refs(&self, parent_id: i64) -> FinanceTaxCodesTaxCodeXRefsApi {
+        FinanceTaxCodesTaxCodeXRefsApi(self.0.child_of(&parent_id, "taxCodeXRefs"))
     }
 
-    /// `finance/taxCodes/{parentId}/workRoleExemptions`.
-    pub fn work_role_exemptions_for(
-        &self,
-        parent_id: i64,
-    ) -> FinanceTaxCodesByParentIdWorkRoleExemptionsApi {
-        FinanceTaxCodesByParentIdWorkRoleExemptionsApi(
-            self.0.child_of(&parent_id, "workRoleExemptions"),
-        )
+    /// `finance/taxCodes/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> FinanceTaxCodesUsagesApi {
+        FinanceTaxCodesUsagesApi(self.0.child_of(&parent_id, "usages"))
+    }
+
+    /// `finance/taxCodes/{grandparentId}/workRoleExemptions`.
+    pub fn work_role_exemptions(&self, parent_id: i64) -> FinanceTaxCodesWorkRoleExemptionsApi {
+        FinanceTaxCodesWorkRoleExemptionsApi(self.0.child_of(&parent_id, "workRoleExemptions"))
     }
 }
 
@@ -3311,6 +3282,65 @@ impl FinanceTaxCodesInfoApi {
 pub struct FinanceTaxCodesExpenseTypeExemptionsApi(Node);
 
 impl FinanceTaxCodesExpenseTypeExemptionsApi {
+    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`getFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`putFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &ExpenseTypeExemption,
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`patchFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions` (`getFinanceTaxCodesByParentIdExpenseTypeExemptions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ExpenseTypeExemption>> {
+        self.0.list(query)
+    }
+
+    /// `POST finance/taxCodes/{parentId}/expenseTypeExemptions` (`postFinanceTaxCodesByParentIdExpenseTypeExemptions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &ExpenseTypeExemption,
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions/count` (`getFinanceTaxCodesByParentIdExpenseTypeExemptionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels`.
     pub fn taxable_expense_type_levels(
         &self,
@@ -3392,6 +3422,65 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
 pub struct FinanceTaxCodesProductTypeExemptionsApi(Node);
 
 impl FinanceTaxCodesProductTypeExemptionsApi {
+    /// `GET finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`getFinanceTaxCodesByParentIdProductTypeExemptionsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`putFinanceTaxCodesByParentIdProductTypeExemptionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &ProductTypeExemption,
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`patchFinanceTaxCodesByParentIdProductTypeExemptionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdProductTypeExemptionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/productTypeExemptions` (`getFinanceTaxCodesByParentIdProductTypeExemptions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ProductTypeExemption>> {
+        self.0.list(query)
+    }
+
+    /// `POST finance/taxCodes/{parentId}/productTypeExemptions` (`postFinanceTaxCodesByParentIdProductTypeExemptions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &ProductTypeExemption,
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/productTypeExemptions/count` (`getFinanceTaxCodesByParentIdProductTypeExemptionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels`.
     pub fn taxable_product_type_levels(
         &self,
@@ -3468,11 +3557,129 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
     }
 }
 
+/// Operations under `finance/taxCodes/{parentId}/taxCodeLevels`.
+#[derive(Debug, Clone)]
+pub struct FinanceTaxCodesTaxCodeLevelsApi(Node);
+
+impl FinanceTaxCodesTaxCodeLevelsApi {
+    /// `GET finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`getFinanceTaxCodesByParentIdTaxCodeLevelsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`putFinanceTaxCodesByParentIdTaxCodeLevelsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &TaxCodeLevel,
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`patchFinanceTaxCodesByParentIdTaxCodeLevelsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeLevelsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/taxCodeLevels` (`getFinanceTaxCodesByParentIdTaxCodeLevels`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<TaxCodeLevel>> {
+        self.0.list(query)
+    }
+
+    /// `POST finance/taxCodes/{parentId}/taxCodeLevels` (`postFinanceTaxCodesByParentIdTaxCodeLevels`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &TaxCodeLevel,
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/taxCodeLevels/count` (`getFinanceTaxCodesByParentIdTaxCodeLevelsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+}
+
 /// Operations under `finance/taxCodes/{grandparentId}/taxCodeXRefs`.
 #[derive(Debug, Clone)]
 pub struct FinanceTaxCodesTaxCodeXRefsApi(Node);
 
 impl FinanceTaxCodesTaxCodeXRefsApi {
+    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`getFinanceTaxCodesByParentIdTaxCodeXRefsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`putFinanceTaxCodesByParentIdTaxCodeXRefsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &TaxCodeXRef,
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`patchFinanceTaxCodesByParentIdTaxCodeXRefsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeXRefsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs` (`getFinanceTaxCodesByParentIdTaxCodeXRefs`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<TaxCodeXRef>> {
+        self.0.list(query)
+    }
+
+    /// `POST finance/taxCodes/{parentId}/taxCodeXRefs` (`postFinanceTaxCodesByParentIdTaxCodeXRefs`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &TaxCodeXRef,
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/count` (`getFinanceTaxCodesByParentIdTaxCodeXRefsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels`.
     pub fn taxable_x_ref_levels(
         &self,
@@ -3546,11 +3753,96 @@ impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
     }
 }
 
+/// Operations under `finance/taxCodes/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct FinanceTaxCodesUsagesApi(Node);
+
+impl FinanceTaxCodesUsagesApi {
+    /// `GET finance/taxCodes/{id}/usages` (`getFinanceTaxCodesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `finance/taxCodes/{id}/usages/list`.
+    pub fn list_segment(&self) -> FinanceTaxCodesUsagesListApi {
+        FinanceTaxCodesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `finance/taxCodes/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct FinanceTaxCodesUsagesListApi(Node);
+
+impl FinanceTaxCodesUsagesListApi {
+    /// `GET finance/taxCodes/{id}/usages/list` (`getFinanceTaxCodesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `finance/taxCodes/{grandparentId}/workRoleExemptions`.
 #[derive(Debug, Clone)]
 pub struct FinanceTaxCodesWorkRoleExemptionsApi(Node);
 
 impl FinanceTaxCodesWorkRoleExemptionsApi {
+    /// `GET finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`putFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &WorkRoleExemption,
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`patchFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`deleteFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/workRoleExemptions` (`getFinanceTaxCodesByParentIdWorkRoleExemptions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkRoleExemption>> {
+        self.0.list(query)
+    }
+
+    /// `POST finance/taxCodes/{parentId}/workRoleExemptions` (`postFinanceTaxCodesByParentIdWorkRoleExemptions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &WorkRoleExemption,
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET finance/taxCodes/{parentId}/workRoleExemptions/count` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels`.
     pub fn taxable_work_role_levels(
         &self,
@@ -3621,351 +3913,6 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
     }
 
     /// `GET finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels/count` (`getFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevelsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesUsagesApi(Node);
-
-impl FinanceTaxCodesUsagesApi {
-    /// `GET finance/taxCodes/{id}/usages` (`getFinanceTaxCodesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `finance/taxCodes/{id}/usages/list`.
-    pub fn list_2(&self) -> FinanceTaxCodesUsagesListApi {
-        FinanceTaxCodesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `finance/taxCodes/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesUsagesListApi(Node);
-
-impl FinanceTaxCodesUsagesListApi {
-    /// `GET finance/taxCodes/{id}/usages/list` (`getFinanceTaxCodesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{parentId}/expenseTypeExemptions`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesByParentIdExpenseTypeExemptionsApi(Node);
-
-impl FinanceTaxCodesByParentIdExpenseTypeExemptionsApi {
-    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`getFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`putFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &ExpenseTypeExemption,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`patchFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions` (`getFinanceTaxCodesByParentIdExpenseTypeExemptions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ExpenseTypeExemption>> {
-        self.0.list(query)
-    }
-
-    /// `POST finance/taxCodes/{parentId}/expenseTypeExemptions` (`postFinanceTaxCodesByParentIdExpenseTypeExemptions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &ExpenseTypeExemption,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions/count` (`getFinanceTaxCodesByParentIdExpenseTypeExemptionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{parentId}/productTypeExemptions`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesByParentIdProductTypeExemptionsApi(Node);
-
-impl FinanceTaxCodesByParentIdProductTypeExemptionsApi {
-    /// `GET finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`getFinanceTaxCodesByParentIdProductTypeExemptionsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`putFinanceTaxCodesByParentIdProductTypeExemptionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &ProductTypeExemption,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`patchFinanceTaxCodesByParentIdProductTypeExemptionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdProductTypeExemptionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/productTypeExemptions` (`getFinanceTaxCodesByParentIdProductTypeExemptions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ProductTypeExemption>> {
-        self.0.list(query)
-    }
-
-    /// `POST finance/taxCodes/{parentId}/productTypeExemptions` (`postFinanceTaxCodesByParentIdProductTypeExemptions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &ProductTypeExemption,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/productTypeExemptions/count` (`getFinanceTaxCodesByParentIdProductTypeExemptionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{parentId}/taxCodeLevels`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesTaxCodeLevelsApi(Node);
-
-impl FinanceTaxCodesTaxCodeLevelsApi {
-    /// `GET finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`getFinanceTaxCodesByParentIdTaxCodeLevelsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`putFinanceTaxCodesByParentIdTaxCodeLevelsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &TaxCodeLevel,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`patchFinanceTaxCodesByParentIdTaxCodeLevelsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeLevelsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/taxCodeLevels` (`getFinanceTaxCodesByParentIdTaxCodeLevels`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<TaxCodeLevel>> {
-        self.0.list(query)
-    }
-
-    /// `POST finance/taxCodes/{parentId}/taxCodeLevels` (`postFinanceTaxCodesByParentIdTaxCodeLevels`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &TaxCodeLevel,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/taxCodeLevels/count` (`getFinanceTaxCodesByParentIdTaxCodeLevelsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{parentId}/taxCodeXRefs`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesByParentIdTaxCodeXRefsApi(Node);
-
-impl FinanceTaxCodesByParentIdTaxCodeXRefsApi {
-    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`getFinanceTaxCodesByParentIdTaxCodeXRefsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`putFinanceTaxCodesByParentIdTaxCodeXRefsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &TaxCodeXRef,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`patchFinanceTaxCodesByParentIdTaxCodeXRefsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeXRefsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs` (`getFinanceTaxCodesByParentIdTaxCodeXRefs`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<TaxCodeXRef>> {
-        self.0.list(query)
-    }
-
-    /// `POST finance/taxCodes/{parentId}/taxCodeXRefs` (`postFinanceTaxCodesByParentIdTaxCodeXRefs`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &TaxCodeXRef,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/count` (`getFinanceTaxCodesByParentIdTaxCodeXRefsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `finance/taxCodes/{parentId}/workRoleExemptions`.
-#[derive(Debug, Clone)]
-pub struct FinanceTaxCodesByParentIdWorkRoleExemptionsApi(Node);
-
-impl FinanceTaxCodesByParentIdWorkRoleExemptionsApi {
-    /// `GET finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`putFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &WorkRoleExemption,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`patchFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`deleteFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/workRoleExemptions` (`getFinanceTaxCodesByParentIdWorkRoleExemptions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkRoleExemption>> {
-        self.0.list(query)
-    }
-
-    /// `POST finance/taxCodes/{parentId}/workRoleExemptions` (`postFinanceTaxCodesByParentIdWorkRoleExemptions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &WorkRoleExemption,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET finance/taxCodes/{parentId}/workRoleExemptions/count` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsCount`).
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)

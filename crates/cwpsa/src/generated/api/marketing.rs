@@ -109,13 +109,8 @@ impl MarketingCampaignsApi {
     }
 
     /// `marketing/campaigns/{id}/activities`.
-    pub fn activities(&self, id: i64) -> MarketingCampaignsActivitiesApi {
-        MarketingCampaignsActivitiesApi(self.0.child_of(&id, "activities"))
-    }
-
-    /// `marketing/campaigns/{id}/opportunities`.
-    pub fn opportunities(&self, id: i64) -> MarketingCampaignsOpportunitiesApi {
-        MarketingCampaignsOpportunitiesApi(self.0.child_of(&id, "opportunities"))
+    pub fn activities(&self, parent_id: i64) -> MarketingCampaignsActivitiesApi {
+        MarketingCampaignsActivitiesApi(self.0.child_of(&parent_id, "activities"))
     }
 
     /// `marketing/campaigns/{parentId}/audits`.
@@ -136,6 +131,11 @@ impl MarketingCampaignsApi {
     /// `marketing/campaigns/{parentId}/linksClicked`.
     pub fn links_clicked(&self, parent_id: i64) -> MarketingCampaignsLinksClickedApi {
         MarketingCampaignsLinksClickedApi(self.0.child_of(&parent_id, "linksClicked"))
+    }
+
+    /// `marketing/campaigns/{id}/opportunities`.
+    pub fn opportunities(&self, parent_id: i64) -> MarketingCampaignsOpportunitiesApi {
+        MarketingCampaignsOpportunitiesApi(self.0.child_of(&parent_id, "opportunities"))
     }
 }
 
@@ -339,10 +339,10 @@ impl MarketingCampaignsTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<CampaignTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -410,24 +410,6 @@ impl MarketingCampaignsActivitiesApi {
     }
 
     /// `GET marketing/campaigns/{id}/activities/count` (`getMarketingCampaignsByIdActivitiesCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `marketing/campaigns/{id}/opportunities`.
-#[derive(Debug, Clone)]
-pub struct MarketingCampaignsOpportunitiesApi(Node);
-
-impl MarketingCampaignsOpportunitiesApi {
-    /// `GET marketing/campaigns/{id}/opportunities` (`getMarketingCampaignsByIdOpportunities`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<OpportunityReference>> {
-        self.0.list(query)
-    }
-
-    /// `GET marketing/campaigns/{id}/opportunities/count` (`getMarketingCampaignsByIdOpportunitiesCount`).
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
@@ -682,6 +664,24 @@ impl MarketingCampaignsLinksClickedApi {
     }
 }
 
+/// Operations under `marketing/campaigns/{id}/opportunities`.
+#[derive(Debug, Clone)]
+pub struct MarketingCampaignsOpportunitiesApi(Node);
+
+impl MarketingCampaignsOpportunitiesApi {
+    /// `GET marketing/campaigns/{id}/opportunities` (`getMarketingCampaignsByIdOpportunities`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<OpportunityReference>> {
+        self.0.list(query)
+    }
+
+    /// `GET marketing/campaigns/{id}/opportunities/count` (`getMarketingCampaignsByIdOpportunitiesCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+}
+
 /// Operations under `marketing/groups`.
 #[derive(Debug, Clone)]
 pub struct MarketingGroupsApi(Node);
@@ -740,11 +740,6 @@ impl MarketingGroupsApi {
         self.0.count(query)
     }
 
-    /// `marketing/groups/{id}/usages`.
-    pub fn usages(&self, id: i64) -> MarketingGroupsUsagesApi {
-        MarketingGroupsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `marketing/groups/{parentId}/companies`.
     pub fn companies(&self, parent_id: i64) -> MarketingGroupsCompaniesApi {
         MarketingGroupsCompaniesApi(self.0.child_of(&parent_id, "companies"))
@@ -754,34 +749,10 @@ impl MarketingGroupsApi {
     pub fn contacts(&self, parent_id: i64) -> MarketingGroupsContactsApi {
         MarketingGroupsContactsApi(self.0.child_of(&parent_id, "contacts"))
     }
-}
 
-/// Operations under `marketing/groups/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct MarketingGroupsUsagesApi(Node);
-
-impl MarketingGroupsUsagesApi {
-    /// `GET marketing/groups/{id}/usages` (`getMarketingGroupsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `marketing/groups/{id}/usages/list`.
-    pub fn list_2(&self) -> MarketingGroupsUsagesListApi {
-        MarketingGroupsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `marketing/groups/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct MarketingGroupsUsagesListApi(Node);
-
-impl MarketingGroupsUsagesListApi {
-    /// `GET marketing/groups/{id}/usages/list` (`getMarketingGroupsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
+    /// `marketing/groups/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> MarketingGroupsUsagesApi {
+        MarketingGroupsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -906,5 +877,34 @@ impl MarketingGroupsContactsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `marketing/groups/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct MarketingGroupsUsagesApi(Node);
+
+impl MarketingGroupsUsagesApi {
+    /// `GET marketing/groups/{id}/usages` (`getMarketingGroupsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `marketing/groups/{id}/usages/list`.
+    pub fn list_segment(&self) -> MarketingGroupsUsagesListApi {
+        MarketingGroupsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `marketing/groups/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct MarketingGroupsUsagesListApi(Node);
+
+impl MarketingGroupsUsagesListApi {
+    /// `GET marketing/groups/{id}/usages/list` (`getMarketingGroupsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }

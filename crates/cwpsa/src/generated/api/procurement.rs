@@ -205,10 +205,10 @@ impl ProcurementRMADispositionsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<RmaDispositionInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -377,17 +377,17 @@ impl ProcurementAdjustmentsTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<AdjustmentTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `procurement/adjustments/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementAdjustmentsTypesUsagesApi {
-        ProcurementAdjustmentsTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProcurementAdjustmentsTypesUsagesApi {
+        ProcurementAdjustmentsTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -421,7 +421,7 @@ impl ProcurementAdjustmentsTypesUsagesApi {
     }
 
     /// `procurement/adjustments/types/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementAdjustmentsTypesUsagesListApi {
+    pub fn list_segment(&self) -> ProcurementAdjustmentsTypesUsagesListApi {
         ProcurementAdjustmentsTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -543,49 +543,21 @@ impl ProcurementCatalogApi {
         ProcurementCatalogInfoApi(self.0.child("info"))
     }
 
-    /// `GET procurement/catalog/{catalogItemIdentifier}/quantityOnHand` (`getProcurementCatalogByCatalogItemIdentifierQuantityOnHand`).
-    #[inline]
-    pub fn quantity_on_hand(
-        &self,
-        catalog_item_identifier: &str,
-        warehouse_bin_id: Option<i64>,
-    ) -> impl Future<Output = Result<Count>> + Send + 'static {
-        self.0
-            .child_of(&catalog_item_identifier, "quantityOnHand")
-            .call(Method::GET, None)
-            .param_opt("warehouseBinId", warehouse_bin_id)
-            .send_json()
+    /// `procurement/catalog/{parentId}/components`.
+    pub fn components(&self, parent_id: i64) -> ProcurementCatalogComponentsApi {
+        ProcurementCatalogComponentsApi(self.0.child_of(&parent_id, "components"))
     }
 
     /// `GET procurement/catalog/{id}/info` (`getProcurementCatalogByIdInfo`).
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<CatalogItemInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
-    }
-
-    /// `POST procurement/catalog/{id}/pricing` (`postProcurementCatalogByIdPricing`).
-    #[inline]
-    pub fn pricing(
-        &self,
-        id: i64,
-        body: &CatalogPricing,
-    ) -> impl Future<Output = Result<CatalogPricing>> + Send + 'static {
-        self.0
-            .child_of(&id, "pricing")
-            .call(Method::POST, None)
-            .json(body)
-            .send_json()
-    }
-
-    /// `procurement/catalog/{parentId}/components`.
-    pub fn components(&self, parent_id: i64) -> ProcurementCatalogComponentsApi {
-        ProcurementCatalogComponentsApi(self.0.child_of(&parent_id, "components"))
     }
 
     /// `procurement/catalog/{parentId}/inventory`.
@@ -601,6 +573,34 @@ impl ProcurementCatalogApi {
         ProcurementCatalogMinimumStockByWarehouseApi(
             self.0.child_of(&parent_id, "minimumStockByWarehouse"),
         )
+    }
+
+    /// `POST procurement/catalog/{id}/pricing` (`postProcurementCatalogByIdPricing`).
+    #[inline]
+    pub fn pricing(
+        &self,
+        parent_id: i64,
+        body: &CatalogPricing,
+    ) -> impl Future<Output = Result<CatalogPricing>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "pricing")
+            .call(Method::POST, None)
+            .json(body)
+            .send_json()
+    }
+
+    /// `GET procurement/catalog/{catalogItemIdentifier}/quantityOnHand` (`getProcurementCatalogByCatalogItemIdentifierQuantityOnHand`).
+    #[inline]
+    pub fn quantity_on_hand(
+        &self,
+        catalog_item_identifier: &str,
+        warehouse_bin_id: Option<i64>,
+    ) -> impl Future<Output = Result<Count>> + Send + 'static {
+        self.0
+            .child_of(&catalog_item_identifier, "quantityOnHand")
+            .call(Method::GET, None)
+            .param_opt("warehouseBinId", warehouse_bin_id)
+            .send_json()
     }
 }
 
@@ -841,9 +841,12 @@ impl ProcurementCategoriesApi {
 
     /// `GET procurement/categories/{id}/info` (`getProcurementCategoriesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<CategoryInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<CategoryInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -942,10 +945,10 @@ impl ProcurementCategoriesSubcategoriesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<LegacySubCategoryInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -1031,7 +1034,7 @@ impl ProcurementManufacturersApi {
     }
 
     /// `procurement/manufacturers/count`.
-    pub fn count_2(&self) -> ProcurementManufacturersCountApi {
+    pub fn count_segment(&self) -> ProcurementManufacturersCountApi {
         ProcurementManufacturersCountApi(self.0.child("count"))
     }
 
@@ -1044,10 +1047,10 @@ impl ProcurementManufacturersApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ManufacturerInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -1166,13 +1169,8 @@ impl ProcurementPricingschedulesApi {
     }
 
     /// `procurement/pricingschedules/{grandparentId}/details`.
-    pub fn details(&self, grandparent_id: i64) -> ProcurementPricingschedulesDetailsApi {
-        ProcurementPricingschedulesDetailsApi(self.0.child_of(&grandparent_id, "details"))
-    }
-
-    /// `procurement/pricingschedules/{parentId}/details`.
-    pub fn details_for(&self, parent_id: i64) -> ProcurementPricingschedulesByParentIdDetailsApi {
-        ProcurementPricingschedulesByParentIdDetailsApi(self.0.child_of(&parent_id, "details"))
+    pub fn details(&self, parent_id: i64) -> ProcurementPricingschedulesDetailsApi {
+        ProcurementPricingschedulesDetailsApi(self.0.child_of(&parent_id, "details"))
     }
 }
 
@@ -1181,6 +1179,62 @@ impl ProcurementPricingschedulesApi {
 pub struct ProcurementPricingschedulesDetailsApi(Node);
 
 impl ProcurementPricingschedulesDetailsApi {
+    /// `GET procurement/pricingschedules/{parentId}/details/{id}` (`getProcurementPricingschedulesByParentIdDetailsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT procurement/pricingschedules/{parentId}/details/{id}` (`putProcurementPricingschedulesByParentIdDetailsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &PricingDetail,
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH procurement/pricingschedules/{parentId}/details/{id}` (`patchProcurementPricingschedulesByParentIdDetailsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE procurement/pricingschedules/{parentId}/details/{id}` (`deleteProcurementPricingschedulesByParentIdDetailsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET procurement/pricingschedules/{parentId}/details` (`getProcurementPricingschedulesByParentIdDetails`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<PricingDetail>> {
+        self.0.list(query)
+    }
+
+    /// `POST procurement/pricingschedules/{parentId}/details` (`postProcurementPricingschedulesByParentIdDetails`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &PricingDetail,
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET procurement/pricingschedules/{parentId}/details/count` (`getProcurementPricingschedulesByParentIdDetailsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks`.
     pub fn breaks(&self, parent_id: i64) -> ProcurementPricingschedulesDetailsBreaksApi {
         ProcurementPricingschedulesDetailsBreaksApi(self.0.child_of(&parent_id, "breaks"))
@@ -1249,68 +1303,6 @@ impl ProcurementPricingschedulesDetailsBreaksApi {
     }
 }
 
-/// Operations under `procurement/pricingschedules/{parentId}/details`.
-#[derive(Debug, Clone)]
-pub struct ProcurementPricingschedulesByParentIdDetailsApi(Node);
-
-impl ProcurementPricingschedulesByParentIdDetailsApi {
-    /// `GET procurement/pricingschedules/{parentId}/details/{id}` (`getProcurementPricingschedulesByParentIdDetailsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT procurement/pricingschedules/{parentId}/details/{id}` (`putProcurementPricingschedulesByParentIdDetailsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &PricingDetail,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH procurement/pricingschedules/{parentId}/details/{id}` (`patchProcurementPricingschedulesByParentIdDetailsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE procurement/pricingschedules/{parentId}/details/{id}` (`deleteProcurementPricingschedulesByParentIdDetailsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET procurement/pricingschedules/{parentId}/details` (`getProcurementPricingschedulesByParentIdDetails`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<PricingDetail>> {
-        self.0.list(query)
-    }
-
-    /// `POST procurement/pricingschedules/{parentId}/details` (`postProcurementPricingschedulesByParentIdDetails`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &PricingDetail,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET procurement/pricingschedules/{parentId}/details/count` (`getProcurementPricingschedulesByParentIdDetailsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
 /// Operations under `procurement/products`.
 #[derive(Debug, Clone)]
 pub struct ProcurementProductsApi(Node);
@@ -1372,23 +1364,23 @@ impl ProcurementProductsApi {
         self.0.count(query)
     }
 
+    /// `procurement/products/{parentId}/components`.
+    pub fn components(&self, parent_id: i64) -> ProcurementProductsComponentsApi {
+        ProcurementProductsComponentsApi(self.0.child_of(&parent_id, "components"))
+    }
+
     /// `POST procurement/products/{id}/detach` (`postProcurementProductsByIdDetach`).
     #[inline]
     pub fn detach(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &ProductDetach,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         self.0
-            .child_of(&id, "detach")
+            .child_of(&parent_id, "detach")
             .call(Method::POST, None)
             .json(body)
             .send_empty()
-    }
-
-    /// `procurement/products/{parentId}/components`.
-    pub fn components(&self, parent_id: i64) -> ProcurementProductsComponentsApi {
-        ProcurementProductsComponentsApi(self.0.child_of(&parent_id, "components"))
     }
 
     /// `procurement/products/{parentId}/pickingShippingDetails`.
@@ -1766,11 +1758,6 @@ impl ProcurementPurchaseorderstatusesApi {
         self.0.count(query)
     }
 
-    /// `procurement/purchaseorderstatuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementPurchaseorderstatusesUsagesApi {
-        ProcurementPurchaseorderstatusesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `procurement/purchaseorderstatuses/{parentId}/emailtemplates`.
     pub fn emailtemplates(
         &self,
@@ -1790,34 +1777,10 @@ impl ProcurementPurchaseorderstatusesApi {
             self.0.child_of(&parent_id, "notifications"),
         )
     }
-}
 
-/// Operations under `procurement/purchaseorderstatuses/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ProcurementPurchaseorderstatusesUsagesApi(Node);
-
-impl ProcurementPurchaseorderstatusesUsagesApi {
-    /// `GET procurement/purchaseorderstatuses/{id}/usages` (`getProcurementPurchaseorderstatusesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `procurement/purchaseorderstatuses/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementPurchaseorderstatusesUsagesListApi {
-        ProcurementPurchaseorderstatusesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `procurement/purchaseorderstatuses/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ProcurementPurchaseorderstatusesUsagesListApi(Node);
-
-impl ProcurementPurchaseorderstatusesUsagesListApi {
-    /// `GET procurement/purchaseorderstatuses/{id}/usages/list` (`getProcurementPurchaseorderstatusesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
+    /// `procurement/purchaseorderstatuses/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> ProcurementPurchaseorderstatusesUsagesApi {
+        ProcurementPurchaseorderstatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1957,6 +1920,35 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
     }
 }
 
+/// Operations under `procurement/purchaseorderstatuses/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ProcurementPurchaseorderstatusesUsagesApi(Node);
+
+impl ProcurementPurchaseorderstatusesUsagesApi {
+    /// `GET procurement/purchaseorderstatuses/{id}/usages` (`getProcurementPurchaseorderstatusesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `procurement/purchaseorderstatuses/{id}/usages/list`.
+    pub fn list_segment(&self) -> ProcurementPurchaseorderstatusesUsagesListApi {
+        ProcurementPurchaseorderstatusesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `procurement/purchaseorderstatuses/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ProcurementPurchaseorderstatusesUsagesListApi(Node);
+
+impl ProcurementPurchaseorderstatusesUsagesListApi {
+    /// `GET procurement/purchaseorderstatuses/{id}/usages/list` (`getProcurementPurchaseorderstatusesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `procurement/rmaActions`.
 #[derive(Debug, Clone)]
 pub struct ProcurementRmaActionsApi(Node);
@@ -2027,10 +2019,10 @@ impl ProcurementRmaActionsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<RmaActionInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2120,31 +2112,31 @@ impl ProcurementRmaStatusesApi {
         ProcurementRmaStatusesInfoApi(self.0.child("info"))
     }
 
-    /// `GET procurement/rmaStatuses/{id}/info` (`getProcurementRmaStatusesByIdInfo`).
-    #[inline]
-    pub fn info_for(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<RmaStatusInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-
-    /// `procurement/rmaStatuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementRmaStatusesUsagesApi {
-        ProcurementRmaStatusesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `procurement/rmaStatuses/{parentId}/emailtemplates`.
     pub fn emailtemplates(&self, parent_id: i64) -> ProcurementRmaStatusesEmailtemplatesApi {
         ProcurementRmaStatusesEmailtemplatesApi(self.0.child_of(&parent_id, "emailtemplates"))
     }
 
+    /// `GET procurement/rmaStatuses/{id}/info` (`getProcurementRmaStatusesByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<RmaStatusInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
+    }
+
     /// `procurement/rmaStatuses/{parentId}/notifications`.
     pub fn notifications(&self, parent_id: i64) -> ProcurementRmaStatusesNotificationsApi {
         ProcurementRmaStatusesNotificationsApi(self.0.child_of(&parent_id, "notifications"))
+    }
+
+    /// `procurement/rmaStatuses/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> ProcurementRmaStatusesUsagesApi {
+        ProcurementRmaStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2163,35 +2155,6 @@ impl ProcurementRmaStatusesInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `procurement/rmaStatuses/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ProcurementRmaStatusesUsagesApi(Node);
-
-impl ProcurementRmaStatusesUsagesApi {
-    /// `GET procurement/rmaStatuses/{id}/usages` (`getProcurementRmaStatusesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `procurement/rmaStatuses/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementRmaStatusesUsagesListApi {
-        ProcurementRmaStatusesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `procurement/rmaStatuses/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ProcurementRmaStatusesUsagesListApi(Node);
-
-impl ProcurementRmaStatusesUsagesListApi {
-    /// `GET procurement/rmaStatuses/{id}/usages/list` (`getProcurementRmaStatusesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -2322,6 +2285,35 @@ impl ProcurementRmaStatusesNotificationsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `procurement/rmaStatuses/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ProcurementRmaStatusesUsagesApi(Node);
+
+impl ProcurementRmaStatusesUsagesApi {
+    /// `GET procurement/rmaStatuses/{id}/usages` (`getProcurementRmaStatusesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `procurement/rmaStatuses/{id}/usages/list`.
+    pub fn list_segment(&self) -> ProcurementRmaStatusesUsagesListApi {
+        ProcurementRmaStatusesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `procurement/rmaStatuses/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ProcurementRmaStatusesUsagesListApi(Node);
+
+impl ProcurementRmaStatusesUsagesListApi {
+    /// `GET procurement/rmaStatuses/{id}/usages/list` (`getProcurementRmaStatusesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -2527,17 +2519,17 @@ impl ProcurementShipmentmethodsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ShipmentMethodInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `procurement/shipmentmethods/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementShipmentmethodsUsagesApi {
-        ProcurementShipmentmethodsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProcurementShipmentmethodsUsagesApi {
+        ProcurementShipmentmethodsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2571,7 +2563,7 @@ impl ProcurementShipmentmethodsUsagesApi {
     }
 
     /// `procurement/shipmentmethods/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementShipmentmethodsUsagesListApi {
+    pub fn list_segment(&self) -> ProcurementShipmentmethodsUsagesListApi {
         ProcurementShipmentmethodsUsagesListApi(self.0.child("list"))
     }
 }
@@ -2658,17 +2650,17 @@ impl ProcurementSubcategoriesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SubCategoryInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `procurement/subcategories/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementSubcategoriesUsagesApi {
-        ProcurementSubcategoriesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProcurementSubcategoriesUsagesApi {
+        ProcurementSubcategoriesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2702,7 +2694,7 @@ impl ProcurementSubcategoriesUsagesApi {
     }
 
     /// `procurement/subcategories/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementSubcategoriesUsagesListApi {
+    pub fn list_segment(&self) -> ProcurementSubcategoriesUsagesListApi {
         ProcurementSubcategoriesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2789,17 +2781,17 @@ impl ProcurementTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ProductTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `procurement/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProcurementTypesUsagesApi {
-        ProcurementTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProcurementTypesUsagesApi {
+        ProcurementTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2833,7 +2825,7 @@ impl ProcurementTypesUsagesApi {
     }
 
     /// `procurement/types/{id}/usages/list`.
-    pub fn list_2(&self) -> ProcurementTypesUsagesListApi {
+    pub fn list_segment(&self) -> ProcurementTypesUsagesListApi {
         ProcurementTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -3049,10 +3041,10 @@ impl ProcurementWarehouseBinsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<WarehouseBinInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3175,10 +3167,10 @@ impl ProcurementWarehousesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<WarehouseInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }

@@ -73,13 +73,8 @@ pub struct ProjectBoardsApi(Node);
 
 impl ProjectBoardsApi {
     /// `project/boards/{grandparentId}/teams`.
-    pub fn teams(&self, grandparent_id: i64) -> ProjectBoardsTeamsApi {
-        ProjectBoardsTeamsApi(self.0.child_of(&grandparent_id, "teams"))
-    }
-
-    /// `project/boards/{parentId}/teams`.
-    pub fn teams_for(&self, parent_id: i64) -> ProjectBoardsByParentIdTeamsApi {
-        ProjectBoardsByParentIdTeamsApi(self.0.child_of(&parent_id, "teams"))
+    pub fn teams(&self, parent_id: i64) -> ProjectBoardsTeamsApi {
+        ProjectBoardsTeamsApi(self.0.child_of(&parent_id, "teams"))
     }
 }
 
@@ -88,76 +83,6 @@ impl ProjectBoardsApi {
 pub struct ProjectBoardsTeamsApi(Node);
 
 impl ProjectBoardsTeamsApi {
-    /// `project/boards/{grandparentId}/teams/{parentId}/members`.
-    pub fn members(&self, parent_id: i64) -> ProjectBoardsTeamsMembersApi {
-        ProjectBoardsTeamsMembersApi(self.0.child_of(&parent_id, "members"))
-    }
-}
-
-/// Operations under `project/boards/{grandparentId}/teams/{parentId}/members`.
-#[derive(Debug, Clone)]
-pub struct ProjectBoardsTeamsMembersApi(Node);
-
-impl ProjectBoardsTeamsMembersApi {
-    /// `GET project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`getProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`putProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &ProjectBoardTeamMember,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`patchProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`deleteProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET project/boards/{grandparentId}/teams/{parentId}/members` (`getProjectBoardsByGrandparentIdTeamsByParentIdMembers`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ProjectBoardTeamMember>> {
-        self.0.list(query)
-    }
-
-    /// `POST project/boards/{grandparentId}/teams/{parentId}/members` (`postProjectBoardsByGrandparentIdTeamsByParentIdMembers`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &ProjectBoardTeamMember,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-}
-
-/// Operations under `project/boards/{parentId}/teams`.
-#[derive(Debug, Clone)]
-pub struct ProjectBoardsByParentIdTeamsApi(Node);
-
-impl ProjectBoardsByParentIdTeamsApi {
     /// `GET project/boards/{parentId}/teams/{id}` (`getProjectBoardsByParentIdTeamsById`).
     #[inline]
     pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + 'static {
@@ -220,8 +145,13 @@ impl ProjectBoardsByParentIdTeamsApi {
     }
 
     /// `project/boards/{parentId}/teams/{id}/info`.
-    pub fn info_for(&self, id: i64) -> ProjectBoardsByParentIdTeamsByIdInfoApi {
-        ProjectBoardsByParentIdTeamsByIdInfoApi(self.0.child_of(&id, "info"))
+    pub fn info_for(&self, parent_id: i64) -> ProjectBoardsByParentIdTeamsByIdInfoApi {
+        ProjectBoardsByParentIdTeamsByIdInfoApi(self.0.child_of(&parent_id, "info"))
+    }
+
+    /// `project/boards/{grandparentId}/teams/{parentId}/members`.
+    pub fn members(&self, parent_id: i64) -> ProjectBoardsTeamsMembersApi {
+        ProjectBoardsTeamsMembersApi(self.0.child_of(&parent_id, "members"))
     }
 }
 
@@ -252,6 +182,65 @@ impl ProjectBoardsByParentIdTeamsByIdInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `project/boards/{grandparentId}/teams/{parentId}/members`.
+#[derive(Debug, Clone)]
+pub struct ProjectBoardsTeamsMembersApi(Node);
+
+impl ProjectBoardsTeamsMembersApi {
+    /// `GET project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`getProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`putProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &ProjectBoardTeamMember,
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`patchProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`deleteProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET project/boards/{grandparentId}/teams/{parentId}/members` (`getProjectBoardsByGrandparentIdTeamsByParentIdMembers`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ProjectBoardTeamMember>> {
+        self.0.list(query)
+    }
+
+    /// `POST project/boards/{grandparentId}/teams/{parentId}/members` (`postProjectBoardsByGrandparentIdTeamsByParentIdMembers`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &ProjectBoardTeamMember,
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
     }
 }
 
@@ -317,8 +306,8 @@ impl ProjectPhaseStatusesApi {
     }
 
     /// `project/phaseStatuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProjectPhaseStatusesUsagesApi {
-        ProjectPhaseStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProjectPhaseStatusesUsagesApi {
+        ProjectPhaseStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -334,7 +323,7 @@ impl ProjectPhaseStatusesUsagesApi {
     }
 
     /// `project/phaseStatuses/{id}/usages/list`.
-    pub fn list_2(&self) -> ProjectPhaseStatusesUsagesListApi {
+    pub fn list_segment(&self) -> ProjectPhaseStatusesUsagesListApi {
         ProjectPhaseStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -421,17 +410,17 @@ impl ProjectProjectTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ProjectTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `project/projectTypes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ProjectProjectTypesUsagesApi {
-        ProjectProjectTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ProjectProjectTypesUsagesApi {
+        ProjectProjectTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -465,7 +454,7 @@ impl ProjectProjectTypesUsagesApi {
     }
 
     /// `project/projectTypes/{id}/usages/list`.
-    pub fn list_2(&self) -> ProjectProjectTypesUsagesListApi {
+    pub fn list_segment(&self) -> ProjectProjectTypesUsagesListApi {
         ProjectProjectTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -994,10 +983,10 @@ impl ProjectStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ProjectStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -1030,11 +1019,11 @@ impl ProjectTicketNoteApi {
     #[inline]
     pub fn mark_as(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &ProjectTicketNote,
     ) -> impl Future<Output = Result<serde_json::Value>> + Send + 'static {
         self.0
-            .child_of(&id, "markAs")
+            .child_of(&parent_id, "markAs")
             .call(Method::POST, None)
             .json(body)
             .send_json()

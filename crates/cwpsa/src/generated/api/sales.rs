@@ -219,10 +219,10 @@ impl SalesActivitiesStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ActivityStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -308,8 +308,8 @@ impl SalesActivitiesTypesApi {
     }
 
     /// `sales/activities/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesActivitiesTypesUsagesApi {
-        SalesActivitiesTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SalesActivitiesTypesUsagesApi {
+        SalesActivitiesTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -325,7 +325,7 @@ impl SalesActivitiesTypesUsagesApi {
     }
 
     /// `sales/activities/types/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesActivitiesTypesUsagesListApi {
+    pub fn list_segment(&self) -> SalesActivitiesTypesUsagesListApi {
         SalesActivitiesTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -404,8 +404,8 @@ impl SalesCommissionsApi {
     }
 
     /// `sales/commissions/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesCommissionsUsagesApi {
-        SalesCommissionsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SalesCommissionsUsagesApi {
+        SalesCommissionsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -421,7 +421,7 @@ impl SalesCommissionsUsagesApi {
     }
 
     /// `sales/commissions/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesCommissionsUsagesListApi {
+    pub fn list_segment(&self) -> SalesCommissionsUsagesListApi {
         SalesCommissionsUsagesListApi(self.0.child("list"))
     }
 }
@@ -520,15 +520,20 @@ impl SalesOpportunitiesApi {
         SalesOpportunitiesTypesApi(self.0.child("types"))
     }
 
+    /// `sales/opportunities/{parentId}/contacts`.
+    pub fn contacts(&self, parent_id: i64) -> SalesOpportunitiesContactsApi {
+        SalesOpportunitiesContactsApi(self.0.child_of(&parent_id, "contacts"))
+    }
+
     /// `POST sales/opportunities/{id}/convertToAgreement` (`postSalesOpportunitiesByIdConvertToAgreement`).
     #[inline]
     pub fn convert_to_agreement(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &OpportunityToAgreementConversion,
     ) -> impl Future<Output = Result<Agreement>> + Send + 'static {
         self.0
-            .child_of(&id, "convertToAgreement")
+            .child_of(&parent_id, "convertToAgreement")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -538,11 +543,11 @@ impl SalesOpportunitiesApi {
     #[inline]
     pub fn convert_to_project(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &OpportunityToProjectConversion,
     ) -> impl Future<Output = Result<Project>> + Send + 'static {
         self.0
-            .child_of(&id, "convertToProject")
+            .child_of(&parent_id, "convertToProject")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -552,11 +557,11 @@ impl SalesOpportunitiesApi {
     #[inline]
     pub fn convert_to_sales_order(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &OpportunityToSalesOrderConversion,
     ) -> impl Future<Output = Result<Order>> + Send + 'static {
         self.0
-            .child_of(&id, "convertToSalesOrder")
+            .child_of(&parent_id, "convertToSalesOrder")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -566,19 +571,14 @@ impl SalesOpportunitiesApi {
     #[inline]
     pub fn convert_to_service_ticket(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &OpportunityToServiceTicketConversion,
     ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
         self.0
-            .child_of(&id, "convertToServiceTicket")
+            .child_of(&parent_id, "convertToServiceTicket")
             .call(Method::POST, None)
             .json(body)
             .send_json()
-    }
-
-    /// `sales/opportunities/{parentId}/contacts`.
-    pub fn contacts(&self, parent_id: i64) -> SalesOpportunitiesContactsApi {
-        SalesOpportunitiesContactsApi(self.0.child_of(&parent_id, "contacts"))
     }
 
     /// `sales/opportunities/{parentId}/forecast`.
@@ -667,10 +667,10 @@ impl SalesOpportunitiesRatingsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<OpportunityRatingInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -764,17 +764,17 @@ impl SalesOpportunitiesStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<OpportunityStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `sales/opportunities/statuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesOpportunitiesStatusesUsagesApi {
-        SalesOpportunitiesStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SalesOpportunitiesStatusesUsagesApi {
+        SalesOpportunitiesStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -808,7 +808,7 @@ impl SalesOpportunitiesStatusesUsagesApi {
     }
 
     /// `sales/opportunities/statuses/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesOpportunitiesStatusesUsagesListApi {
+    pub fn list_segment(&self) -> SalesOpportunitiesStatusesUsagesListApi {
         SalesOpportunitiesStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -895,17 +895,17 @@ impl SalesOpportunitiesTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<OpportunityTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `sales/opportunities/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesOpportunitiesTypesUsagesApi {
-        SalesOpportunitiesTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SalesOpportunitiesTypesUsagesApi {
+        SalesOpportunitiesTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -939,7 +939,7 @@ impl SalesOpportunitiesTypesUsagesApi {
     }
 
     /// `sales/opportunities/types/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesOpportunitiesTypesUsagesListApi {
+    pub fn list_segment(&self) -> SalesOpportunitiesTypesUsagesListApi {
         SalesOpportunitiesTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1322,10 +1322,10 @@ impl SalesOrdersApi {
     #[inline]
     pub fn convert_to_service_ticket(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
         self.0
-            .child_of(&id, "convertToServiceTicket")
+            .child_of(&parent_id, "convertToServiceTicket")
             .call(Method::POST, None)
             .send_json()
     }
@@ -1397,31 +1397,31 @@ impl SalesOrdersStatusesApi {
         SalesOrdersStatusesInfoApi(self.0.child("info"))
     }
 
-    /// `GET sales/orders/statuses/{id}/info` (`getSalesOrdersStatusesByIdInfo`).
-    #[inline]
-    pub fn info_for(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<OrderStatusInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-
-    /// `sales/orders/statuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesOrdersStatusesUsagesApi {
-        SalesOrdersStatusesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `sales/orders/statuses/{parentId}/emailtemplates`.
     pub fn emailtemplates(&self, parent_id: i64) -> SalesOrdersStatusesEmailtemplatesApi {
         SalesOrdersStatusesEmailtemplatesApi(self.0.child_of(&parent_id, "emailtemplates"))
     }
 
+    /// `GET sales/orders/statuses/{id}/info` (`getSalesOrdersStatusesByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<OrderStatusInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
+    }
+
     /// `sales/orders/statuses/{parentId}/notifications`.
     pub fn notifications(&self, parent_id: i64) -> SalesOrdersStatusesNotificationsApi {
         SalesOrdersStatusesNotificationsApi(self.0.child_of(&parent_id, "notifications"))
+    }
+
+    /// `sales/orders/statuses/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> SalesOrdersStatusesUsagesApi {
+        SalesOrdersStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1440,35 +1440,6 @@ impl SalesOrdersStatusesInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `sales/orders/statuses/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct SalesOrdersStatusesUsagesApi(Node);
-
-impl SalesOrdersStatusesUsagesApi {
-    /// `GET sales/orders/statuses/{id}/usages` (`getSalesOrdersStatusesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `sales/orders/statuses/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesOrdersStatusesUsagesListApi {
-        SalesOrdersStatusesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `sales/orders/statuses/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct SalesOrdersStatusesUsagesListApi(Node);
-
-impl SalesOrdersStatusesUsagesListApi {
-    /// `GET sales/orders/statuses/{id}/usages/list` (`getSalesOrdersStatusesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -1602,6 +1573,35 @@ impl SalesOrdersStatusesNotificationsApi {
     }
 }
 
+/// Operations under `sales/orders/statuses/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct SalesOrdersStatusesUsagesApi(Node);
+
+impl SalesOrdersStatusesUsagesApi {
+    /// `GET sales/orders/statuses/{id}/usages` (`getSalesOrdersStatusesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `sales/orders/statuses/{id}/usages/list`.
+    pub fn list_segment(&self) -> SalesOrdersStatusesUsagesListApi {
+        SalesOrdersStatusesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `sales/orders/statuses/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct SalesOrdersStatusesUsagesListApi(Node);
+
+impl SalesOrdersStatusesUsagesListApi {
+    /// `GET sales/orders/statuses/{id}/usages/list` (`getSalesOrdersStatusesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `sales/probabilities`.
 #[derive(Debug, Clone)]
 pub struct SalesProbabilitiesApi(Node);
@@ -1672,10 +1672,10 @@ impl SalesProbabilitiesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SalesProbabilityInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2087,17 +2087,17 @@ impl SalesStagesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<OpportunityStageInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `sales/stages/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SalesStagesUsagesApi {
-        SalesStagesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SalesStagesUsagesApi {
+        SalesStagesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2131,7 +2131,7 @@ impl SalesStagesUsagesApi {
     }
 
     /// `sales/stages/{id}/usages/list`.
-    pub fn list_2(&self) -> SalesStagesUsagesListApi {
+    pub fn list_segment(&self) -> SalesStagesUsagesListApi {
         SalesStagesUsagesListApi(self.0.child("list"))
     }
 }

@@ -135,25 +135,28 @@ impl ScheduleCalendarsApi {
 
     /// `POST schedule/calendars/{id}/copy` (`postScheduleCalendarsByIdCopy`).
     #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Calendar>> + Send + 'static {
         self.0
-            .child_of(&id, "copy")
+            .child_of(&parent_id, "copy")
             .call(Method::POST, None)
             .send_json()
     }
 
     /// `GET schedule/calendars/{id}/info` (`getScheduleCalendarsByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<CalendarInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<CalendarInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `schedule/calendars/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ScheduleCalendarsUsagesApi {
-        ScheduleCalendarsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ScheduleCalendarsUsagesApi {
+        ScheduleCalendarsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -187,7 +190,7 @@ impl ScheduleCalendarsUsagesApi {
     }
 
     /// `schedule/calendars/{id}/usages/list`.
-    pub fn list_2(&self) -> ScheduleCalendarsUsagesListApi {
+    pub fn list_segment(&self) -> ScheduleCalendarsUsagesListApi {
         ScheduleCalendarsUsagesListApi(self.0.child("list"))
     }
 }
@@ -258,9 +261,12 @@ impl ScheduleColorsApi {
 
     /// `POST schedule/colors/{id}/clear` (`postScheduleColorsByIdClear`).
     #[inline]
-    pub fn clear(&self, id: i64) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
+    pub fn clear(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
         self.0
-            .child_of(&id, "clear")
+            .child_of(&parent_id, "clear")
             .call(Method::POST, None)
             .send_json()
     }
@@ -463,26 +469,26 @@ impl ScheduleHolidayListsApi {
         ScheduleHolidayListsInfoApi(self.0.child("info"))
     }
 
+    /// `schedule/holidayLists/{parentId}/holidays`.
+    pub fn holidays(&self, parent_id: i64) -> ScheduleHolidayListsHolidaysApi {
+        ScheduleHolidayListsHolidaysApi(self.0.child_of(&parent_id, "holidays"))
+    }
+
     /// `GET schedule/holidayLists/{id}/info` (`getScheduleHolidaylistsByIdInfo`).
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<HolidayListInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `schedule/holidayLists/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ScheduleHolidayListsUsagesApi {
-        ScheduleHolidayListsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
-    /// `schedule/holidayLists/{parentId}/holidays`.
-    pub fn holidays(&self, parent_id: i64) -> ScheduleHolidayListsHolidaysApi {
-        ScheduleHolidayListsHolidaysApi(self.0.child_of(&parent_id, "holidays"))
+    pub fn usages(&self, parent_id: i64) -> ScheduleHolidayListsUsagesApi {
+        ScheduleHolidayListsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -494,35 +500,6 @@ impl ScheduleHolidayListsInfoApi {
     /// `GET schedule/holidayLists/info` (`getScheduleHolidaylistsInfo`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<HolidayListInfo>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `schedule/holidayLists/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ScheduleHolidayListsUsagesApi(Node);
-
-impl ScheduleHolidayListsUsagesApi {
-    /// `GET schedule/holidayLists/{id}/usages` (`getScheduleHolidayListsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `schedule/holidayLists/{id}/usages/list`.
-    pub fn list_2(&self) -> ScheduleHolidayListsUsagesListApi {
-        ScheduleHolidayListsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `schedule/holidayLists/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ScheduleHolidayListsUsagesListApi(Node);
-
-impl ScheduleHolidayListsUsagesListApi {
-    /// `GET schedule/holidayLists/{id}/usages/list` (`getScheduleHolidayListsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
     }
 }
@@ -583,6 +560,35 @@ impl ScheduleHolidayListsHolidaysApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `schedule/holidayLists/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ScheduleHolidayListsUsagesApi(Node);
+
+impl ScheduleHolidayListsUsagesApi {
+    /// `GET schedule/holidayLists/{id}/usages` (`getScheduleHolidayListsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `schedule/holidayLists/{id}/usages/list`.
+    pub fn list_segment(&self) -> ScheduleHolidayListsUsagesListApi {
+        ScheduleHolidayListsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `schedule/holidayLists/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ScheduleHolidayListsUsagesListApi(Node);
+
+impl ScheduleHolidayListsUsagesListApi {
+    /// `GET schedule/holidayLists/{id}/usages/list` (`getScheduleHolidayListsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -815,17 +821,17 @@ impl ScheduleTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ScheduleTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `schedule/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ScheduleTypesUsagesApi {
-        ScheduleTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ScheduleTypesUsagesApi {
+        ScheduleTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -859,7 +865,7 @@ impl ScheduleTypesUsagesApi {
     }
 
     /// `schedule/types/{id}/usages/list`.
-    pub fn list_2(&self) -> ScheduleTypesUsagesListApi {
+    pub fn list_segment(&self) -> ScheduleTypesUsagesListApi {
         ScheduleTypesUsagesListApi(self.0.child("list"))
     }
 }

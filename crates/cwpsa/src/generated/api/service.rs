@@ -218,14 +218,14 @@ impl ServiceSLAsApi {
         ServiceSLAsInfoApi(self.0.child("info"))
     }
 
-    /// `service/SLAs/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceSLAsUsagesApi {
-        ServiceSLAsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `service/SLAs/{parentId}/priorities`.
     pub fn priorities(&self, parent_id: i64) -> ServiceSLAsPrioritiesApi {
         ServiceSLAsPrioritiesApi(self.0.child_of(&parent_id, "priorities"))
+    }
+
+    /// `service/SLAs/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> ServiceSLAsUsagesApi {
+        ServiceSLAsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -238,35 +238,6 @@ impl ServiceSLAsInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `service/SLAs/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ServiceSLAsUsagesApi(Node);
-
-impl ServiceSLAsUsagesApi {
-    /// `GET service/SLAs/{id}/usages` (`getServiceSLAsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `service/SLAs/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceSLAsUsagesListApi {
-        ServiceSLAsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `service/SLAs/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ServiceSLAsUsagesListApi(Node);
-
-impl ServiceSLAsUsagesListApi {
-    /// `GET service/SLAs/{id}/usages/list` (`getServiceSLAsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -329,6 +300,35 @@ impl ServiceSLAsPrioritiesApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `service/SLAs/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ServiceSLAsUsagesApi(Node);
+
+impl ServiceSLAsUsagesApi {
+    /// `GET service/SLAs/{id}/usages` (`getServiceSLAsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `service/SLAs/{id}/usages/list`.
+    pub fn list_segment(&self) -> ServiceSLAsUsagesListApi {
+        ServiceSLAsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `service/SLAs/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ServiceSLAsUsagesListApi(Node);
+
+impl ServiceSLAsUsagesListApi {
+    /// `GET service/SLAs/{id}/usages/list` (`getServiceSLAsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -400,21 +400,6 @@ impl ServiceBoardsApi {
             .send_json()
     }
 
-    /// `service/boards/{grandparentId}/items`.
-    pub fn items(&self, grandparent_id: i64) -> ServiceBoardsItemsApi {
-        ServiceBoardsItemsApi(self.0.child_of(&grandparent_id, "items"))
-    }
-
-    /// `service/boards/{grandparentId}/statuses`.
-    pub fn statuses(&self, grandparent_id: i64) -> ServiceBoardsStatusesApi {
-        ServiceBoardsStatusesApi(self.0.child_of(&grandparent_id, "statuses"))
-    }
-
-    /// `service/boards/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsUsagesApi {
-        ServiceBoardsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `service/boards/{parentId}/autoAssignResources`.
     pub fn auto_assign_resources(&self, parent_id: i64) -> ServiceBoardsAutoAssignResourcesApi {
         ServiceBoardsAutoAssignResourcesApi(self.0.child_of(&parent_id, "autoAssignResources"))
@@ -430,9 +415,9 @@ impl ServiceBoardsApi {
         ServiceBoardsExcludedMembersApi(self.0.child_of(&parent_id, "excludedMembers"))
     }
 
-    /// `service/boards/{parentId}/items`.
-    pub fn items_for(&self, parent_id: i64) -> ServiceBoardsByParentIdItemsApi {
-        ServiceBoardsByParentIdItemsApi(self.0.child_of(&parent_id, "items"))
+    /// `service/boards/{grandparentId}/items`.
+    pub fn items(&self, parent_id: i64) -> ServiceBoardsItemsApi {
+        ServiceBoardsItemsApi(self.0.child_of(&parent_id, "items"))
     }
 
     /// `service/boards/{parentId}/notifications`.
@@ -440,9 +425,9 @@ impl ServiceBoardsApi {
         ServiceBoardsNotificationsApi(self.0.child_of(&parent_id, "notifications"))
     }
 
-    /// `service/boards/{parentId}/statuses`.
-    pub fn statuses_for(&self, parent_id: i64) -> ServiceBoardsByParentIdStatusesApi {
-        ServiceBoardsByParentIdStatusesApi(self.0.child_of(&parent_id, "statuses"))
+    /// `service/boards/{grandparentId}/statuses`.
+    pub fn statuses(&self, parent_id: i64) -> ServiceBoardsStatusesApi {
+        ServiceBoardsStatusesApi(self.0.child_of(&parent_id, "statuses"))
     }
 
     /// `service/boards/{parentId}/subtypes`.
@@ -469,171 +454,10 @@ impl ServiceBoardsApi {
     pub fn types(&self, parent_id: i64) -> ServiceBoardsTypesApi {
         ServiceBoardsTypesApi(self.0.child_of(&parent_id, "types"))
     }
-}
 
-/// Operations under `service/boards/{grandparentId}/items`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsItemsApi(Node);
-
-impl ServiceBoardsItemsApi {
-    /// `service/boards/{grandparentId}/items/{parentId}/associations`.
-    pub fn associations(&self, parent_id: i64) -> ServiceBoardsItemsAssociationsApi {
-        ServiceBoardsItemsAssociationsApi(self.0.child_of(&parent_id, "associations"))
-    }
-}
-
-/// Operations under `service/boards/{grandparentId}/items/{parentId}/associations`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsItemsAssociationsApi(Node);
-
-impl ServiceBoardsItemsAssociationsApi {
-    /// `GET service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`putServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &BoardItemAssociation,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`patchServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `GET service/boards/{grandparentId}/items/{parentId}/associations` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociations`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<BoardItemAssociation>> {
-        self.0.list(query)
-    }
-
-    /// `GET service/boards/{grandparentId}/items/{parentId}/associations/count` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociationsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `service/boards/{grandparentId}/statuses`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsStatusesApi(Node);
-
-impl ServiceBoardsStatusesApi {
-    /// `service/boards/{grandparentId}/statuses/{parentId}/notifications`.
-    pub fn notifications(&self, parent_id: i64) -> ServiceBoardsStatusesNotificationsApi {
-        ServiceBoardsStatusesNotificationsApi(self.0.child_of(&parent_id, "notifications"))
-    }
-}
-
-/// Operations under `service/boards/{grandparentId}/statuses/{parentId}/notifications`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsStatusesNotificationsApi(Node);
-
-impl ServiceBoardsStatusesNotificationsApi {
-    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`putServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &BoardStatusNotification,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`patchServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`deleteServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotifications`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<BoardStatusNotification>> {
-        self.0.list(query)
-    }
-
-    /// `POST service/boards/{grandparentId}/statuses/{parentId}/notifications` (`postServiceBoardsByGrandparentIdStatusesByParentIdNotifications`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &BoardStatusNotification,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications/count` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotificationsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `service/boards/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsUsagesApi(Node);
-
-impl ServiceBoardsUsagesApi {
-    /// `GET service/boards/{id}/usages` (`getServiceBoardsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `service/boards/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceBoardsUsagesListApi {
-        ServiceBoardsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `service/boards/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ServiceBoardsUsagesListApi(Node);
-
-impl ServiceBoardsUsagesListApi {
-    /// `GET service/boards/{id}/usages/list` (`getServiceBoardsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
+    /// `service/boards/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsUsagesApi {
+        ServiceBoardsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -806,11 +630,11 @@ impl ServiceBoardsExcludedMembersApi {
     }
 }
 
-/// Operations under `service/boards/{parentId}/items`.
+/// Operations under `service/boards/{grandparentId}/items`.
 #[derive(Debug, Clone)]
-pub struct ServiceBoardsByParentIdItemsApi(Node);
+pub struct ServiceBoardsItemsApi(Node);
 
-impl ServiceBoardsByParentIdItemsApi {
+impl ServiceBoardsItemsApi {
     /// `GET service/boards/{parentId}/items/{id}` (`getServiceBoardsByParentIdItemsById`).
     #[inline]
     pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardItem>> + Send + 'static {
@@ -867,9 +691,64 @@ impl ServiceBoardsByParentIdItemsApi {
         self.0.count(query)
     }
 
+    /// `service/boards/{grandparentId}/items/{parentId}/associations`.
+    pub fn associations(&self, parent_id: i64) -> ServiceBoardsItemsAssociationsApi {
+        ServiceBoardsItemsAssociationsApi(self.0.child_of(&parent_id, "associations"))
+    }
+
     /// `service/boards/{parentId}/items/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsItemsUsagesApi {
-        ServiceBoardsItemsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsItemsUsagesApi {
+        ServiceBoardsItemsUsagesApi(self.0.child_of(&parent_id, "usages"))
+    }
+}
+
+/// Operations under `service/boards/{grandparentId}/items/{parentId}/associations`.
+#[derive(Debug, Clone)]
+pub struct ServiceBoardsItemsAssociationsApi(Node);
+
+impl ServiceBoardsItemsAssociationsApi {
+    /// `GET service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`putServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &BoardItemAssociation,
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH service/boards/{grandparentId}/items/{parentId}/associations/{id}` (`patchServiceBoardsByGrandparentIdItemsByParentIdAssociationsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `GET service/boards/{grandparentId}/items/{parentId}/associations` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociations`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<BoardItemAssociation>> {
+        self.0.list(query)
+    }
+
+    /// `GET service/boards/{grandparentId}/items/{parentId}/associations/count` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociationsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
     }
 }
 
@@ -885,7 +764,7 @@ impl ServiceBoardsItemsUsagesApi {
     }
 
     /// `service/boards/{parentId}/items/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceBoardsItemsUsagesListApi {
+    pub fn list_segment(&self) -> ServiceBoardsItemsUsagesListApi {
         ServiceBoardsItemsUsagesListApi(self.0.child("list"))
     }
 }
@@ -964,11 +843,11 @@ impl ServiceBoardsNotificationsApi {
     }
 }
 
-/// Operations under `service/boards/{parentId}/statuses`.
+/// Operations under `service/boards/{grandparentId}/statuses`.
 #[derive(Debug, Clone)]
-pub struct ServiceBoardsByParentIdStatusesApi(Node);
+pub struct ServiceBoardsStatusesApi(Node);
 
-impl ServiceBoardsByParentIdStatusesApi {
+impl ServiceBoardsStatusesApi {
     /// `GET service/boards/{parentId}/statuses/{id}` (`getServiceBoardsByParentIdStatusesById`).
     #[inline]
     pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardStatus>> + Send + 'static {
@@ -1034,17 +913,22 @@ impl ServiceBoardsByParentIdStatusesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BoardStatusInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
+    /// `service/boards/{grandparentId}/statuses/{parentId}/notifications`.
+    pub fn notifications(&self, parent_id: i64) -> ServiceBoardsStatusesNotificationsApi {
+        ServiceBoardsStatusesNotificationsApi(self.0.child_of(&parent_id, "notifications"))
+    }
+
     /// `service/boards/{parentId}/statuses/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsStatusesUsagesApi {
-        ServiceBoardsStatusesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsStatusesUsagesApi {
+        ServiceBoardsStatusesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1066,6 +950,71 @@ impl ServiceBoardsStatusesInfoApi {
     }
 }
 
+/// Operations under `service/boards/{grandparentId}/statuses/{parentId}/notifications`.
+#[derive(Debug, Clone)]
+pub struct ServiceBoardsStatusesNotificationsApi(Node);
+
+impl ServiceBoardsStatusesNotificationsApi {
+    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`putServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &BoardStatusNotification,
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`patchServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`deleteServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotifications`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<BoardStatusNotification>> {
+        self.0.list(query)
+    }
+
+    /// `POST service/boards/{grandparentId}/statuses/{parentId}/notifications` (`postServiceBoardsByGrandparentIdStatusesByParentIdNotifications`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &BoardStatusNotification,
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications/count` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotificationsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+}
+
 /// Operations under `service/boards/{parentId}/statuses/{id}/usages`.
 #[derive(Debug, Clone)]
 pub struct ServiceBoardsStatusesUsagesApi(Node);
@@ -1078,7 +1027,7 @@ impl ServiceBoardsStatusesUsagesApi {
     }
 
     /// `service/boards/{parentId}/statuses/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceBoardsStatusesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceBoardsStatusesUsagesListApi {
         ServiceBoardsStatusesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1165,17 +1114,17 @@ impl ServiceBoardsSubtypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BoardSubTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `service/boards/{parentId}/subtypes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsSubtypesUsagesApi {
-        ServiceBoardsSubtypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsSubtypesUsagesApi {
+        ServiceBoardsSubtypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1209,7 +1158,7 @@ impl ServiceBoardsSubtypesUsagesApi {
     }
 
     /// `service/boards/{parentId}/subtypes/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceBoardsSubtypesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceBoardsSubtypesUsagesListApi {
         ServiceBoardsSubtypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1296,17 +1245,17 @@ impl ServiceBoardsTeamsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<BoardTeamInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `service/boards/{parentId}/teams/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsTeamsUsagesApi {
-        ServiceBoardsTeamsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsTeamsUsagesApi {
+        ServiceBoardsTeamsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1443,8 +1392,8 @@ impl ServiceBoardsTypesApi {
     }
 
     /// `service/boards/{parentId}/types/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceBoardsTypesUsagesApi {
-        ServiceBoardsTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceBoardsTypesUsagesApi {
+        ServiceBoardsTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1460,7 +1409,7 @@ impl ServiceBoardsTypesUsagesApi {
     }
 
     /// `service/boards/{parentId}/types/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceBoardsTypesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceBoardsTypesUsagesListApi {
         ServiceBoardsTypesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1471,6 +1420,35 @@ pub struct ServiceBoardsTypesUsagesListApi(Node);
 
 impl ServiceBoardsTypesUsagesListApi {
     /// `GET service/boards/{parentId}/types/{id}/usages/list` (`getServiceBoardsByParentIdTypesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
+/// Operations under `service/boards/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ServiceBoardsUsagesApi(Node);
+
+impl ServiceBoardsUsagesApi {
+    /// `GET service/boards/{id}/usages` (`getServiceBoardsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `service/boards/{id}/usages/list`.
+    pub fn list_segment(&self) -> ServiceBoardsUsagesListApi {
+        ServiceBoardsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `service/boards/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ServiceBoardsUsagesListApi(Node);
+
+impl ServiceBoardsUsagesListApi {
+    /// `GET service/boards/{id}/usages/list` (`getServiceBoardsByIdUsagesList`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
@@ -1601,8 +1579,8 @@ impl ServiceEmailtemplatesApi {
     }
 
     /// `service/emailtemplates/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceEmailtemplatesUsagesApi {
-        ServiceEmailtemplatesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceEmailtemplatesUsagesApi {
+        ServiceEmailtemplatesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1618,7 +1596,7 @@ impl ServiceEmailtemplatesUsagesApi {
     }
 
     /// `service/emailtemplates/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceEmailtemplatesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceEmailtemplatesUsagesListApi {
         ServiceEmailtemplatesUsagesListApi(self.0.child("list"))
     }
 }
@@ -1941,8 +1919,8 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
     }
 
     /// `service/knowledgeBaseSubCategories/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceKnowledgeBaseSubCategoriesUsagesApi {
-        ServiceKnowledgeBaseSubCategoriesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceKnowledgeBaseSubCategoriesUsagesApi {
+        ServiceKnowledgeBaseSubCategoriesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1958,7 +1936,7 @@ impl ServiceKnowledgeBaseSubCategoriesUsagesApi {
     }
 
     /// `service/knowledgeBaseSubCategories/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceKnowledgeBaseSubCategoriesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceKnowledgeBaseSubCategoriesUsagesListApi {
         ServiceKnowledgeBaseSubCategoriesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2098,10 +2076,10 @@ impl ServiceLocationsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ServiceLocationInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2190,12 +2168,12 @@ impl ServicePrioritiesApi {
     #[inline]
     pub fn image(
         &self,
-        id: i64,
+        parent_id: i64,
         use_default_flag: Option<bool>,
         last_modified: Option<&str>,
     ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
         self.0
-            .child_of(&id, "image")
+            .child_of(&parent_id, "image")
             .call(Method::GET, None)
             .param_opt("useDefaultFlag", use_default_flag)
             .param_opt("lastModified", last_modified)
@@ -2203,8 +2181,8 @@ impl ServicePrioritiesApi {
     }
 
     /// `service/priorities/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServicePrioritiesUsagesApi {
-        ServicePrioritiesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServicePrioritiesUsagesApi {
+        ServicePrioritiesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2220,7 +2198,7 @@ impl ServicePrioritiesUsagesApi {
     }
 
     /// `service/priorities/{id}/usages/list`.
-    pub fn list_2(&self) -> ServicePrioritiesUsagesListApi {
+    pub fn list_segment(&self) -> ServicePrioritiesUsagesListApi {
         ServicePrioritiesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2249,9 +2227,12 @@ impl ServicePriorityApi {
 
     /// `GET service/priority/{id}/info` (`getServicePriorityByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<PriorityInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<PriorityInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2294,10 +2275,10 @@ impl ServiceSchedulingMembersApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SchedulingMemberInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2391,17 +2372,17 @@ impl ServiceServiceSignoffApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ServiceSignoffInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `service/serviceSignoff/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceServiceSignoffUsagesApi {
-        ServiceServiceSignoffUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceServiceSignoffUsagesApi {
+        ServiceServiceSignoffUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2435,7 +2416,7 @@ impl ServiceServiceSignoffUsagesApi {
     }
 
     /// `service/serviceSignoff/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceServiceSignoffUsagesListApi {
+    pub fn list_segment(&self) -> ServiceServiceSignoffUsagesListApi {
         ServiceServiceSignoffUsagesListApi(self.0.child("list"))
     }
 }
@@ -2511,9 +2492,12 @@ impl ServiceSlainfoApi {
 
     /// `GET service/slainfo/{id}/info` (`getServiceSlainfoByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<SLAInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<SLAInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2596,16 +2580,19 @@ impl ServiceSourcesApi {
 
     /// `GET service/sources/{id}/info` (`getServiceSourcesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<SourceInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<SourceInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `service/sources/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceSourcesUsagesApi {
-        ServiceSourcesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> ServiceSourcesUsagesApi {
+        ServiceSourcesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2639,7 +2626,7 @@ impl ServiceSourcesUsagesApi {
     }
 
     /// `service/sources/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceSourcesUsagesListApi {
+    pub fn list_segment(&self) -> ServiceSourcesUsagesListApi {
         ServiceSourcesUsagesListApi(self.0.child("list"))
     }
 }
@@ -2717,33 +2704,31 @@ impl ServiceSurveysApi {
         self.0.count(query)
     }
 
-    /// `service/surveys/{grandparentId}/questions`.
-    pub fn questions(&self, grandparent_id: i64) -> ServiceSurveysQuestionsApi {
-        ServiceSurveysQuestionsApi(self.0.child_of(&grandparent_id, "questions"))
-    }
-
     /// `POST service/surveys/{id}/copy` (`postServiceSurveysByIdCopy`).
     #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    pub fn copy(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
         self.0
-            .child_of(&id, "copy")
+            .child_of(&parent_id, "copy")
             .call(Method::POST, None)
             .send_json()
     }
 
-    /// `service/surveys/{id}/usages`.
-    pub fn usages(&self, id: i64) -> ServiceSurveysUsagesApi {
-        ServiceSurveysUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
-    /// `service/surveys/{parentId}/questions`.
-    pub fn questions_for(&self, parent_id: i64) -> ServiceSurveysByParentIdQuestionsApi {
-        ServiceSurveysByParentIdQuestionsApi(self.0.child_of(&parent_id, "questions"))
+    /// `service/surveys/{grandparentId}/questions`.
+    pub fn questions(&self, parent_id: i64) -> ServiceSurveysQuestionsApi {
+        ServiceSurveysQuestionsApi(self.0.child_of(&parent_id, "questions"))
     }
 
     /// `service/surveys/{parentId}/results`.
     pub fn results(&self, parent_id: i64) -> ServiceSurveysResultsApi {
         ServiceSurveysResultsApi(self.0.child_of(&parent_id, "results"))
+    }
+
+    /// `service/surveys/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> ServiceSurveysUsagesApi {
+        ServiceSurveysUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -2752,6 +2737,77 @@ impl ServiceSurveysApi {
 pub struct ServiceSurveysQuestionsApi(Node);
 
 impl ServiceSurveysQuestionsApi {
+    /// `GET service/surveys/{parentId}/questions/{id}` (`getServiceSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT service/surveys/{parentId}/questions/{id}` (`putServiceSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &ServiceSurveyQuestion,
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH service/surveys/{parentId}/questions/{id}` (`patchServiceSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE service/surveys/{parentId}/questions/{id}` (`deleteServiceSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET service/surveys/{parentId}/questions` (`getServiceSurveysByParentIdQuestions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ServiceSurveyQuestion>> {
+        self.0.list(query)
+    }
+
+    /// `POST service/surveys/{parentId}/questions` (`postServiceSurveysByParentIdQuestions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &ServiceSurveyQuestion,
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET service/surveys/{parentId}/questions/count` (`getServiceSurveysByParentIdQuestionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
+    /// `POST service/surveys/{parentId}/questions/{id}/copy` (`postServiceSurveysByParentIdQuestionsByIdCopy`).
+    #[inline]
+    pub fn copy(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "copy")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
     /// `service/surveys/{grandparentId}/questions/{parentId}/options`.
     pub fn options(&self, parent_id: i64) -> ServiceSurveysQuestionsOptionsApi {
         ServiceSurveysQuestionsOptionsApi(self.0.child_of(&parent_id, "options"))
@@ -2820,112 +2876,6 @@ impl ServiceSurveysQuestionsOptionsApi {
     }
 }
 
-/// Operations under `service/surveys/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct ServiceSurveysUsagesApi(Node);
-
-impl ServiceSurveysUsagesApi {
-    /// `GET service/surveys/{id}/usages` (`getServiceSurveysByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `service/surveys/{id}/usages/list`.
-    pub fn list_2(&self) -> ServiceSurveysUsagesListApi {
-        ServiceSurveysUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `service/surveys/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct ServiceSurveysUsagesListApi(Node);
-
-impl ServiceSurveysUsagesListApi {
-    /// `GET service/surveys/{id}/usages/list` (`getServiceSurveysByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `service/surveys/{parentId}/questions`.
-#[derive(Debug, Clone)]
-pub struct ServiceSurveysByParentIdQuestionsApi(Node);
-
-impl ServiceSurveysByParentIdQuestionsApi {
-    /// `GET service/surveys/{parentId}/questions/{id}` (`getServiceSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT service/surveys/{parentId}/questions/{id}` (`putServiceSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &ServiceSurveyQuestion,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH service/surveys/{parentId}/questions/{id}` (`patchServiceSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE service/surveys/{parentId}/questions/{id}` (`deleteServiceSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET service/surveys/{parentId}/questions` (`getServiceSurveysByParentIdQuestions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<ServiceSurveyQuestion>> {
-        self.0.list(query)
-    }
-
-    /// `POST service/surveys/{parentId}/questions` (`postServiceSurveysByParentIdQuestions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &ServiceSurveyQuestion,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET service/surveys/{parentId}/questions/count` (`getServiceSurveysByParentIdQuestionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-
-    /// `POST service/surveys/{parentId}/questions/{id}/copy` (`postServiceSurveysByParentIdQuestionsByIdCopy`).
-    #[inline]
-    pub fn copy(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
-        self.0
-            .child_of(&id, "copy")
-            .call(Method::POST, None)
-            .send_json()
-    }
-}
-
 /// Operations under `service/surveys/{parentId}/results`.
 #[derive(Debug, Clone)]
 pub struct ServiceSurveysResultsApi(Node);
@@ -2988,6 +2938,35 @@ impl ServiceSurveysResultsApi {
     }
 }
 
+/// Operations under `service/surveys/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct ServiceSurveysUsagesApi(Node);
+
+impl ServiceSurveysUsagesApi {
+    /// `GET service/surveys/{id}/usages` (`getServiceSurveysByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `service/surveys/{id}/usages/list`.
+    pub fn list_segment(&self) -> ServiceSurveysUsagesListApi {
+        ServiceSurveysUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `service/surveys/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct ServiceSurveysUsagesListApi(Node);
+
+impl ServiceSurveysUsagesListApi {
+    /// `GET service/surveys/{id}/usages/list` (`getServiceSurveysByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `service/teams`.
 #[derive(Debug, Clone)]
 pub struct ServiceTeamsApi(Node);
@@ -3044,10 +3023,10 @@ impl ServiceTemplatesApi {
     #[inline]
     pub fn generate(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<TemplateGeneratedCountsModel>> + Send + 'static {
         self.0
-            .child_of(&id, "generate")
+            .child_of(&parent_id, "generate")
             .call(Method::POST, None)
             .send_json()
     }
@@ -3056,10 +3035,10 @@ impl ServiceTemplatesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ServiceTemplateInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3153,10 +3132,10 @@ impl ServiceTicketLinksApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ServiceTicketLinkInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3318,15 +3297,6 @@ impl ServiceTicketsApi {
             .send_json()
     }
 
-    /// `GET service/tickets/{id}/info` (`getServiceTicketsByIdInfo`).
-    #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<TicketInfo>> + Send + 'static {
-        self.0
-            .child_of(&id, "info")
-            .call(Method::GET, None)
-            .send_json()
-    }
-
     /// `service/tickets/{parentId}/activities`.
     pub fn activities(&self, parent_id: i64) -> ServiceTicketsActivitiesApi {
         ServiceTicketsActivitiesApi(self.0.child_of(&parent_id, "activities"))
@@ -3373,6 +3343,18 @@ impl ServiceTicketsApi {
     /// `service/tickets/{parentId}/documents`.
     pub fn documents(&self, parent_id: i64) -> ServiceTicketsDocumentsApi {
         ServiceTicketsDocumentsApi(self.0.child_of(&parent_id, "documents"))
+    }
+
+    /// `GET service/tickets/{id}/info` (`getServiceTicketsByIdInfo`).
+    #[inline]
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<TicketInfo>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "info")
+            .call(Method::GET, None)
+            .send_json()
     }
 
     /// `POST service/tickets/{parentId}/merge` (`postServiceTicketsByParentIdMerge`).

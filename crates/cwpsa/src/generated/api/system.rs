@@ -833,8 +833,8 @@ impl SystemCertificationsApi {
     }
 
     /// `system/certifications/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SystemCertificationsUsagesApi {
-        SystemCertificationsUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> SystemCertificationsUsagesApi {
+        SystemCertificationsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -850,7 +850,7 @@ impl SystemCertificationsUsagesApi {
     }
 
     /// `system/certifications/{id}/usages/list`.
-    pub fn list_2(&self) -> SystemCertificationsUsagesListApi {
+    pub fn list_segment(&self) -> SystemCertificationsUsagesListApi {
         SystemCertificationsUsagesListApi(self.0.child("list"))
     }
 }
@@ -1176,43 +1176,14 @@ impl SystemDepartmentsApi {
         self.0.count(query)
     }
 
-    /// `system/departments/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SystemDepartmentsUsagesApi {
-        SystemDepartmentsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `system/departments/{parentId}/locations`.
     pub fn locations(&self, parent_id: i64) -> SystemDepartmentsLocationsApi {
         SystemDepartmentsLocationsApi(self.0.child_of(&parent_id, "locations"))
     }
-}
 
-/// Operations under `system/departments/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct SystemDepartmentsUsagesApi(Node);
-
-impl SystemDepartmentsUsagesApi {
-    /// `GET system/departments/{id}/usages` (`getSystemDepartmentsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `system/departments/{id}/usages/list`.
-    pub fn list_2(&self) -> SystemDepartmentsUsagesListApi {
-        SystemDepartmentsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `system/departments/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct SystemDepartmentsUsagesListApi(Node);
-
-impl SystemDepartmentsUsagesListApi {
-    /// `GET system/departments/{id}/usages/list` (`getSystemDepartmentsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
+    /// `system/departments/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> SystemDepartmentsUsagesApi {
+        SystemDepartmentsUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1278,6 +1249,35 @@ impl SystemDepartmentsLocationsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `system/departments/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct SystemDepartmentsUsagesApi(Node);
+
+impl SystemDepartmentsUsagesApi {
+    /// `GET system/departments/{id}/usages` (`getSystemDepartmentsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `system/departments/{id}/usages/list`.
+    pub fn list_segment(&self) -> SystemDepartmentsUsagesListApi {
+        SystemDepartmentsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `system/departments/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct SystemDepartmentsUsagesListApi(Node);
+
+impl SystemDepartmentsUsagesListApi {
+    /// `GET system/departments/{id}/usages/list` (`getSystemDepartmentsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -1349,11 +1349,11 @@ impl SystemDocumentsApi {
     #[inline]
     pub fn download(
         &self,
-        id: i64,
+        parent_id: i64,
         last_modified: Option<&str>,
     ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
         self.0
-            .child_of(&id, "download")
+            .child_of(&parent_id, "download")
             .call(Method::GET, None)
             .param_opt("lastModified", last_modified)
             .send_bytes()
@@ -1363,11 +1363,11 @@ impl SystemDocumentsApi {
     #[inline]
     pub fn thumbnail(
         &self,
-        id: i64,
+        parent_id: i64,
         last_modified: Option<&str>,
     ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
         self.0
-            .child_of(&id, "thumbnail")
+            .child_of(&parent_id, "thumbnail")
             .call(Method::GET, None)
             .param_opt("lastModified", last_modified)
             .send_bytes()
@@ -1502,31 +1502,21 @@ impl SystemEmailConnectorsApi {
         SystemEmailConnectorsInfoApi(self.0.child("info"))
     }
 
-    /// `system/emailConnectors/{grandparentId}/parsingStyles`.
-    pub fn parsing_styles(&self, grandparent_id: i64) -> SystemEmailConnectorsParsingStylesApi {
-        SystemEmailConnectorsParsingStylesApi(self.0.child_of(&grandparent_id, "parsingStyles"))
-    }
-
     /// `GET system/emailConnectors/{id}/info` (`getSystemEmailConnectorsByIdInfo`).
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<EmailConnectorInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
-    /// `system/emailConnectors/{parentId}/parsingStyles`.
-    pub fn parsing_styles_for(
-        &self,
-        parent_id: i64,
-    ) -> SystemEmailConnectorsByParentIdParsingStylesApi {
-        SystemEmailConnectorsByParentIdParsingStylesApi(
-            self.0.child_of(&parent_id, "parsingStyles"),
-        )
+    /// `system/emailConnectors/{grandparentId}/parsingStyles`.
+    pub fn parsing_styles(&self, parent_id: i64) -> SystemEmailConnectorsParsingStylesApi {
+        SystemEmailConnectorsParsingStylesApi(self.0.child_of(&parent_id, "parsingStyles"))
     }
 }
 
@@ -1553,6 +1543,65 @@ impl SystemEmailConnectorsInfoApi {
 pub struct SystemEmailConnectorsParsingStylesApi(Node);
 
 impl SystemEmailConnectorsParsingStylesApi {
+    /// `GET system/emailConnectors/{parentId}/parsingStyles/{id}` (`getSystemEmailConnectorsByParentIdParsingStylesById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT system/emailConnectors/{parentId}/parsingStyles/{id}` (`putSystemEmailConnectorsByParentIdParsingStylesById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &EmailConnectorParsingStyle,
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH system/emailConnectors/{parentId}/parsingStyles/{id}` (`patchSystemEmailConnectorsByParentIdParsingStylesById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE system/emailConnectors/{parentId}/parsingStyles/{id}` (`deleteSystemEmailConnectorsByParentIdParsingStylesById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET system/emailConnectors/{parentId}/parsingStyles` (`getSystemEmailConnectorsByParentIdParsingStyles`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<EmailConnectorParsingStyle>> {
+        self.0.list(query)
+    }
+
+    /// `POST system/emailConnectors/{parentId}/parsingStyles` (`postSystemEmailConnectorsByParentIdParsingStyles`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &EmailConnectorParsingStyle,
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET system/emailConnectors/{parentId}/parsingStyles/count` (`getSystemEmailConnectorsByParentIdParsingStylesCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules`.
     pub fn parsing_rules(
         &self,
@@ -1623,71 +1672,6 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
     }
 
     /// `GET system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules/count` (`getSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRulesCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `system/emailConnectors/{parentId}/parsingStyles`.
-#[derive(Debug, Clone)]
-pub struct SystemEmailConnectorsByParentIdParsingStylesApi(Node);
-
-impl SystemEmailConnectorsByParentIdParsingStylesApi {
-    /// `GET system/emailConnectors/{parentId}/parsingStyles/{id}` (`getSystemEmailConnectorsByParentIdParsingStylesById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT system/emailConnectors/{parentId}/parsingStyles/{id}` (`putSystemEmailConnectorsByParentIdParsingStylesById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &EmailConnectorParsingStyle,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH system/emailConnectors/{parentId}/parsingStyles/{id}` (`patchSystemEmailConnectorsByParentIdParsingStylesById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE system/emailConnectors/{parentId}/parsingStyles/{id}` (`deleteSystemEmailConnectorsByParentIdParsingStylesById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET system/emailConnectors/{parentId}/parsingStyles` (`getSystemEmailConnectorsByParentIdParsingStyles`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<EmailConnectorParsingStyle>> {
-        self.0.list(query)
-    }
-
-    /// `POST system/emailConnectors/{parentId}/parsingStyles` (`postSystemEmailConnectorsByParentIdParsingStyles`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &EmailConnectorParsingStyle,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET system/emailConnectors/{parentId}/parsingStyles/count` (`getSystemEmailConnectorsByParentIdParsingStylesCount`).
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
@@ -1916,10 +1900,10 @@ impl SystemGoogleemailsetupApi {
     #[inline]
     pub fn test_connection(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "testConnection")
+            .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
             .send_json()
     }
@@ -1990,9 +1974,12 @@ impl SystemImapsApi {
 
     /// `GET system/imaps/{id}/info` (`getSystemImapsByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<ImapInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<ImapInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2155,7 +2142,7 @@ impl SystemInOutTypesApi {
     }
 
     /// `system/inOutTypes/count`.
-    pub fn count_2(&self) -> SystemInOutTypesCountApi {
+    pub fn count_segment(&self) -> SystemInOutTypesCountApi {
         SystemInOutTypesCountApi(self.0.child("count"))
     }
 
@@ -2168,10 +2155,10 @@ impl SystemInOutTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<InOutTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2331,11 +2318,11 @@ impl SystemInfoLinksApi {
     #[inline]
     pub fn resolveurl(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &LinkResolveUrlInfo,
     ) -> impl Future<Output = Result<LinkResolveUrlInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "resolveurl")
+            .child_of(&parent_id, "resolveurl")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -2403,7 +2390,7 @@ impl SystemInfoMembersApi {
 
     /// `GET system/info/members/{memberIdentifier}` (`getSystemInfoMembersmemberIdentifierregextypes`).
     #[inline]
-    pub fn get_2(
+    pub fn get_by_member_identifier(
         &self,
         member_identifier: &str,
     ) -> impl Future<Output = Result<MemberInfo>> + Send + 'static {
@@ -2728,10 +2715,10 @@ impl SystemLdapConfigurationsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<LdapConfigurationInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -2875,48 +2862,19 @@ impl SystemLocationsApi {
         self.0.count(query)
     }
 
-    /// `system/locations/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SystemLocationsUsagesApi {
-        SystemLocationsUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
     /// `system/locations/{parentId}/departments`.
     pub fn departments(&self, parent_id: i64) -> SystemLocationsDepartmentsApi {
         SystemLocationsDepartmentsApi(self.0.child_of(&parent_id, "departments"))
     }
 
+    /// `system/locations/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> SystemLocationsUsagesApi {
+        SystemLocationsUsagesApi(self.0.child_of(&parent_id, "usages"))
+    }
+
     /// `system/locations/{parentId}/workRoles`.
     pub fn work_roles(&self, parent_id: i64) -> SystemLocationsWorkRolesApi {
         SystemLocationsWorkRolesApi(self.0.child_of(&parent_id, "workRoles"))
-    }
-}
-
-/// Operations under `system/locations/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct SystemLocationsUsagesApi(Node);
-
-impl SystemLocationsUsagesApi {
-    /// `GET system/locations/{id}/usages` (`getSystemLocationsByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `system/locations/{id}/usages/list`.
-    pub fn list_2(&self) -> SystemLocationsUsagesListApi {
-        SystemLocationsUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `system/locations/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct SystemLocationsUsagesListApi(Node);
-
-impl SystemLocationsUsagesListApi {
-    /// `GET system/locations/{id}/usages/list` (`getSystemLocationsByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -2944,6 +2902,35 @@ impl SystemLocationsDepartmentsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `system/locations/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct SystemLocationsUsagesApi(Node);
+
+impl SystemLocationsUsagesApi {
+    /// `GET system/locations/{id}/usages` (`getSystemLocationsByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `system/locations/{id}/usages/list`.
+    pub fn list_segment(&self) -> SystemLocationsUsagesListApi {
+        SystemLocationsUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `system/locations/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct SystemLocationsUsagesListApi(Node);
+
+impl SystemLocationsUsagesListApi {
+    /// `GET system/locations/{id}/usages/list` (`getSystemLocationsByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -3039,10 +3026,10 @@ impl SystemManagementNetworkSecuritiesApi {
     #[inline]
     pub fn test_credentials(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "testCredentials")
+            .child_of(&parent_id, "testCredentials")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3120,7 +3107,7 @@ impl SystemMembersApi {
 
     /// `GET system/members/{memberIdentifier}` (`getSystemMembersmemberIdentifierregextypes`).
     #[inline]
-    pub fn get_2(
+    pub fn get_by_member_identifier(
         &self,
         member_identifier: &str,
     ) -> impl Future<Output = Result<Member>> + Send + 'static {
@@ -3157,102 +3144,6 @@ impl SystemMembersApi {
         SystemMembersWithSsoApi(self.0.child("withSso"))
     }
 
-    /// `POST system/members/{id}/deactivate` (`postSystemMembersByIdDeactivate`).
-    #[inline]
-    pub fn deactivate(
-        &self,
-        id: i64,
-        body: &MemberDeactivation,
-    ) -> impl Future<Output = Result<MemberDeactivation>> + Send + 'static {
-        self.0
-            .child_of(&id, "deactivate")
-            .call(Method::POST, None)
-            .json(body)
-            .send_json()
-    }
-
-    /// `GET system/members/{id}/image` (`getSystemMembersByIdImage`).
-    #[inline]
-    pub fn image(
-        &self,
-        id: i64,
-        use_default_flag: Option<bool>,
-        lastmodified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
-        self.0
-            .child_of(&id, "image")
-            .call(Method::GET, None)
-            .param_opt("useDefaultFlag", use_default_flag)
-            .param_opt("lastmodified", lastmodified)
-            .send_bytes()
-    }
-
-    /// `POST system/members/{id}/linkSsoUser` (`postSystemMembersByIdLinkSsoUser`).
-    #[inline]
-    pub fn link_sso_user(
-        &self,
-        id: i64,
-        body: &MemberLinkSsoUser,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
-        self.0
-            .child_of(&id, "linkSsoUser")
-            .call(Method::POST, None)
-            .json(body)
-            .send_json()
-    }
-
-    /// `POST system/members/{id}/submit` (`postSystemMembersByIdSubmit`).
-    #[inline]
-    pub fn submit(
-        &self,
-        id: i64,
-        body: &MemberSsoToken,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
-        self.0
-            .child_of(&id, "submit")
-            .call(Method::POST, None)
-            .json(body)
-            .send_json()
-    }
-
-    /// `POST system/members/{id}/unlinkSsoUser` (`postSystemMembersByIdUnlinkSsoUser`).
-    #[inline]
-    pub fn unlink_sso_user(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
-        self.0
-            .child_of(&id, "unlinkSsoUser")
-            .call(Method::POST, None)
-            .send_json()
-    }
-
-    /// `DELETE system/members/{id}/unusedTimeSheets` (`deleteSystemMembersByIdUnusedTimeSheets`).
-    #[inline]
-    pub fn unused_time_sheets(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0
-            .child_of(&id, "unusedTimeSheets")
-            .call(Method::DELETE, None)
-            .send_empty()
-    }
-
-    /// `system/members/{id}/usages`.
-    pub fn usages(&self, id: i64) -> SystemMembersUsagesApi {
-        SystemMembersUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
-    /// `POST system/members/{memberIdentifier}/tokens` (`postSystemMembersByMemberIdentifierTokens`).
-    #[inline]
-    pub fn tokens(
-        &self,
-        member_identifier: &str,
-    ) -> impl Future<Output = Result<Token>> + Send + 'static {
-        self.0
-            .child_of(&member_identifier, "tokens")
-            .call(Method::POST, None)
-            .send_json()
-    }
-
     /// `system/members/{parentId}/accruals`.
     pub fn accruals(&self, parent_id: i64) -> SystemMembersAccrualsApi {
         SystemMembersAccrualsApi(self.0.child_of(&parent_id, "accruals"))
@@ -3263,9 +3154,53 @@ impl SystemMembersApi {
         SystemMembersCertificationsApi(self.0.child_of(&parent_id, "certifications"))
     }
 
+    /// `POST system/members/{id}/deactivate` (`postSystemMembersByIdDeactivate`).
+    #[inline]
+    pub fn deactivate(
+        &self,
+        parent_id: i64,
+        body: &MemberDeactivation,
+    ) -> impl Future<Output = Result<MemberDeactivation>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "deactivate")
+            .call(Method::POST, None)
+            .json(body)
+            .send_json()
+    }
+
     /// `system/members/{parentId}/delegations`.
     pub fn delegations(&self, parent_id: i64) -> SystemMembersDelegationsApi {
         SystemMembersDelegationsApi(self.0.child_of(&parent_id, "delegations"))
+    }
+
+    /// `GET system/members/{id}/image` (`getSystemMembersByIdImage`).
+    #[inline]
+    pub fn image(
+        &self,
+        parent_id: i64,
+        use_default_flag: Option<bool>,
+        lastmodified: Option<&str>,
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "image")
+            .call(Method::GET, None)
+            .param_opt("useDefaultFlag", use_default_flag)
+            .param_opt("lastmodified", lastmodified)
+            .send_bytes()
+    }
+
+    /// `POST system/members/{id}/linkSsoUser` (`postSystemMembersByIdLinkSsoUser`).
+    #[inline]
+    pub fn link_sso_user(
+        &self,
+        parent_id: i64,
+        body: &MemberLinkSsoUser,
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "linkSsoUser")
+            .call(Method::POST, None)
+            .json(body)
+            .send_json()
     }
 
     /// `system/members/{parentId}/managedDeviceAccounts`.
@@ -3291,6 +3226,61 @@ impl SystemMembersApi {
     /// `system/members/{parentId}/skills`.
     pub fn skills(&self, parent_id: i64) -> SystemMembersSkillsApi {
         SystemMembersSkillsApi(self.0.child_of(&parent_id, "skills"))
+    }
+
+    /// `POST system/members/{id}/submit` (`postSystemMembersByIdSubmit`).
+    #[inline]
+    pub fn submit(
+        &self,
+        parent_id: i64,
+        body: &MemberSsoToken,
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "submit")
+            .call(Method::POST, None)
+            .json(body)
+            .send_json()
+    }
+
+    /// `POST system/members/{memberIdentifier}/tokens` (`postSystemMembersByMemberIdentifierTokens`).
+    #[inline]
+    pub fn tokens(
+        &self,
+        member_identifier: &str,
+    ) -> impl Future<Output = Result<Token>> + Send + 'static {
+        self.0
+            .child_of(&member_identifier, "tokens")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
+    /// `POST system/members/{id}/unlinkSsoUser` (`postSystemMembersByIdUnlinkSsoUser`).
+    #[inline]
+    pub fn unlink_sso_user(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "unlinkSsoUser")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
+    /// `DELETE system/members/{id}/unusedTimeSheets` (`deleteSystemMembersByIdUnusedTimeSheets`).
+    #[inline]
+    pub fn unused_time_sheets(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "unusedTimeSheets")
+            .call(Method::DELETE, None)
+            .send_empty()
+    }
+
+    /// `system/members/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> SystemMembersUsagesApi {
+        SystemMembersUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -3364,10 +3354,10 @@ impl SystemMembersTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<MemberTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -3399,35 +3389,6 @@ impl SystemMembersWithSsoApi {
     /// `GET system/members/withSso` (`getSystemMembersWithSso`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Member>> {
-        self.0.list(query)
-    }
-}
-
-/// Operations under `system/members/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct SystemMembersUsagesApi(Node);
-
-impl SystemMembersUsagesApi {
-    /// `GET system/members/{id}/usages` (`getSystemMembersByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `system/members/{id}/usages/list`.
-    pub fn list_2(&self) -> SystemMembersUsagesListApi {
-        SystemMembersUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `system/members/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct SystemMembersUsagesListApi(Node);
-
-impl SystemMembersUsagesListApi {
-    /// `GET system/members/{id}/usages/list` (`getSystemMembersByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
         self.0.list(query)
     }
 }
@@ -3878,6 +3839,35 @@ impl SystemMembersSkillsApi {
     }
 }
 
+/// Operations under `system/members/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct SystemMembersUsagesApi(Node);
+
+impl SystemMembersUsagesApi {
+    /// `GET system/members/{id}/usages` (`getSystemMembersByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `system/members/{id}/usages/list`.
+    pub fn list_segment(&self) -> SystemMembersUsagesListApi {
+        SystemMembersUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `system/members/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct SystemMembersUsagesListApi(Node);
+
+impl SystemMembersUsagesListApi {
+    /// `GET system/members/{id}/usages/list` (`getSystemMembersByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+}
+
 /// Operations under `system/menuentries`.
 #[derive(Debug, Clone)]
 pub struct SystemMenuentriesApi(Node);
@@ -3940,8 +3930,8 @@ impl SystemMenuentriesApi {
     }
 
     /// `system/menuentries/{id}/image`.
-    pub fn image(&self, id: i64) -> SystemMenuentriesImageApi {
-        SystemMenuentriesImageApi(self.0.child_of(&id, "image"))
+    pub fn image(&self, parent_id: i64) -> SystemMenuentriesImageApi {
+        SystemMenuentriesImageApi(self.0.child_of(&parent_id, "image"))
     }
 
     /// `system/menuentries/{parentId}/locations`.
@@ -4293,10 +4283,10 @@ impl SystemMyCompanyCorporateStructureApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<CorporateStructureInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -4400,9 +4390,12 @@ impl SystemMyCompanyCrmApi {
 
     /// `GET system/myCompany/crm/{id}/info` (`getSystemMyCompanyCrmByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<CrmInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<CrmInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -4587,10 +4580,10 @@ impl SystemMyCompanyReportingServicesApi {
     #[inline]
     pub fn test_connection(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "testConnection")
+            .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
             .send_json()
     }
@@ -4837,10 +4830,10 @@ impl SystemOffice365EmailSetupsApi {
     #[inline]
     pub fn authorize(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "authorize")
+            .child_of(&parent_id, "authorize")
             .call(Method::POST, None)
             .send_json()
     }
@@ -4849,10 +4842,10 @@ impl SystemOffice365EmailSetupsApi {
     #[inline]
     pub fn test_connection(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "testConnection")
+            .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
             .send_json()
     }
@@ -5156,21 +5149,21 @@ impl SystemReportCardsApi {
         SystemReportCardsInfoApi(self.0.child("info"))
     }
 
+    /// `system/reportCards/{parentId}/details`.
+    pub fn details(&self, parent_id: i64) -> SystemReportCardsDetailsApi {
+        SystemReportCardsDetailsApi(self.0.child_of(&parent_id, "details"))
+    }
+
     /// `GET system/reportCards/{id}/info` (`getSystemReportCardsByIdInfo`).
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ReportCardInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
-    }
-
-    /// `system/reportCards/{parentId}/details`.
-    pub fn details(&self, parent_id: i64) -> SystemReportCardsDetailsApi {
-        SystemReportCardsDetailsApi(self.0.child_of(&parent_id, "details"))
     }
 }
 
@@ -5346,10 +5339,10 @@ impl SystemSecurityrolesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SecurityRoleInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -5603,9 +5596,12 @@ impl SystemSkillsApi {
 
     /// `GET system/skills/{id}/info` (`getSystemSkillsByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<SkillInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<SkillInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -5694,11 +5690,11 @@ impl SystemSsoConfigurationsApi {
     #[inline]
     pub fn registertoken(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &SsoConfiguration,
     ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
         self.0
-            .child_of(&id, "registertoken")
+            .child_of(&parent_id, "registertoken")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -5708,11 +5704,11 @@ impl SystemSsoConfigurationsApi {
     #[inline]
     pub fn submitmembers(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &SsoConfiguration,
     ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
         self.0
-            .child_of(&id, "submitmembers")
+            .child_of(&parent_id, "submitmembers")
             .call(Method::POST, None)
             .json(body)
             .send_json()
@@ -5726,8 +5722,8 @@ pub struct SystemSsoUsersApi(Node);
 impl SystemSsoUsersApi {
     /// `GET system/ssoUsers/{externalId}` (`getSystemSsoUsersByExternalId`).
     #[inline]
-    pub fn get(&self, external_id: i64) -> impl Future<Output = Result<SsoUser>> + Send + 'static {
-        self.0.call(Method::GET, Some(&external_id)).send_json()
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SsoUser>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `GET system/ssoUsers` (`getSystemSsoUsers`).
@@ -5868,32 +5864,30 @@ impl SystemSurveysApi {
         SystemSurveysInfoApi(self.0.child("info"))
     }
 
-    /// `system/surveys/{grandparentId}/questions`.
-    pub fn questions(&self, grandparent_id: i64) -> SystemSurveysQuestionsApi {
-        SystemSurveysQuestionsApi(self.0.child_of(&grandparent_id, "questions"))
-    }
-
     /// `POST system/surveys/{id}/copy` (`postSystemSurveysByIdCopy`).
     #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Survey>> + Send + 'static {
         self.0
-            .child_of(&id, "copy")
+            .child_of(&parent_id, "copy")
             .call(Method::POST, None)
             .send_json()
     }
 
     /// `GET system/surveys/{id}/info` (`getSystemSurveysByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<SurveyInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<SurveyInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
-    /// `system/surveys/{parentId}/questions`.
-    pub fn questions_for(&self, parent_id: i64) -> SystemSurveysByParentIdQuestionsApi {
-        SystemSurveysByParentIdQuestionsApi(self.0.child_of(&parent_id, "questions"))
+    /// `system/surveys/{grandparentId}/questions`.
+    pub fn questions(&self, parent_id: i64) -> SystemSurveysQuestionsApi {
+        SystemSurveysQuestionsApi(self.0.child_of(&parent_id, "questions"))
     }
 }
 
@@ -5920,6 +5914,62 @@ impl SystemSurveysInfoApi {
 pub struct SystemSurveysQuestionsApi(Node);
 
 impl SystemSurveysQuestionsApi {
+    /// `GET system/surveys/{parentId}/questions/{id}` (`getSystemSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT system/surveys/{parentId}/questions/{id}` (`putSystemSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &SurveyQuestion,
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH system/surveys/{parentId}/questions/{id}` (`patchSystemSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE system/surveys/{parentId}/questions/{id}` (`deleteSystemSurveysByParentIdQuestionsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET system/surveys/{parentId}/questions` (`getSystemSurveysByParentIdQuestions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<SurveyQuestion>> {
+        self.0.list(query)
+    }
+
+    /// `POST system/surveys/{parentId}/questions` (`postSystemSurveysByParentIdQuestions`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &SurveyQuestion,
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET system/surveys/{parentId}/questions/count` (`getSystemSurveysByParentIdQuestionsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `system/surveys/{grandparentId}/questions/{parentId}/values`.
     pub fn values(&self, parent_id: i64) -> SystemSurveysQuestionsValuesApi {
         SystemSurveysQuestionsValuesApi(self.0.child_of(&parent_id, "values"))
@@ -5982,68 +6032,6 @@ impl SystemSurveysQuestionsValuesApi {
         body: &SurveyQuestionValue,
     ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + 'static {
         self.0.call(Method::POST, None).json(body).send_json()
-    }
-}
-
-/// Operations under `system/surveys/{parentId}/questions`.
-#[derive(Debug, Clone)]
-pub struct SystemSurveysByParentIdQuestionsApi(Node);
-
-impl SystemSurveysByParentIdQuestionsApi {
-    /// `GET system/surveys/{parentId}/questions/{id}` (`getSystemSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT system/surveys/{parentId}/questions/{id}` (`putSystemSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &SurveyQuestion,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH system/surveys/{parentId}/questions/{id}` (`patchSystemSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE system/surveys/{parentId}/questions/{id}` (`deleteSystemSurveysByParentIdQuestionsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET system/surveys/{parentId}/questions` (`getSystemSurveysByParentIdQuestions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<SurveyQuestion>> {
-        self.0.list(query)
-    }
-
-    /// `POST system/surveys/{parentId}/questions` (`postSystemSurveysByParentIdQuestions`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &SurveyQuestion,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET system/surveys/{parentId}/questions/count` (`getSystemSurveysByParentIdQuestionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
     }
 }
 
@@ -6117,10 +6105,10 @@ impl SystemTimeZoneSetupsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<TimeZoneSetupInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -6276,10 +6264,10 @@ impl SystemUserDefinedFieldsApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<UserDefinedFieldInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -6458,33 +6446,23 @@ impl SystemWorkflowsApi {
         SystemWorkflowsUserdefinedfieldsApi(self.0.child("userdefinedfields"))
     }
 
-    /// `system/workflows/{grandparentId}/events`.
-    pub fn events(&self, grandparent_id: i64) -> SystemWorkflowsEventsApi {
-        SystemWorkflowsEventsApi(self.0.child_of(&grandparent_id, "events"))
-    }
-
-    /// `system/workflows/{grandparentId}/triggers`.
-    pub fn triggers(&self, grandparent_id: i64) -> SystemWorkflowsTriggersApi {
-        SystemWorkflowsTriggersApi(self.0.child_of(&grandparent_id, "triggers"))
-    }
-
-    /// `POST system/workflows/{id}/copy` (`postSystemWorkflowsByIdCopy`).
-    #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<Workflow>> + Send + 'static {
-        self.0
-            .child_of(&id, "copy")
-            .call(Method::POST, None)
-            .send_json()
-    }
-
     /// `system/workflows/{parentId}/attachments`.
     pub fn attachments(&self, parent_id: i64) -> SystemWorkflowsAttachmentsApi {
         SystemWorkflowsAttachmentsApi(self.0.child_of(&parent_id, "attachments"))
     }
 
-    /// `system/workflows/{parentId}/events`.
-    pub fn events_for(&self, parent_id: i64) -> SystemWorkflowsByParentIdEventsApi {
-        SystemWorkflowsByParentIdEventsApi(self.0.child_of(&parent_id, "events"))
+    /// `POST system/workflows/{id}/copy` (`postSystemWorkflowsByIdCopy`).
+    #[inline]
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "copy")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
+    /// `system/workflows/{grandparentId}/events`.
+    pub fn events(&self, parent_id: i64) -> SystemWorkflowsEventsApi {
+        SystemWorkflowsEventsApi(self.0.child_of(&parent_id, "events"))
     }
 
     /// `system/workflows/{parentId}/notifyTypes`.
@@ -6492,9 +6470,9 @@ impl SystemWorkflowsApi {
         SystemWorkflowsNotifyTypesApi(self.0.child_of(&parent_id, "notifyTypes"))
     }
 
-    /// `system/workflows/{parentId}/triggers`.
-    pub fn triggers_for(&self, parent_id: i64) -> SystemWorkflowsByParentIdTriggersApi {
-        SystemWorkflowsByParentIdTriggersApi(self.0.child_of(&parent_id, "triggers"))
+    /// `system/workflows/{grandparentId}/triggers`.
+    pub fn triggers(&self, parent_id: i64) -> SystemWorkflowsTriggersApi {
+        SystemWorkflowsTriggersApi(self.0.child_of(&parent_id, "triggers"))
     }
 }
 
@@ -6530,10 +6508,10 @@ impl SystemWorkflowsTableTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<WorkflowTableTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -6603,8 +6581,8 @@ pub struct SystemWorkflowsUserdefinedfieldsActionsApi(Node);
 impl SystemWorkflowsUserdefinedfieldsActionsApi {
     /// `DELETE system/workflows/userdefinedfields/actions/{parentId}` (`deleteSystemWorkflowsUserdefinedfieldsActionsByParentId`).
     #[inline]
-    pub fn delete(&self, parent_id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&parent_id)).send_empty()
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 }
 
@@ -6617,20 +6595,15 @@ impl SystemWorkflowsUserdefinedfieldsEventsApi {
     #[inline]
     pub fn post(
         &self,
-        grandparent_id: i64,
+        id: i64,
         body: &WorkflowActionUserDefinedField,
     ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + 'static {
-        self.0
-            .call(Method::POST, Some(&grandparent_id))
-            .json(body)
-            .send_json()
+        self.0.call(Method::POST, Some(&id)).json(body).send_json()
     }
 
     /// `system/workflows/userdefinedfields/events/{grandparentId}/actions`.
-    pub fn actions(&self, grandparent_id: i64) -> SystemWorkflowsUserdefinedfieldsEventsActionsApi {
-        SystemWorkflowsUserdefinedfieldsEventsActionsApi(
-            self.0.child_of(&grandparent_id, "actions"),
-        )
+    pub fn actions(&self, parent_id: i64) -> SystemWorkflowsUserdefinedfieldsEventsActionsApi {
+        SystemWorkflowsUserdefinedfieldsEventsActionsApi(self.0.child_of(&parent_id, "actions"))
     }
 }
 
@@ -6643,9 +6616,36 @@ impl SystemWorkflowsUserdefinedfieldsEventsActionsApi {
     #[inline]
     pub fn get(
         &self,
-        parent_id: i64,
+        id: i64,
     ) -> impl Future<Output = Result<Vec<WorkflowActionUserDefinedField>>> + Send + 'static {
-        self.0.call(Method::GET, Some(&parent_id)).send_json()
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+}
+
+/// Operations under `system/workflows/{parentId}/attachments`.
+#[derive(Debug, Clone)]
+pub struct SystemWorkflowsAttachmentsApi(Node);
+
+impl SystemWorkflowsAttachmentsApi {
+    /// `GET system/workflows/{parentId}/attachments/{id}` (`getSystemWorkflowsByParentIdAttachmentsById`).
+    #[inline]
+    pub fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<WorkflowAttachment>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `GET system/workflows/{parentId}/attachments` (`getSystemWorkflowsByParentIdAttachments`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowAttachment>> {
+        self.0.list(query)
+    }
+
+    /// `GET system/workflows/{parentId}/attachments/count` (`getSystemWorkflowsByParentIdAttachmentsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
     }
 }
 
@@ -6654,9 +6654,90 @@ impl SystemWorkflowsUserdefinedfieldsEventsActionsApi {
 pub struct SystemWorkflowsEventsApi(Node);
 
 impl SystemWorkflowsEventsApi {
+    /// `GET system/workflows/{parentId}/events/{id}` (`getSystemWorkflowsByParentIdEventsById`).
+    #[inline]
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+        self.0.call(Method::GET, Some(&id)).send_json()
+    }
+
+    /// `PUT system/workflows/{parentId}/events/{id}` (`putSystemWorkflowsByParentIdEventsById`).
+    #[inline]
+    pub fn update(
+        &self,
+        id: i64,
+        body: &WorkflowEvent,
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
+    }
+
+    /// `PATCH system/workflows/{parentId}/events/{id}` (`patchSystemWorkflowsByParentIdEventsById`).
+    #[inline]
+    pub fn patch(
+        &self,
+        id: i64,
+        ops: &PatchOps,
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+        self.0
+            .call(Method::PATCH, Some(&id))
+            .patch_ops(ops)
+            .send_json()
+    }
+
+    /// `DELETE system/workflows/{parentId}/events/{id}` (`deleteSystemWorkflowsByParentIdEventsById`).
+    #[inline]
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.0.call(Method::DELETE, Some(&id)).send_empty()
+    }
+
+    /// `GET system/workflows/{parentId}/events` (`getSystemWorkflowsByParentIdEvents`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowEvent>> {
+        self.0.list(query)
+    }
+
+    /// `POST system/workflows/{parentId}/events` (`postSystemWorkflowsByParentIdEvents`).
+    #[inline]
+    pub fn create(
+        &self,
+        body: &WorkflowEvent,
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+        self.0.call(Method::POST, None).json(body).send_json()
+    }
+
+    /// `GET system/workflows/{parentId}/events/count` (`getSystemWorkflowsByParentIdEventsCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
     /// `system/workflows/{grandparentId}/events/{parentId}/actions`.
     pub fn actions(&self, parent_id: i64) -> SystemWorkflowsEventsActionsApi {
         SystemWorkflowsEventsActionsApi(self.0.child_of(&parent_id, "actions"))
+    }
+
+    /// `POST system/workflows/{parentId}/events/{id}/copy` (`postSystemWorkflowsByParentIdEventsByIdCopy`).
+    #[inline]
+    pub fn copy(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+        self.0
+            .child_of(&parent_id, "copy")
+            .call(Method::POST, None)
+            .send_json()
+    }
+
+    /// `GET system/workflows/{parentId}/events/{id}/test` (`getSystemWorkflowsByParentIdEventsByIdTest`).
+    #[inline]
+    pub fn test(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<Vec<serde_json::Map<String, serde_json::Value>>>> + Send + 'static
+    {
+        self.0
+            .child_of(&parent_id, "test")
+            .call(Method::GET, None)
+            .send_json()
     }
 }
 
@@ -6722,146 +6803,6 @@ impl SystemWorkflowsEventsActionsApi {
     }
 }
 
-/// Operations under `system/workflows/{grandparentId}/triggers`.
-#[derive(Debug, Clone)]
-pub struct SystemWorkflowsTriggersApi(Node);
-
-impl SystemWorkflowsTriggersApi {
-    /// `system/workflows/{grandparentId}/triggers/{parentId}/options`.
-    pub fn options(&self, parent_id: i64) -> SystemWorkflowsTriggersOptionsApi {
-        SystemWorkflowsTriggersOptionsApi(self.0.child_of(&parent_id, "options"))
-    }
-}
-
-/// Operations under `system/workflows/{grandparentId}/triggers/{parentId}/options`.
-#[derive(Debug, Clone)]
-pub struct SystemWorkflowsTriggersOptionsApi(Node);
-
-impl SystemWorkflowsTriggersOptionsApi {
-    /// `GET system/workflows/{grandparentId}/triggers/{parentId}/options` (`getSystemWorkflowsByGrandparentIdTriggersByParentIdOptions`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowTriggerOption>> {
-        self.0.list(query)
-    }
-
-    /// `GET system/workflows/{grandparentId}/triggers/{parentId}/options/count` (`getSystemWorkflowsByGrandparentIdTriggersByParentIdOptionsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `system/workflows/{parentId}/attachments`.
-#[derive(Debug, Clone)]
-pub struct SystemWorkflowsAttachmentsApi(Node);
-
-impl SystemWorkflowsAttachmentsApi {
-    /// `GET system/workflows/{parentId}/attachments/{id}` (`getSystemWorkflowsByParentIdAttachmentsById`).
-    #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<WorkflowAttachment>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `GET system/workflows/{parentId}/attachments` (`getSystemWorkflowsByParentIdAttachments`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowAttachment>> {
-        self.0.list(query)
-    }
-
-    /// `GET system/workflows/{parentId}/attachments/count` (`getSystemWorkflowsByParentIdAttachmentsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-}
-
-/// Operations under `system/workflows/{parentId}/events`.
-#[derive(Debug, Clone)]
-pub struct SystemWorkflowsByParentIdEventsApi(Node);
-
-impl SystemWorkflowsByParentIdEventsApi {
-    /// `GET system/workflows/{parentId}/events/{id}` (`getSystemWorkflowsByParentIdEventsById`).
-    #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
-        self.0.call(Method::GET, Some(&id)).send_json()
-    }
-
-    /// `PUT system/workflows/{parentId}/events/{id}` (`putSystemWorkflowsByParentIdEventsById`).
-    #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &WorkflowEvent,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
-        self.0.call(Method::PUT, Some(&id)).json(body).send_json()
-    }
-
-    /// `PATCH system/workflows/{parentId}/events/{id}` (`patchSystemWorkflowsByParentIdEventsById`).
-    #[inline]
-    pub fn patch(
-        &self,
-        id: i64,
-        ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
-        self.0
-            .call(Method::PATCH, Some(&id))
-            .patch_ops(ops)
-            .send_json()
-    }
-
-    /// `DELETE system/workflows/{parentId}/events/{id}` (`deleteSystemWorkflowsByParentIdEventsById`).
-    #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.0.call(Method::DELETE, Some(&id)).send_empty()
-    }
-
-    /// `GET system/workflows/{parentId}/events` (`getSystemWorkflowsByParentIdEvents`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowEvent>> {
-        self.0.list(query)
-    }
-
-    /// `POST system/workflows/{parentId}/events` (`postSystemWorkflowsByParentIdEvents`).
-    #[inline]
-    pub fn create(
-        &self,
-        body: &WorkflowEvent,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
-        self.0.call(Method::POST, None).json(body).send_json()
-    }
-
-    /// `GET system/workflows/{parentId}/events/count` (`getSystemWorkflowsByParentIdEventsCount`).
-    #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
-        self.0.count(query)
-    }
-
-    /// `POST system/workflows/{parentId}/events/{id}/copy` (`postSystemWorkflowsByParentIdEventsByIdCopy`).
-    #[inline]
-    pub fn copy(&self, id: i64) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
-        self.0
-            .child_of(&id, "copy")
-            .call(Method::POST, None)
-            .send_json()
-    }
-
-    /// `GET system/workflows/{parentId}/events/{id}/test` (`getSystemWorkflowsByParentIdEventsByIdTest`).
-    #[inline]
-    pub fn test(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<Vec<serde_json::Map<String, serde_json::Value>>>> + Send + 'static
-    {
-        self.0
-            .child_of(&id, "test")
-            .call(Method::GET, None)
-            .send_json()
-    }
-}
-
 /// Operations under `system/workflows/{parentId}/notifyTypes`.
 #[derive(Debug, Clone)]
 pub struct SystemWorkflowsNotifyTypesApi(Node);
@@ -6897,10 +6838,10 @@ impl SystemWorkflowsNotifyTypesApi {
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<WorkflowNotifyTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
@@ -6924,11 +6865,11 @@ impl SystemWorkflowsNotifyTypesInfoApi {
     }
 }
 
-/// Operations under `system/workflows/{parentId}/triggers`.
+/// Operations under `system/workflows/{grandparentId}/triggers`.
 #[derive(Debug, Clone)]
-pub struct SystemWorkflowsByParentIdTriggersApi(Node);
+pub struct SystemWorkflowsTriggersApi(Node);
 
-impl SystemWorkflowsByParentIdTriggersApi {
+impl SystemWorkflowsTriggersApi {
     /// `GET system/workflows/{parentId}/triggers` (`getSystemWorkflowsByParentIdTriggers`).
     #[inline]
     pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowTrigger>> {
@@ -6936,6 +6877,29 @@ impl SystemWorkflowsByParentIdTriggersApi {
     }
 
     /// `GET system/workflows/{parentId}/triggers/count` (`getSystemWorkflowsByParentIdTriggersCount`).
+    #[inline]
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+        self.0.count(query)
+    }
+
+    /// `system/workflows/{grandparentId}/triggers/{parentId}/options`.
+    pub fn options(&self, parent_id: i64) -> SystemWorkflowsTriggersOptionsApi {
+        SystemWorkflowsTriggersOptionsApi(self.0.child_of(&parent_id, "options"))
+    }
+}
+
+/// Operations under `system/workflows/{grandparentId}/triggers/{parentId}/options`.
+#[derive(Debug, Clone)]
+pub struct SystemWorkflowsTriggersOptionsApi(Node);
+
+impl SystemWorkflowsTriggersOptionsApi {
+    /// `GET system/workflows/{grandparentId}/triggers/{parentId}/options` (`getSystemWorkflowsByGrandparentIdTriggersByParentIdOptions`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<WorkflowTriggerOption>> {
+        self.0.list(query)
+    }
+
+    /// `GET system/workflows/{grandparentId}/triggers/{parentId}/options/count` (`getSystemWorkflowsByGrandparentIdTriggersByParentIdOptionsCount`).
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)

@@ -334,26 +334,26 @@ impl TimeChargeCodesApi {
         TimeChargeCodesInfoApi(self.0.child("info"))
     }
 
+    /// `time/chargeCodes/{parentId}/expenseTypes`.
+    pub fn expense_types(&self, parent_id: i64) -> TimeChargeCodesExpenseTypesApi {
+        TimeChargeCodesExpenseTypesApi(self.0.child_of(&parent_id, "expenseTypes"))
+    }
+
     /// `GET time/chargeCodes/{id}/info` (`getTimeChargeCodesByIdInfo`).
     #[inline]
     pub fn info_for(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<ChargeCodeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `time/chargeCodes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> TimeChargeCodesUsagesApi {
-        TimeChargeCodesUsagesApi(self.0.child_of(&id, "usages"))
-    }
-
-    /// `time/chargeCodes/{parentId}/expenseTypes`.
-    pub fn expense_types(&self, parent_id: i64) -> TimeChargeCodesExpenseTypesApi {
-        TimeChargeCodesExpenseTypesApi(self.0.child_of(&parent_id, "expenseTypes"))
+    pub fn usages(&self, parent_id: i64) -> TimeChargeCodesUsagesApi {
+        TimeChargeCodesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -372,35 +372,6 @@ impl TimeChargeCodesInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `time/chargeCodes/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct TimeChargeCodesUsagesApi(Node);
-
-impl TimeChargeCodesUsagesApi {
-    /// `GET time/chargeCodes/{id}/usages` (`getTimeChargeCodesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `time/chargeCodes/{id}/usages/list`.
-    pub fn list_2(&self) -> TimeChargeCodesUsagesListApi {
-        TimeChargeCodesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `time/chargeCodes/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct TimeChargeCodesUsagesListApi(Node);
-
-impl TimeChargeCodesUsagesListApi {
-    /// `GET time/chargeCodes/{id}/usages/list` (`getTimeChargeCodesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -466,6 +437,35 @@ impl TimeChargeCodesExpenseTypesApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `time/chargeCodes/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct TimeChargeCodesUsagesApi(Node);
+
+impl TimeChargeCodesUsagesApi {
+    /// `GET time/chargeCodes/{id}/usages` (`getTimeChargeCodesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `time/chargeCodes/{id}/usages/list`.
+    pub fn list_segment(&self) -> TimeChargeCodesUsagesListApi {
+        TimeChargeCodesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `time/chargeCodes/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct TimeChargeCodesUsagesListApi(Node);
+
+impl TimeChargeCodesUsagesListApi {
+    /// `GET time/chargeCodes/{id}/usages/list` (`getTimeChargeCodesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -691,24 +691,29 @@ impl TimeSheetsApi {
     #[inline]
     pub fn approve(
         &self,
-        id: i64,
+        parent_id: i64,
         body: &TimeSheetTierUpdate,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "approve")
+            .child_of(&parent_id, "approve")
             .call(Method::POST, None)
             .json(body)
             .send_json()
+    }
+
+    /// `time/sheets/{parentId}/audits`.
+    pub fn audits(&self, parent_id: i64) -> TimeSheetsAuditsApi {
+        TimeSheetsAuditsApi(self.0.child_of(&parent_id, "audits"))
     }
 
     /// `POST time/sheets/{id}/reject` (`postTimeSheetsByIdReject`).
     #[inline]
     pub fn reject(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "reject")
+            .child_of(&parent_id, "reject")
             .call(Method::POST, None)
             .send_json()
     }
@@ -717,10 +722,10 @@ impl TimeSheetsApi {
     #[inline]
     pub fn reverse(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "reverse")
+            .child_of(&parent_id, "reverse")
             .call(Method::POST, None)
             .send_json()
     }
@@ -729,17 +734,12 @@ impl TimeSheetsApi {
     #[inline]
     pub fn submit(
         &self,
-        id: i64,
+        parent_id: i64,
     ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
         self.0
-            .child_of(&id, "submit")
+            .child_of(&parent_id, "submit")
             .call(Method::POST, None)
             .send_json()
-    }
-
-    /// `time/sheets/{parentId}/audits`.
-    pub fn audits(&self, parent_id: i64) -> TimeSheetsAuditsApi {
-        TimeSheetsAuditsApi(self.0.child_of(&parent_id, "audits"))
     }
 }
 
@@ -996,21 +996,24 @@ impl TimeWorkRolesApi {
 
     /// `GET time/workRoles/{id}/info` (`getTimeWorkRolesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<WorkRoleInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<WorkRoleInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
-    }
-
-    /// `time/workRoles/{id}/usages`.
-    pub fn usages(&self, id: i64) -> TimeWorkRolesUsagesApi {
-        TimeWorkRolesUsagesApi(self.0.child_of(&id, "usages"))
     }
 
     /// `time/workRoles/{parentId}/locations`.
     pub fn locations(&self, parent_id: i64) -> TimeWorkRolesLocationsApi {
         TimeWorkRolesLocationsApi(self.0.child_of(&parent_id, "locations"))
+    }
+
+    /// `time/workRoles/{id}/usages`.
+    pub fn usages(&self, parent_id: i64) -> TimeWorkRolesUsagesApi {
+        TimeWorkRolesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1029,35 +1032,6 @@ impl TimeWorkRolesInfoApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
-    }
-}
-
-/// Operations under `time/workRoles/{id}/usages`.
-#[derive(Debug, Clone)]
-pub struct TimeWorkRolesUsagesApi(Node);
-
-impl TimeWorkRolesUsagesApi {
-    /// `GET time/workRoles/{id}/usages` (`getTimeWorkRolesByIdUsages`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
-    }
-
-    /// `time/workRoles/{id}/usages/list`.
-    pub fn list_2(&self) -> TimeWorkRolesUsagesListApi {
-        TimeWorkRolesUsagesListApi(self.0.child("list"))
-    }
-}
-
-/// Operations under `time/workRoles/{id}/usages/list`.
-#[derive(Debug, Clone)]
-pub struct TimeWorkRolesUsagesListApi(Node);
-
-impl TimeWorkRolesUsagesListApi {
-    /// `GET time/workRoles/{id}/usages/list` (`getTimeWorkRolesByIdUsagesList`).
-    #[inline]
-    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
-        self.0.list(query)
     }
 }
 
@@ -1120,6 +1094,35 @@ impl TimeWorkRolesLocationsApi {
     #[inline]
     pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
         self.0.count(query)
+    }
+}
+
+/// Operations under `time/workRoles/{id}/usages`.
+#[derive(Debug, Clone)]
+pub struct TimeWorkRolesUsagesApi(Node);
+
+impl TimeWorkRolesUsagesApi {
+    /// `GET time/workRoles/{id}/usages` (`getTimeWorkRolesByIdUsages`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
+    }
+
+    /// `time/workRoles/{id}/usages/list`.
+    pub fn list_segment(&self) -> TimeWorkRolesUsagesListApi {
+        TimeWorkRolesUsagesListApi(self.0.child("list"))
+    }
+}
+
+/// Operations under `time/workRoles/{id}/usages/list`.
+#[derive(Debug, Clone)]
+pub struct TimeWorkRolesUsagesListApi(Node);
+
+impl TimeWorkRolesUsagesListApi {
+    /// `GET time/workRoles/{id}/usages/list` (`getTimeWorkRolesByIdUsagesList`).
+    #[inline]
+    pub fn list(&self, query: &Query) -> BoxStream<'static, Result<Usage>> {
+        self.0.list(query)
     }
 }
 
@@ -1191,16 +1194,19 @@ impl TimeWorkTypesApi {
 
     /// `GET time/workTypes/{id}/info` (`getTimeWorkTypesByIdInfo`).
     #[inline]
-    pub fn info_for(&self, id: i64) -> impl Future<Output = Result<WorkTypeInfo>> + Send + 'static {
+    pub fn info_for(
+        &self,
+        parent_id: i64,
+    ) -> impl Future<Output = Result<WorkTypeInfo>> + Send + 'static {
         self.0
-            .child_of(&id, "info")
+            .child_of(&parent_id, "info")
             .call(Method::GET, None)
             .send_json()
     }
 
     /// `time/workTypes/{id}/usages`.
-    pub fn usages(&self, id: i64) -> TimeWorkTypesUsagesApi {
-        TimeWorkTypesUsagesApi(self.0.child_of(&id, "usages"))
+    pub fn usages(&self, parent_id: i64) -> TimeWorkTypesUsagesApi {
+        TimeWorkTypesUsagesApi(self.0.child_of(&parent_id, "usages"))
     }
 }
 
@@ -1234,7 +1240,7 @@ impl TimeWorkTypesUsagesApi {
     }
 
     /// `time/workTypes/{id}/usages/list`.
-    pub fn list_2(&self) -> TimeWorkTypesUsagesListApi {
+    pub fn list_segment(&self) -> TimeWorkTypesUsagesListApi {
         TimeWorkTypesUsagesListApi(self.0.child("list"))
     }
 }
