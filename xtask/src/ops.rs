@@ -464,7 +464,7 @@ fn method(
     }
     if count {
         return Ok(format!(
-            "{doc}    pub fn {name}(&self{args}) -> impl Future<Output = Result<u64>> + Send + 'static {{\n        {handle}.count({query})\n    }}\n\n"
+            "{doc}    pub fn {name}(&self{args}) -> impl Future<Output = Result<u64>> + Send + use<> {{\n        {handle}.count({query})\n    }}\n\n"
         ));
     }
     let (ret, finish) = match &op.response {
@@ -478,6 +478,6 @@ fn method(
         Response::Schema { name, array: true } => (format!("Vec<{}>", model(name)?), "send_json()"),
     };
     Ok(format!(
-        "{doc}    pub fn {name}(&self{args}) -> impl Future<Output = Result<{ret}>> + Send + 'static {{\n        {handle}.call(Method::{method}, {call_param}){body_call}{extras}.{finish}\n    }}\n\n"
+        "{doc}    pub fn {name}(&self{args}) -> impl Future<Output = Result<{ret}>> + Send + use<> {{\n        {handle}.call(Method::{method}, {call_param}){body_call}{extras}.{finish}\n    }}\n\n"
     ))
 }

@@ -95,10 +95,7 @@ impl Node {
     }
 
     /// `GET <path>/count`.
-    pub(crate) fn count(
-        &self,
-        query: &Query,
-    ) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub(crate) fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         let request = self.client.count_request(&self.path, query);
         async move {
             let body: CountBody = request.send_json().await?;

@@ -164,7 +164,7 @@ pub struct CompanyAddressFormatsApi(Node);
 impl CompanyAddressFormatsApi {
     /// `GET company/addressFormats/{id}` (`getCompanyAddressFormatsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AddressFormat>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AddressFormat>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -174,7 +174,7 @@ impl CompanyAddressFormatsApi {
         &self,
         id: i64,
         body: &AddressFormat,
-    ) -> impl Future<Output = Result<AddressFormat>> + Send + 'static {
+    ) -> impl Future<Output = Result<AddressFormat>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -184,7 +184,7 @@ impl CompanyAddressFormatsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AddressFormat>> + Send + 'static {
+    ) -> impl Future<Output = Result<AddressFormat>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -193,7 +193,7 @@ impl CompanyAddressFormatsApi {
 
     /// `DELETE company/addressFormats/{id}` (`deleteCompanyAddressFormatsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -208,13 +208,13 @@ impl CompanyAddressFormatsApi {
     pub fn create(
         &self,
         body: &AddressFormat,
-    ) -> impl Future<Output = Result<AddressFormat>> + Send + 'static {
+    ) -> impl Future<Output = Result<AddressFormat>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/addressFormats/count` (`getCompanyAddressFormatsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -228,7 +228,7 @@ impl CompanyAddressFormatsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<AddressFormatInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<AddressFormatInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -249,7 +249,7 @@ impl CompanyAddressFormatsInfoApi {
 
     /// `GET company/addressFormats/info/count` (`getCompanyAddressFormatsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -272,7 +272,7 @@ pub struct CompanyBillingSetupsInfoApi(Node);
 impl CompanyBillingSetupsInfoApi {
     /// `GET company/billingSetups/info/count` (`getCompanyBillingSetupsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -284,7 +284,7 @@ pub struct CompanyCommunicationTypesApi(Node);
 impl CompanyCommunicationTypesApi {
     /// `GET company/communicationTypes/{id}` (`getCompanyCommunicationTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CommunicationType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CommunicationType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -294,7 +294,7 @@ impl CompanyCommunicationTypesApi {
         &self,
         id: i64,
         body: &CommunicationType,
-    ) -> impl Future<Output = Result<CommunicationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CommunicationType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -304,7 +304,7 @@ impl CompanyCommunicationTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CommunicationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CommunicationType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -313,7 +313,7 @@ impl CompanyCommunicationTypesApi {
 
     /// `DELETE company/communicationTypes/{id}` (`deleteCompanyCommunicationTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -328,13 +328,13 @@ impl CompanyCommunicationTypesApi {
     pub fn create(
         &self,
         body: &CommunicationType,
-    ) -> impl Future<Output = Result<CommunicationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CommunicationType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/communicationTypes/count` (`getCompanyCommunicationTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -348,7 +348,7 @@ impl CompanyCommunicationTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CommunicationTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CommunicationTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -374,7 +374,7 @@ impl CompanyCommunicationTypesInfoApi {
 
     /// `GET company/communicationTypes/info/count` (`getCompanyCommunicationTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -415,7 +415,7 @@ pub struct CompanyCompaniesApi(Node);
 impl CompanyCompaniesApi {
     /// `GET company/companies/{id}` (`getCompanyCompaniesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Company>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Company>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -425,7 +425,7 @@ impl CompanyCompaniesApi {
         &self,
         id: i64,
         body: &Company,
-    ) -> impl Future<Output = Result<Company>> + Send + 'static {
+    ) -> impl Future<Output = Result<Company>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -435,7 +435,7 @@ impl CompanyCompaniesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Company>> + Send + 'static {
+    ) -> impl Future<Output = Result<Company>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -444,7 +444,7 @@ impl CompanyCompaniesApi {
 
     /// `DELETE company/companies/{id}` (`deleteCompanyCompaniesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -456,19 +456,19 @@ impl CompanyCompaniesApi {
 
     /// `POST company/companies` (`postCompanyCompanies`).
     #[inline]
-    pub fn create(&self, body: &Company) -> impl Future<Output = Result<Company>> + Send + 'static {
+    pub fn create(&self, body: &Company) -> impl Future<Output = Result<Company>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/count` (`getCompanyCompaniesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `GET company/companies/default` (`getCompanyCompaniesDefault`).
     #[inline]
-    pub fn default(&self) -> impl Future<Output = Result<Company>> + Send + 'static {
+    pub fn default(&self) -> impl Future<Output = Result<Company>> + Send + use<> {
         self.0.child("default").call(Method::GET, None).send_json()
     }
 
@@ -533,7 +533,7 @@ impl CompanyCompaniesApi {
         &self,
         parent_id: i64,
         body: &CompanyMerge,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "merge")
             .call(Method::POST, None)
@@ -595,7 +595,7 @@ pub struct CompanyCompaniesInfoTypesApi(Node);
 impl CompanyCompaniesInfoTypesApi {
     /// `GET company/companies/info/types/{id}` (`getCompanyCompaniesInfoTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyTypeInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyTypeInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -607,7 +607,7 @@ impl CompanyCompaniesInfoTypesApi {
 
     /// `GET company/companies/info/types/count` (`getCompanyCompaniesInfoTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -619,7 +619,7 @@ pub struct CompanyCompaniesStatusesApi(Node);
 impl CompanyCompaniesStatusesApi {
     /// `GET company/companies/statuses/{id}` (`getCompanyCompaniesStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -629,7 +629,7 @@ impl CompanyCompaniesStatusesApi {
         &self,
         id: i64,
         body: &CompanyStatus,
-    ) -> impl Future<Output = Result<CompanyStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -639,7 +639,7 @@ impl CompanyCompaniesStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -648,7 +648,7 @@ impl CompanyCompaniesStatusesApi {
 
     /// `DELETE company/companies/statuses/{id}` (`deleteCompanyCompaniesStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -663,13 +663,13 @@ impl CompanyCompaniesStatusesApi {
     pub fn create(
         &self,
         body: &CompanyStatus,
-    ) -> impl Future<Output = Result<CompanyStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/statuses/count` (`getCompanyCompaniesStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -715,7 +715,7 @@ pub struct CompanyCompaniesTypesApi(Node);
 impl CompanyCompaniesTypesApi {
     /// `GET company/companies/types/{id}` (`getCompanyCompaniesTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -725,7 +725,7 @@ impl CompanyCompaniesTypesApi {
         &self,
         id: i64,
         body: &CompanyType,
-    ) -> impl Future<Output = Result<CompanyType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -735,7 +735,7 @@ impl CompanyCompaniesTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -744,7 +744,7 @@ impl CompanyCompaniesTypesApi {
 
     /// `DELETE company/companies/types/{id}` (`deleteCompanyCompaniesTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -759,13 +759,13 @@ impl CompanyCompaniesTypesApi {
     pub fn create(
         &self,
         body: &CompanyType,
-    ) -> impl Future<Output = Result<CompanyType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/types/count` (`getCompanyCompaniesTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -811,7 +811,7 @@ pub struct CompanyCompaniesCustomStatusNotesApi(Node);
 impl CompanyCompaniesCustomStatusNotesApi {
     /// `GET company/companies/{parentId}/customStatusNotes/{id}` (`getCompanyCompaniesByParentIdCustomStatusNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyCustomNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyCustomNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -821,7 +821,7 @@ impl CompanyCompaniesCustomStatusNotesApi {
         &self,
         id: i64,
         body: &CompanyCustomNote,
-    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -831,7 +831,7 @@ impl CompanyCompaniesCustomStatusNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -840,7 +840,7 @@ impl CompanyCompaniesCustomStatusNotesApi {
 
     /// `DELETE company/companies/{parentId}/customStatusNotes/{id}` (`deleteCompanyCompaniesByParentIdCustomStatusNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -855,13 +855,13 @@ impl CompanyCompaniesCustomStatusNotesApi {
     pub fn create(
         &self,
         body: &CompanyCustomNote,
-    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCustomNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/customStatusNotes/count` (`getCompanyCompaniesByParentIdCustomStatusNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -873,7 +873,7 @@ pub struct CompanyCompaniesGroupsApi(Node);
 impl CompanyCompaniesGroupsApi {
     /// `GET company/companies/{parentId}/groups/{id}` (`getCompanyCompaniesByParentIdGroupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyGroup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyGroup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -883,7 +883,7 @@ impl CompanyCompaniesGroupsApi {
         &self,
         id: i64,
         body: &CompanyGroup,
-    ) -> impl Future<Output = Result<CompanyGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyGroup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -893,7 +893,7 @@ impl CompanyCompaniesGroupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyGroup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -902,7 +902,7 @@ impl CompanyCompaniesGroupsApi {
 
     /// `DELETE company/companies/{parentId}/groups/{id}` (`deleteCompanyCompaniesByParentIdGroupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -917,13 +917,13 @@ impl CompanyCompaniesGroupsApi {
     pub fn create(
         &self,
         body: &CompanyGroup,
-    ) -> impl Future<Output = Result<CompanyGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyGroup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/groups/count` (`getCompanyCompaniesByParentIdGroupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -938,7 +938,7 @@ impl CompanyCompaniesManagementReportNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -948,7 +948,7 @@ impl CompanyCompaniesManagementReportNotificationsApi {
         &self,
         id: i64,
         body: &ManagementReportNotification,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -958,7 +958,7 @@ impl CompanyCompaniesManagementReportNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -967,7 +967,7 @@ impl CompanyCompaniesManagementReportNotificationsApi {
 
     /// `DELETE company/companies/{parentId}/managementReportNotifications/{id}` (`deleteCompanyCompaniesByParentIdManagementReportNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -982,13 +982,13 @@ impl CompanyCompaniesManagementReportNotificationsApi {
     pub fn create(
         &self,
         body: &ManagementReportNotification,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/managementReportNotifications/count` (`getCompanyCompaniesByParentIdManagementReportNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1004,7 +1004,7 @@ impl CompanyCompaniesManagementReportSetupApi {
         &self,
         id: i64,
         body: &ManagementReportSetup,
-    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1014,7 +1014,7 @@ impl CompanyCompaniesManagementReportSetupApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1032,7 +1032,7 @@ impl CompanyCompaniesManagementReportSetupApi {
     pub fn create(
         &self,
         body: &ManagementReportSetup,
-    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -1047,7 +1047,7 @@ impl CompanyCompaniesManagementSummaryReportsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1057,7 +1057,7 @@ impl CompanyCompaniesManagementSummaryReportsApi {
         &self,
         id: i64,
         body: &CompanyManagementSummary,
-    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1067,7 +1067,7 @@ impl CompanyCompaniesManagementSummaryReportsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1076,7 +1076,7 @@ impl CompanyCompaniesManagementSummaryReportsApi {
 
     /// `DELETE company/companies/{parentId}/managementSummaryReports/{id}` (`deleteCompanyCompaniesByParentIdManagementSummaryReportsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1091,13 +1091,13 @@ impl CompanyCompaniesManagementSummaryReportsApi {
     pub fn create(
         &self,
         body: &CompanyManagementSummary,
-    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyManagementSummary>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/managementSummaryReports/count` (`getCompanyCompaniesByParentIdManagementSummaryReportsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1109,7 +1109,7 @@ pub struct CompanyCompaniesNotesApi(Node);
 impl CompanyCompaniesNotesApi {
     /// `GET company/companies/{parentId}/notes/{id}` (`getCompanyCompaniesByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1119,7 +1119,7 @@ impl CompanyCompaniesNotesApi {
         &self,
         id: i64,
         body: &CompanyNote,
-    ) -> impl Future<Output = Result<CompanyNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1129,7 +1129,7 @@ impl CompanyCompaniesNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1138,7 +1138,7 @@ impl CompanyCompaniesNotesApi {
 
     /// `DELETE company/companies/{parentId}/notes/{id}` (`deleteCompanyCompaniesByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1153,13 +1153,13 @@ impl CompanyCompaniesNotesApi {
     pub fn create(
         &self,
         body: &CompanyNote,
-    ) -> impl Future<Output = Result<CompanyNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/notes/count` (`getCompanyCompaniesByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1171,7 +1171,7 @@ pub struct CompanyCompaniesSitesApi(Node);
 impl CompanyCompaniesSitesApi {
     /// `GET company/companies/{parentId}/sites/{id}` (`getCompanyCompaniesByParentIdSitesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanySite>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanySite>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1181,7 +1181,7 @@ impl CompanyCompaniesSitesApi {
         &self,
         id: i64,
         body: &CompanySite,
-    ) -> impl Future<Output = Result<CompanySite>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanySite>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1191,7 +1191,7 @@ impl CompanyCompaniesSitesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanySite>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanySite>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1200,7 +1200,7 @@ impl CompanyCompaniesSitesApi {
 
     /// `DELETE company/companies/{parentId}/sites/{id}` (`deleteCompanyCompaniesByParentIdSitesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1215,13 +1215,13 @@ impl CompanyCompaniesSitesApi {
     pub fn create(
         &self,
         body: &CompanySite,
-    ) -> impl Future<Output = Result<CompanySite>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanySite>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/sites/count` (`getCompanyCompaniesByParentIdSitesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1267,7 +1267,7 @@ pub struct CompanyCompaniesSurveysApi(Node);
 impl CompanyCompaniesSurveysApi {
     /// `GET company/companies/{parentId}/surveys/count` (`getCompanyCompaniesByParentIdSurveysCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1279,7 +1279,7 @@ pub struct CompanyCompaniesTeamsApi(Node);
 impl CompanyCompaniesTeamsApi {
     /// `GET company/companies/{parentId}/teams/{id}` (`getCompanyCompaniesByParentIdTeamsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyTeam>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyTeam>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1289,7 +1289,7 @@ impl CompanyCompaniesTeamsApi {
         &self,
         id: i64,
         body: &CompanyTeam,
-    ) -> impl Future<Output = Result<CompanyTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyTeam>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1299,7 +1299,7 @@ impl CompanyCompaniesTeamsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyTeam>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1308,7 +1308,7 @@ impl CompanyCompaniesTeamsApi {
 
     /// `DELETE company/companies/{parentId}/teams/{id}` (`deleteCompanyCompaniesByParentIdTeamsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1323,13 +1323,13 @@ impl CompanyCompaniesTeamsApi {
     pub fn create(
         &self,
         body: &CompanyTeam,
-    ) -> impl Future<Output = Result<CompanyTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyTeam>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/teams/count` (`getCompanyCompaniesByParentIdTeamsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1341,13 +1341,13 @@ pub struct CompanyCompaniesTracksApi(Node);
 impl CompanyCompaniesTracksApi {
     /// `GET company/companies/{parentId}/tracks/{id}` (`getCompanyCompaniesByParentIdTracksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactTrack>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactTrack>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE company/companies/{parentId}/tracks/{id}` (`deleteCompanyCompaniesByParentIdTracksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1362,13 +1362,13 @@ impl CompanyCompaniesTracksApi {
     pub fn create(
         &self,
         body: &ContactTrack,
-    ) -> impl Future<Output = Result<ContactTrack>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactTrack>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/tracks/count` (`getCompanyCompaniesByParentIdTracksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1383,7 +1383,7 @@ impl CompanyCompaniesTypeAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
@@ -1394,7 +1394,7 @@ impl CompanyCompaniesTypeAssociationsApi {
         &self,
         id: i64,
         body: &CompanyCompanyTypeAssociationCompanyTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
@@ -1405,7 +1405,7 @@ impl CompanyCompaniesTypeAssociationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + use<>
     {
         self.0
             .call(Method::PATCH, Some(&id))
@@ -1415,7 +1415,7 @@ impl CompanyCompaniesTypeAssociationsApi {
 
     /// `DELETE company/companies/{parentId}/typeAssociations/{id}` (`deleteCompanyCompaniesByParentIdTypeAssociationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1433,14 +1433,14 @@ impl CompanyCompaniesTypeAssociationsApi {
     pub fn create(
         &self,
         body: &CompanyCompanyTypeAssociationCompanyTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociationCompanyTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companies/{parentId}/typeAssociations/count` (`getCompanyCompaniesByParentIdTypeAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1485,7 +1485,7 @@ impl CompanyCompanyFinanceApi {
         &self,
         id: i64,
         body: &CompanyFinance,
-    ) -> impl Future<Output = Result<CompanyFinance>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyFinance>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 }
@@ -1497,13 +1497,13 @@ pub struct CompanyCompanyPickerItemsApi(Node);
 impl CompanyCompanyPickerItemsApi {
     /// `GET company/companyPickerItems/{id}` (`getCompanyCompanyPickerItemsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyPickerItem>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyPickerItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE company/companyPickerItems/{id}` (`deleteCompanyCompanyPickerItemsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1518,13 +1518,13 @@ impl CompanyCompanyPickerItemsApi {
     pub fn create(
         &self,
         body: &CompanyPickerItem,
-    ) -> impl Future<Output = Result<CompanyPickerItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyPickerItem>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companyPickerItems/count` (`getCompanyCompanyPickerItemsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1533,7 +1533,7 @@ impl CompanyCompanyPickerItemsApi {
     pub fn clear(
         &self,
         body: &ClearPickerRequest,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0
             .child("clear")
             .call(Method::POST, None)
@@ -1552,7 +1552,7 @@ impl CompanyCompanyTypeAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1562,7 +1562,7 @@ impl CompanyCompanyTypeAssociationsApi {
         &self,
         id: i64,
         body: &CompanyCompanyTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1572,7 +1572,7 @@ impl CompanyCompanyTypeAssociationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1581,7 +1581,7 @@ impl CompanyCompanyTypeAssociationsApi {
 
     /// `DELETE company/companyTypeAssociations/{id}` (`deleteCompanyCompanyTypeAssociationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1596,13 +1596,13 @@ impl CompanyCompanyTypeAssociationsApi {
     pub fn create(
         &self,
         body: &CompanyCompanyTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyCompanyTypeAssociation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/companyTypeAssociations/count` (`getCompanyCompanyTypeAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1617,7 +1617,7 @@ impl CompanyConfigurationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1628,7 +1628,7 @@ impl CompanyConfigurationsApi {
         id: i64,
         body: &CompanyConfiguration,
         managed_information: Option<&str>,
-    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + use<> {
         self.0
             .call(Method::PUT, Some(&id))
             .json(body)
@@ -1643,7 +1643,7 @@ impl CompanyConfigurationsApi {
         id: i64,
         ops: &PatchOps,
         managed_information: Option<&str>,
-    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1653,7 +1653,7 @@ impl CompanyConfigurationsApi {
 
     /// `DELETE company/configurations/{id}` (`deleteCompanyConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1677,7 +1677,7 @@ impl CompanyConfigurationsApi {
         &self,
         body: &CompanyConfiguration,
         managed_information: Option<&str>,
-    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + use<> {
         self.0
             .call(Method::POST, None)
             .json(body)
@@ -1691,7 +1691,7 @@ impl CompanyConfigurationsApi {
         &self,
         query: &Query,
         managed_identifier: Option<&str>,
-    ) -> impl Future<Output = Result<u64>> + Send + 'static {
+    ) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(
             &query
                 .clone()
@@ -1720,7 +1720,7 @@ impl CompanyConfigurationsApi {
         &self,
         parent_id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyConfiguration>> + Send + use<> {
         self.0
             .child_of(&parent_id, "changeType")
             .call(Method::PATCH, None)
@@ -1739,7 +1739,7 @@ impl CompanyConfigurationsBulkApi {
     pub fn create(
         &self,
         body: &[CompanyConfiguration],
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::POST, None).json(&body).send_json()
     }
 
@@ -1748,13 +1748,13 @@ impl CompanyConfigurationsBulkApi {
     pub fn update(
         &self,
         body: &[CompanyConfiguration],
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::PUT, None).json(&body).send_json()
     }
 
     /// `DELETE company/configurations/bulk` (`deleteCompanyConfigurationsBulk`).
     #[inline]
-    pub fn delete(&self) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    pub fn delete(&self) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::DELETE, None).send_json()
     }
 }
@@ -1766,10 +1766,7 @@ pub struct CompanyConfigurationsStatusesApi(Node);
 impl CompanyConfigurationsStatusesApi {
     /// `GET company/configurations/statuses/{id}` (`getCompanyConfigurationsStatusesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ConfigurationStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1779,7 +1776,7 @@ impl CompanyConfigurationsStatusesApi {
         &self,
         id: i64,
         body: &ConfigurationStatus,
-    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1789,7 +1786,7 @@ impl CompanyConfigurationsStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1798,7 +1795,7 @@ impl CompanyConfigurationsStatusesApi {
 
     /// `DELETE company/configurations/statuses/{id}` (`deleteCompanyConfigurationsStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1813,13 +1810,13 @@ impl CompanyConfigurationsStatusesApi {
     pub fn create(
         &self,
         body: &ConfigurationStatus,
-    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/configurations/statuses/count` (`getCompanyConfigurationsStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1833,7 +1830,7 @@ impl CompanyConfigurationsStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ConfigurationStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1859,7 +1856,7 @@ impl CompanyConfigurationsStatusesInfoApi {
 
     /// `GET company/configurations/statuses/info/count` (`getCompanyConfigurationsStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1900,7 +1897,7 @@ pub struct CompanyConfigurationsTypesApi(Node);
 impl CompanyConfigurationsTypesApi {
     /// `GET company/configurations/types/{id}` (`getCompanyConfigurationsTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ConfigurationType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ConfigurationType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1910,7 +1907,7 @@ impl CompanyConfigurationsTypesApi {
         &self,
         id: i64,
         body: &ConfigurationType,
-    ) -> impl Future<Output = Result<ConfigurationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1920,7 +1917,7 @@ impl CompanyConfigurationsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConfigurationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1929,7 +1926,7 @@ impl CompanyConfigurationsTypesApi {
 
     /// `DELETE company/configurations/types/{id}` (`deleteCompanyConfigurationsTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1944,13 +1941,13 @@ impl CompanyConfigurationsTypesApi {
     pub fn create(
         &self,
         body: &ConfigurationType,
-    ) -> impl Future<Output = Result<ConfigurationType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/configurations/types/count` (`getCompanyConfigurationsTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1959,7 +1956,7 @@ impl CompanyConfigurationsTypesApi {
     pub fn info(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1987,7 +1984,7 @@ impl CompanyConfigurationsTypesQuestionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1997,7 +1994,7 @@ impl CompanyConfigurationsTypesQuestionsApi {
         &self,
         id: i64,
         body: &ConfigurationTypeQuestion,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2007,7 +2004,7 @@ impl CompanyConfigurationsTypesQuestionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2016,7 +2013,7 @@ impl CompanyConfigurationsTypesQuestionsApi {
 
     /// `DELETE company/configurations/types/{parentId}/questions/{id}` (`deleteCompanyConfigurationsTypesByParentIdQuestionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2031,13 +2028,13 @@ impl CompanyConfigurationsTypesQuestionsApi {
     pub fn create(
         &self,
         body: &ConfigurationTypeQuestion,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/configurations/types/{parentId}/questions/count` (`getCompanyConfigurationsTypesByParentIdQuestionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2057,7 +2054,7 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2067,7 +2064,7 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
         &self,
         id: i64,
         body: &ConfigurationTypeQuestionValue,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2077,7 +2074,7 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2086,7 +2083,7 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
 
     /// `DELETE company/configurations/types/{grandparentId}/questions/{parentId}/values/{id}` (`deleteCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2104,13 +2101,13 @@ impl CompanyConfigurationsTypesQuestionsValuesApi {
     pub fn create(
         &self,
         body: &ConfigurationTypeQuestionValue,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionValue>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/configurations/types/{grandparentId}/questions/{parentId}/values/count` (`getCompanyConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2188,7 +2185,7 @@ impl CompanyContactTypeAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2198,7 +2195,7 @@ impl CompanyContactTypeAssociationsApi {
         &self,
         id: i64,
         body: &CompanyContactTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2208,7 +2205,7 @@ impl CompanyContactTypeAssociationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2217,7 +2214,7 @@ impl CompanyContactTypeAssociationsApi {
 
     /// `DELETE company/contactTypeAssociations/{id}` (`deleteCompanyContactTypeAssociationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2232,13 +2229,13 @@ impl CompanyContactTypeAssociationsApi {
     pub fn create(
         &self,
         body: &CompanyContactTypeAssociation,
-    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyContactTypeAssociation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contactTypeAssociations/count` (`getCompanyContactTypeAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2250,7 +2247,7 @@ pub struct CompanyContactsApi(Node);
 impl CompanyContactsApi {
     /// `GET company/contacts/{id}` (`getCompanyContactsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Contact>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Contact>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2260,7 +2257,7 @@ impl CompanyContactsApi {
         &self,
         id: i64,
         body: &Contact,
-    ) -> impl Future<Output = Result<Contact>> + Send + 'static {
+    ) -> impl Future<Output = Result<Contact>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2270,7 +2267,7 @@ impl CompanyContactsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Contact>> + Send + 'static {
+    ) -> impl Future<Output = Result<Contact>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2283,7 +2280,7 @@ impl CompanyContactsApi {
         &self,
         id: i64,
         transfer_contact_id: Option<i64>,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0
             .call(Method::DELETE, Some(&id))
             .param_opt("transferContactId", transfer_contact_id)
@@ -2298,13 +2295,13 @@ impl CompanyContactsApi {
 
     /// `POST company/contacts` (`postCompanyContacts`).
     #[inline]
-    pub fn create(&self, body: &Contact) -> impl Future<Output = Result<Contact>> + Send + 'static {
+    pub fn create(&self, body: &Contact) -> impl Future<Output = Result<Contact>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/count` (`getCompanyContactsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2313,7 +2310,7 @@ impl CompanyContactsApi {
     pub fn default(
         &self,
         company_id: Option<i64>,
-    ) -> impl Future<Output = Result<Contact>> + Send + 'static {
+    ) -> impl Future<Output = Result<Contact>> + Send + use<> {
         self.0
             .child("default")
             .call(Method::GET, None)
@@ -2336,7 +2333,7 @@ impl CompanyContactsApi {
     pub fn request_password(
         &self,
         body: &RequestPasswordRequest,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0
             .child("requestPassword")
             .call(Method::POST, None)
@@ -2354,7 +2351,7 @@ impl CompanyContactsApi {
     pub fn validate_portal_credentials(
         &self,
         body: &ValidatePortalRequest,
-    ) -> impl Future<Output = Result<ValidatePortalResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<ValidatePortalResponse>> + Send + use<> {
         self.0
             .child("validatePortalCredentials")
             .call(Method::POST, None)
@@ -2379,7 +2376,7 @@ impl CompanyContactsApi {
         parent_id: i64,
         use_default_flag: Option<bool>,
         last_modified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "image")
             .call(Method::GET, None)
@@ -2421,7 +2418,7 @@ pub struct CompanyContactsDepartmentsApi(Node);
 impl CompanyContactsDepartmentsApi {
     /// `GET company/contacts/departments/{id}` (`getCompanyContactsDepartmentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactDepartment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactDepartment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2431,7 +2428,7 @@ impl CompanyContactsDepartmentsApi {
         &self,
         id: i64,
         body: &ContactDepartment,
-    ) -> impl Future<Output = Result<ContactDepartment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactDepartment>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2441,7 +2438,7 @@ impl CompanyContactsDepartmentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactDepartment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactDepartment>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2450,7 +2447,7 @@ impl CompanyContactsDepartmentsApi {
 
     /// `DELETE company/contacts/departments/{id}` (`deleteCompanyContactsDepartmentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2465,13 +2462,13 @@ impl CompanyContactsDepartmentsApi {
     pub fn create(
         &self,
         body: &ContactDepartment,
-    ) -> impl Future<Output = Result<ContactDepartment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactDepartment>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/departments/count` (`getCompanyContactsDepartmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2485,7 +2482,7 @@ impl CompanyContactsDepartmentsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ContactDepartmentInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactDepartmentInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2511,7 +2508,7 @@ impl CompanyContactsDepartmentsInfoApi {
 
     /// `GET company/contacts/departments/info/count` (`getCompanyContactsDepartmentsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2552,10 +2549,7 @@ pub struct CompanyContactsRelationshipsApi(Node);
 impl CompanyContactsRelationshipsApi {
     /// `GET company/contacts/relationships/{id}` (`getCompanyContactsRelationshipsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ContactRelationship>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactRelationship>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2565,7 +2559,7 @@ impl CompanyContactsRelationshipsApi {
         &self,
         id: i64,
         body: &ContactRelationship,
-    ) -> impl Future<Output = Result<ContactRelationship>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactRelationship>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2575,7 +2569,7 @@ impl CompanyContactsRelationshipsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactRelationship>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactRelationship>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2584,7 +2578,7 @@ impl CompanyContactsRelationshipsApi {
 
     /// `DELETE company/contacts/relationships/{id}` (`deleteCompanyContactsRelationshipsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2599,13 +2593,13 @@ impl CompanyContactsRelationshipsApi {
     pub fn create(
         &self,
         body: &ContactRelationship,
-    ) -> impl Future<Output = Result<ContactRelationship>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactRelationship>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/relationships/count` (`getCompanyContactsRelationshipsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2617,7 +2611,7 @@ pub struct CompanyContactsTypesApi(Node);
 impl CompanyContactsTypesApi {
     /// `GET company/contacts/types/{id}` (`getCompanyContactsTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2627,7 +2621,7 @@ impl CompanyContactsTypesApi {
         &self,
         id: i64,
         body: &ContactType,
-    ) -> impl Future<Output = Result<ContactType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2637,7 +2631,7 @@ impl CompanyContactsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2646,7 +2640,7 @@ impl CompanyContactsTypesApi {
 
     /// `DELETE company/contacts/types/{id}` (`deleteCompanyContactsTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2661,13 +2655,13 @@ impl CompanyContactsTypesApi {
     pub fn create(
         &self,
         body: &ContactType,
-    ) -> impl Future<Output = Result<ContactType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/types/count` (`getCompanyContactsTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2686,7 +2680,7 @@ impl CompanyContactsTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ContactTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2701,7 +2695,7 @@ pub struct CompanyContactsTypesCountApi(Node);
 impl CompanyContactsTypesCountApi {
     /// `GET company/contacts/types/count/info` (`getCompanyContactsTypesCountInfo`).
     #[inline]
-    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + 'static {
+    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0.child("info").call(Method::GET, None).send_json()
     }
 }
@@ -2728,7 +2722,7 @@ impl CompanyContactsCommunicationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ContactCommunication>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactCommunication>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2738,7 +2732,7 @@ impl CompanyContactsCommunicationsApi {
         &self,
         id: i64,
         body: &ContactCommunication,
-    ) -> impl Future<Output = Result<ContactCommunication>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactCommunication>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2748,7 +2742,7 @@ impl CompanyContactsCommunicationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactCommunication>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactCommunication>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2757,7 +2751,7 @@ impl CompanyContactsCommunicationsApi {
 
     /// `DELETE company/contacts/{parentId}/communications/{id}` (`deleteCompanyContactsByParentIdCommunicationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2772,13 +2766,13 @@ impl CompanyContactsCommunicationsApi {
     pub fn create(
         &self,
         body: &ContactCommunication,
-    ) -> impl Future<Output = Result<ContactCommunication>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactCommunication>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/{parentId}/communications/count` (`getCompanyContactsByParentIdCommunicationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2790,7 +2784,7 @@ pub struct CompanyContactsGroupsApi(Node);
 impl CompanyContactsGroupsApi {
     /// `GET company/contacts/{parentId}/groups/{id}` (`getCompanyContactsByParentIdGroupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactGroup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactGroup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2800,7 +2794,7 @@ impl CompanyContactsGroupsApi {
         &self,
         id: i64,
         body: &ContactGroup,
-    ) -> impl Future<Output = Result<ContactGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactGroup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2810,7 +2804,7 @@ impl CompanyContactsGroupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactGroup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2819,7 +2813,7 @@ impl CompanyContactsGroupsApi {
 
     /// `DELETE company/contacts/{parentId}/groups/{id}` (`deleteCompanyContactsByParentIdGroupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2834,13 +2828,13 @@ impl CompanyContactsGroupsApi {
     pub fn create(
         &self,
         body: &ContactGroup,
-    ) -> impl Future<Output = Result<ContactGroup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactGroup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/{parentId}/groups/count` (`getCompanyContactsByParentIdGroupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2852,7 +2846,7 @@ pub struct CompanyContactsNotesApi(Node);
 impl CompanyContactsNotesApi {
     /// `GET company/contacts/{parentId}/notes/{id}` (`getCompanyContactsByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2862,7 +2856,7 @@ impl CompanyContactsNotesApi {
         &self,
         id: i64,
         body: &ContactNote,
-    ) -> impl Future<Output = Result<ContactNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2872,7 +2866,7 @@ impl CompanyContactsNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2881,7 +2875,7 @@ impl CompanyContactsNotesApi {
 
     /// `DELETE company/contacts/{parentId}/notes/{id}` (`deleteCompanyContactsByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2896,13 +2890,13 @@ impl CompanyContactsNotesApi {
     pub fn create(
         &self,
         body: &ContactNote,
-    ) -> impl Future<Output = Result<ContactNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/{parentId}/notes/count` (`getCompanyContactsByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2926,13 +2920,13 @@ pub struct CompanyContactsTracksApi(Node);
 impl CompanyContactsTracksApi {
     /// `GET company/contacts/{parentId}/tracks/{id}` (`getCompanyContactsByParentIdTracksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactTrack>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ContactTrack>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE company/contacts/{parentId}/tracks/{id}` (`deleteCompanyContactsByParentIdTracksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2947,13 +2941,13 @@ impl CompanyContactsTracksApi {
     pub fn create(
         &self,
         body: &ContactTrack,
-    ) -> impl Future<Output = Result<ContactTrack>> + Send + 'static {
+    ) -> impl Future<Output = Result<ContactTrack>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/{parentId}/tracks/count` (`getCompanyContactsByParentIdTracksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2968,7 +2962,7 @@ impl CompanyContactsTypeAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
@@ -2979,7 +2973,7 @@ impl CompanyContactsTypeAssociationsApi {
         &self,
         id: i64,
         body: &ContactContactTypeAssociationContactTypeAssociation,
-    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
@@ -2990,7 +2984,7 @@ impl CompanyContactsTypeAssociationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + use<>
     {
         self.0
             .call(Method::PATCH, Some(&id))
@@ -3000,7 +2994,7 @@ impl CompanyContactsTypeAssociationsApi {
 
     /// `DELETE company/contacts/{parentId}/typeAssociations/{id}` (`deleteCompanyContactsByParentIdTypeAssociationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3018,14 +3012,14 @@ impl CompanyContactsTypeAssociationsApi {
     pub fn create(
         &self,
         body: &ContactContactTypeAssociationContactTypeAssociation,
-    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + 'static
+    ) -> impl Future<Output = Result<ContactContactTypeAssociationContactTypeAssociation>> + Send + use<>
     {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/contacts/{parentId}/typeAssociations/count` (`getCompanyContactsByParentIdTypeAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3066,7 +3060,7 @@ pub struct CompanyCountriesApi(Node);
 impl CompanyCountriesApi {
     /// `GET company/countries/{id}` (`getCompanyCountriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Country>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Country>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3076,7 +3070,7 @@ impl CompanyCountriesApi {
         &self,
         id: i64,
         body: &Country,
-    ) -> impl Future<Output = Result<Country>> + Send + 'static {
+    ) -> impl Future<Output = Result<Country>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3086,7 +3080,7 @@ impl CompanyCountriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Country>> + Send + 'static {
+    ) -> impl Future<Output = Result<Country>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3095,7 +3089,7 @@ impl CompanyCountriesApi {
 
     /// `DELETE company/countries/{id}` (`deleteCompanyCountriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3107,13 +3101,13 @@ impl CompanyCountriesApi {
 
     /// `POST company/countries` (`postCompanyCountries`).
     #[inline]
-    pub fn create(&self, body: &Country) -> impl Future<Output = Result<Country>> + Send + 'static {
+    pub fn create(&self, body: &Country) -> impl Future<Output = Result<Country>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/countries/count` (`getCompanyCountriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3127,7 +3121,7 @@ impl CompanyCountriesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CountryInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CountryInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3148,7 +3142,7 @@ impl CompanyCountriesInfoApi {
 
     /// `GET company/countries/info/count` (`getCompanyCountriesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3160,7 +3154,7 @@ pub struct CompanyEntityTypesApi(Node);
 impl CompanyEntityTypesApi {
     /// `GET company/entityTypes/{id}` (`getCompanyEntityTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EntityType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EntityType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3172,7 +3166,7 @@ impl CompanyEntityTypesApi {
 
     /// `GET company/entityTypes/count` (`getCompanyEntityTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3186,7 +3180,7 @@ impl CompanyEntityTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<EntityTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<EntityTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3207,7 +3201,7 @@ impl CompanyEntityTypesInfoApi {
 
     /// `GET company/entityTypes/info/count` (`getCompanyEntityTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3230,7 +3224,7 @@ pub struct CompanyExpenseTypesInfoApi(Node);
 impl CompanyExpenseTypesInfoApi {
     /// `GET company/expenseTypes/info/count` (`getCompanyExpenseTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3245,7 +3239,7 @@ impl CompanyManagedDevicesIntegrationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3255,7 +3249,7 @@ impl CompanyManagedDevicesIntegrationsApi {
         &self,
         id: i64,
         body: &ManagedDevicesIntegration,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3265,7 +3259,7 @@ impl CompanyManagedDevicesIntegrationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3274,7 +3268,7 @@ impl CompanyManagedDevicesIntegrationsApi {
 
     /// `DELETE company/managedDevicesIntegrations/{id}` (`deleteCompanyManagedDevicesIntegrationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3289,13 +3283,13 @@ impl CompanyManagedDevicesIntegrationsApi {
     pub fn create(
         &self,
         body: &ManagedDevicesIntegration,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegration>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managedDevicesIntegrations/count` (`getCompanyManagedDevicesIntegrationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3319,7 +3313,7 @@ impl CompanyManagedDevicesIntegrationsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3360,7 +3354,7 @@ impl CompanyManagedDevicesIntegrationsInfoApi {
 
     /// `GET company/managedDevicesIntegrations/info/count` (`getCompanyManagedDevicesIntegrationsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3375,8 +3369,7 @@ impl CompanyManagedDevicesIntegrationsCrossReferencesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + 'static
-    {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3386,8 +3379,7 @@ impl CompanyManagedDevicesIntegrationsCrossReferencesApi {
         &self,
         id: i64,
         body: &ManagedDevicesIntegrationCrossReference,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + 'static
-    {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3397,8 +3389,7 @@ impl CompanyManagedDevicesIntegrationsCrossReferencesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + 'static
-    {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3410,8 +3401,7 @@ impl CompanyManagedDevicesIntegrationsCrossReferencesApi {
     pub fn delete(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + 'static
-    {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_json()
     }
 
@@ -3429,14 +3419,13 @@ impl CompanyManagedDevicesIntegrationsCrossReferencesApi {
     pub fn create(
         &self,
         body: &ManagedDevicesIntegrationCrossReference,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + 'static
-    {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationCrossReference>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managedDevicesIntegrations/{parentId}/crossReferences/count` (`getCompanyManagedDevicesIntegrationsByParentIdCrossReferencesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3451,7 +3440,7 @@ impl CompanyManagedDevicesIntegrationsLoginsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3461,7 +3450,7 @@ impl CompanyManagedDevicesIntegrationsLoginsApi {
         &self,
         id: i64,
         body: &ManagedDevicesIntegrationLogin,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3471,7 +3460,7 @@ impl CompanyManagedDevicesIntegrationsLoginsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3483,7 +3472,7 @@ impl CompanyManagedDevicesIntegrationsLoginsApi {
     pub fn delete(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_json()
     }
 
@@ -3501,13 +3490,13 @@ impl CompanyManagedDevicesIntegrationsLoginsApi {
     pub fn create(
         &self,
         body: &ManagedDevicesIntegrationLogin,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationLogin>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managedDevicesIntegrations/{parentId}/logins/count` (`getCompanyManagedDevicesIntegrationsByParentIdLoginsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3522,7 +3511,7 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3532,7 +3521,7 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
         &self,
         id: i64,
         body: &ManagedDevicesIntegrationNotification,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3542,7 +3531,7 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3554,7 +3543,7 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
     pub fn delete(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_json()
     }
 
@@ -3572,13 +3561,13 @@ impl CompanyManagedDevicesIntegrationsNotificationsApi {
     pub fn create(
         &self,
         body: &ManagedDevicesIntegrationNotification,
-    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagedDevicesIntegrationNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managedDevicesIntegrations/{parentId}/notifications/count` (`getCompanyManagedDevicesIntegrationsByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3619,7 +3608,7 @@ pub struct CompanyManagementApi(Node);
 impl CompanyManagementApi {
     /// `GET company/management/{id}` (`getCompanyManagementById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Management>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Management>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3629,7 +3618,7 @@ impl CompanyManagementApi {
         &self,
         id: i64,
         body: &Management,
-    ) -> impl Future<Output = Result<Management>> + Send + 'static {
+    ) -> impl Future<Output = Result<Management>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3639,7 +3628,7 @@ impl CompanyManagementApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Management>> + Send + 'static {
+    ) -> impl Future<Output = Result<Management>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3654,7 +3643,7 @@ impl CompanyManagementApi {
 
     /// `GET company/management/count` (`getCompanyManagementCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3663,7 +3652,7 @@ impl CompanyManagementApi {
     pub fn execute_managed_it_sync(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "executeManagedItSync")
             .call(Method::POST, None)
@@ -3701,7 +3690,7 @@ impl CompanyManagementLogApi {
     pub fn download(
         &self,
         file_path: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child("download")
             .call(Method::GET, None)
@@ -3732,7 +3721,7 @@ impl CompanyManagementManagementReportNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3742,7 +3731,7 @@ impl CompanyManagementManagementReportNotificationsApi {
         &self,
         id: i64,
         body: &ManagementReportNotification,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3752,7 +3741,7 @@ impl CompanyManagementManagementReportNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3761,7 +3750,7 @@ impl CompanyManagementManagementReportNotificationsApi {
 
     /// `DELETE company/management/{parentId}/managementReportNotifications/{id}` (`deleteCompanyManagementByParentIdManagementReportNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3776,13 +3765,13 @@ impl CompanyManagementManagementReportNotificationsApi {
     pub fn create(
         &self,
         body: &ManagementReportNotification,
-    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementReportNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/management/{parentId}/managementReportNotifications/count` (`getCompanyManagementByParentIdManagementReportNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3794,7 +3783,7 @@ pub struct CompanyManagementBackupsApi(Node);
 impl CompanyManagementBackupsApi {
     /// `GET company/managementBackups/{id}` (`getCompanyManagementBackupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ManagementBackup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ManagementBackup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3804,7 +3793,7 @@ impl CompanyManagementBackupsApi {
         &self,
         id: i64,
         body: &ManagementBackup,
-    ) -> impl Future<Output = Result<ManagementBackup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementBackup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3814,7 +3803,7 @@ impl CompanyManagementBackupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementBackup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementBackup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3823,7 +3812,7 @@ impl CompanyManagementBackupsApi {
 
     /// `DELETE company/managementBackups/{id}` (`deleteCompanyManagementBackupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3838,13 +3827,13 @@ impl CompanyManagementBackupsApi {
     pub fn create(
         &self,
         body: &ManagementBackup,
-    ) -> impl Future<Output = Result<ManagementBackup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementBackup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managementBackups/count` (`getCompanyManagementBackupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3859,7 +3848,7 @@ impl CompanyManagementItSolutionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3869,7 +3858,7 @@ impl CompanyManagementItSolutionsApi {
         &self,
         id: i64,
         body: &ManagementItSolution,
-    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3879,7 +3868,7 @@ impl CompanyManagementItSolutionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3888,7 +3877,7 @@ impl CompanyManagementItSolutionsApi {
 
     /// `DELETE company/managementItSolutions/{id}` (`deleteCompanyManagementItSolutionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3903,13 +3892,13 @@ impl CompanyManagementItSolutionsApi {
     pub fn create(
         &self,
         body: &ManagementItSolution,
-    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementItSolution>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managementItSolutions/count` (`getCompanyManagementItSolutionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3939,7 +3928,7 @@ impl CompanyManagementItSolutionsManagementProductsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + 'static
+    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + use<>
     {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
@@ -3950,7 +3939,7 @@ impl CompanyManagementItSolutionsManagementProductsApi {
         &self,
         id: i64,
         body: &ManagementItSolutionAgreementInterfaceParameter,
-    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + 'static
+    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + use<>
     {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
@@ -3961,7 +3950,7 @@ impl CompanyManagementItSolutionsManagementProductsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + 'static
+    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + use<>
     {
         self.0
             .call(Method::PATCH, Some(&id))
@@ -3974,7 +3963,7 @@ impl CompanyManagementItSolutionsManagementProductsApi {
     pub fn delete(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + 'static
+    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + use<>
     {
         self.0.call(Method::DELETE, Some(&id)).send_json()
     }
@@ -3993,14 +3982,14 @@ impl CompanyManagementItSolutionsManagementProductsApi {
     pub fn create(
         &self,
         body: &ManagementItSolutionAgreementInterfaceParameter,
-    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + 'static
+    ) -> impl Future<Output = Result<ManagementItSolutionAgreementInterfaceParameter>> + Send + use<>
     {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/managementItSolutions/{parentId}/managementProducts/count` (`getCompanyManagementItSolutionsByParentIdManagementProductsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4041,7 +4030,7 @@ pub struct CompanyMarketDescriptionsApi(Node);
 impl CompanyMarketDescriptionsApi {
     /// `GET company/marketDescriptions/{id}` (`getCompanyMarketDescriptionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketDescription>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketDescription>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4051,7 +4040,7 @@ impl CompanyMarketDescriptionsApi {
         &self,
         id: i64,
         body: &MarketDescription,
-    ) -> impl Future<Output = Result<MarketDescription>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketDescription>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4061,7 +4050,7 @@ impl CompanyMarketDescriptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MarketDescription>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketDescription>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4070,7 +4059,7 @@ impl CompanyMarketDescriptionsApi {
 
     /// `DELETE company/marketDescriptions/{id}` (`deleteCompanyMarketDescriptionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4085,13 +4074,13 @@ impl CompanyMarketDescriptionsApi {
     pub fn create(
         &self,
         body: &MarketDescription,
-    ) -> impl Future<Output = Result<MarketDescription>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketDescription>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/marketDescriptions/count` (`getCompanyMarketDescriptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4105,7 +4094,7 @@ impl CompanyMarketDescriptionsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<MarketDescriptionInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketDescriptionInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -4131,7 +4120,7 @@ impl CompanyMarketDescriptionsInfoApi {
 
     /// `GET company/marketDescriptions/info/count` (`getCompanyMarketDescriptionsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4172,7 +4161,7 @@ pub struct CompanyNoteTypesApi(Node);
 impl CompanyNoteTypesApi {
     /// `GET company/noteTypes/{id}` (`getCompanyNoteTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyNoteType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyNoteType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4182,7 +4171,7 @@ impl CompanyNoteTypesApi {
         &self,
         id: i64,
         body: &CompanyNoteType,
-    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4192,7 +4181,7 @@ impl CompanyNoteTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4201,7 +4190,7 @@ impl CompanyNoteTypesApi {
 
     /// `DELETE company/noteTypes/{id}` (`deleteCompanyNoteTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4216,13 +4205,13 @@ impl CompanyNoteTypesApi {
     pub fn create(
         &self,
         body: &CompanyNoteType,
-    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNoteType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/noteTypes/count` (`getCompanyNoteTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4241,7 +4230,7 @@ impl CompanyNoteTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CompanyNoteTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyNoteTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -4256,7 +4245,7 @@ pub struct CompanyNoteTypesCountApi(Node);
 impl CompanyNoteTypesCountApi {
     /// `GET company/noteTypes/count/info` (`getCompanyNoteTypesCountInfo`).
     #[inline]
-    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + 'static {
+    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0.child("info").call(Method::GET, None).send_json()
     }
 }
@@ -4280,7 +4269,7 @@ pub struct CompanyOwnershipTypesApi(Node);
 impl CompanyOwnershipTypesApi {
     /// `GET company/ownershipTypes/{id}` (`getCompanyOwnershipTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OwnershipType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OwnershipType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4290,7 +4279,7 @@ impl CompanyOwnershipTypesApi {
         &self,
         id: i64,
         body: &OwnershipType,
-    ) -> impl Future<Output = Result<OwnershipType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OwnershipType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4300,7 +4289,7 @@ impl CompanyOwnershipTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OwnershipType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OwnershipType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4309,7 +4298,7 @@ impl CompanyOwnershipTypesApi {
 
     /// `DELETE company/ownershipTypes/{id}` (`deleteCompanyOwnershipTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4324,13 +4313,13 @@ impl CompanyOwnershipTypesApi {
     pub fn create(
         &self,
         body: &OwnershipType,
-    ) -> impl Future<Output = Result<OwnershipType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OwnershipType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/ownershipTypes/count` (`getCompanyOwnershipTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4344,7 +4333,7 @@ impl CompanyOwnershipTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OwnershipTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OwnershipTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -4365,7 +4354,7 @@ impl CompanyOwnershipTypesInfoApi {
 
     /// `GET company/ownershipTypes/info/count` (`getCompanyOwnershipTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4388,7 +4377,7 @@ pub struct CompanyPaymentTypesInfoApi(Node);
 impl CompanyPaymentTypesInfoApi {
     /// `GET company/paymentTypes/info/count` (`getCompanyPaymentTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4400,10 +4389,7 @@ pub struct CompanyPortalConfigurationsApi(Node);
 impl CompanyPortalConfigurationsApi {
     /// `GET company/portalConfigurations/{id}` (`getCompanyPortalConfigurationsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalConfiguration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4413,7 +4399,7 @@ impl CompanyPortalConfigurationsApi {
         &self,
         id: i64,
         body: &PortalConfiguration,
-    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4423,7 +4409,7 @@ impl CompanyPortalConfigurationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4432,7 +4418,7 @@ impl CompanyPortalConfigurationsApi {
 
     /// `DELETE company/portalConfigurations/{id}` (`deleteCompanyPortalConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4447,13 +4433,13 @@ impl CompanyPortalConfigurationsApi {
     pub fn create(
         &self,
         body: &PortalConfiguration,
-    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/portalConfigurations/count` (`getCompanyPortalConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4462,7 +4448,7 @@ impl CompanyPortalConfigurationsApi {
     pub fn copy(
         &self,
         body: &PortalConfiguration,
-    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfiguration>> + Send + use<> {
         self.0
             .child("copy")
             .call(Method::POST, None)
@@ -4536,7 +4522,7 @@ impl CompanyPortalConfigurationsInvoiceSetupPaymentProcessorsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationPaymentProcessor>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationPaymentProcessor>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4551,7 +4537,7 @@ impl CompanyPortalConfigurationsInvoiceSetupPaymentProcessorsApi {
 
     /// `GET company/portalConfigurations/invoiceSetup/paymentProcessors/count` (`getCompanyPortalConfigurationsInvoiceSetupPaymentProcessorsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4566,7 +4552,7 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4576,7 +4562,7 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
         &self,
         id: i64,
         body: &PortalConfigurationInvoiceSetup,
-    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4586,7 +4572,7 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationInvoiceSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4604,7 +4590,7 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
 
     /// `GET company/portalConfigurations/{parentId}/invoiceSetups/count` (`getCompanyPortalConfigurationsByParentIdInvoiceSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4614,7 +4600,7 @@ impl CompanyPortalConfigurationsInvoiceSetupsApi {
         &self,
         parent_id: i64,
         body: &PortalConfigurationInvoiceSetup,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "testTransaction")
             .call(Method::POST, None)
@@ -4633,7 +4619,7 @@ impl CompanyPortalConfigurationsOpportunitySetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4643,7 +4629,7 @@ impl CompanyPortalConfigurationsOpportunitySetupsApi {
         &self,
         id: i64,
         body: &PortalConfigurationOpportunitySetup,
-    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4653,7 +4639,7 @@ impl CompanyPortalConfigurationsOpportunitySetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4674,7 +4660,7 @@ impl CompanyPortalConfigurationsOpportunitySetupsApi {
     pub fn update_all(
         &self,
         body: &PortalConfigurationOpportunitySetup,
-    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + use<> {
         self.0.call(Method::PUT, None).json(body).send_json()
     }
 
@@ -4683,7 +4669,7 @@ impl CompanyPortalConfigurationsOpportunitySetupsApi {
     pub fn patch_all(
         &self,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationOpportunitySetup>> + Send + use<> {
         self.0.call(Method::PATCH, None).patch_ops(ops).send_json()
     }
 }
@@ -4698,7 +4684,7 @@ impl CompanyPortalConfigurationsPasswordEmailSetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4708,7 +4694,7 @@ impl CompanyPortalConfigurationsPasswordEmailSetupsApi {
         &self,
         id: i64,
         body: &PortalConfigurationPasswordEmailSetup,
-    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4718,7 +4704,7 @@ impl CompanyPortalConfigurationsPasswordEmailSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationPasswordEmailSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4745,7 +4731,7 @@ impl CompanyPortalConfigurationsProjectSetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4755,7 +4741,7 @@ impl CompanyPortalConfigurationsProjectSetupsApi {
         &self,
         id: i64,
         body: &PortalConfigurationProjectSetup,
-    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4765,7 +4751,7 @@ impl CompanyPortalConfigurationsProjectSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationProjectSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4783,7 +4769,7 @@ impl CompanyPortalConfigurationsProjectSetupsApi {
 
     /// `GET company/portalConfigurations/{parentId}/projectSetups/count` (`getCompanyPortalConfigurationsByParentIdProjectSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4798,7 +4784,7 @@ impl CompanyPortalConfigurationsServiceSetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4808,7 +4794,7 @@ impl CompanyPortalConfigurationsServiceSetupsApi {
         &self,
         id: i64,
         body: &PortalConfigurationServiceSetup,
-    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4818,7 +4804,7 @@ impl CompanyPortalConfigurationsServiceSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalConfigurationServiceSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4836,7 +4822,7 @@ impl CompanyPortalConfigurationsServiceSetupsApi {
 
     /// `GET company/portalConfigurations/{parentId}/serviceSetups/count` (`getCompanyPortalConfigurationsByParentIdServiceSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4848,10 +4834,7 @@ pub struct CompanyPortalSecurityLevelsApi(Node);
 impl CompanyPortalSecurityLevelsApi {
     /// `GET company/portalSecurityLevels/{id}` (`getCompanyPortalSecurityLevelsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4861,7 +4844,7 @@ impl CompanyPortalSecurityLevelsApi {
         &self,
         id: i64,
         body: &PortalSecurityLevel,
-    ) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4871,7 +4854,7 @@ impl CompanyPortalSecurityLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalSecurityLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4886,7 +4869,7 @@ impl CompanyPortalSecurityLevelsApi {
 
     /// `GET company/portalSecurityLevels/count` (`getCompanyPortalSecurityLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4901,7 +4884,7 @@ impl CompanyPortalSecuritySettingsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4911,7 +4894,7 @@ impl CompanyPortalSecuritySettingsApi {
         &self,
         id: i64,
         body: &PortalSecuritySetting,
-    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4921,7 +4904,7 @@ impl CompanyPortalSecuritySettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalSecuritySetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4936,7 +4919,7 @@ impl CompanyPortalSecuritySettingsApi {
 
     /// `GET company/portalSecuritySettings/count` (`getCompanyPortalSecuritySettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4948,7 +4931,7 @@ pub struct CompanyStatesApi(Node);
 impl CompanyStatesApi {
     /// `GET company/states/{id}` (`getCompanyStatesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<State>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<State>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4958,7 +4941,7 @@ impl CompanyStatesApi {
         &self,
         id: i64,
         body: &State,
-    ) -> impl Future<Output = Result<State>> + Send + 'static {
+    ) -> impl Future<Output = Result<State>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4968,7 +4951,7 @@ impl CompanyStatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<State>> + Send + 'static {
+    ) -> impl Future<Output = Result<State>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4977,7 +4960,7 @@ impl CompanyStatesApi {
 
     /// `DELETE company/states/{id}` (`deleteCompanyStatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4989,13 +4972,13 @@ impl CompanyStatesApi {
 
     /// `POST company/states` (`postCompanyStates`).
     #[inline]
-    pub fn create(&self, body: &State) -> impl Future<Output = Result<State>> + Send + 'static {
+    pub fn create(&self, body: &State) -> impl Future<Output = Result<State>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/states/count` (`getCompanyStatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5009,7 +4992,7 @@ impl CompanyStatesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<StateInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<StateInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5035,7 +5018,7 @@ impl CompanyStatesInfoApi {
 
     /// `GET company/states/info/count` (`getCompanyStatesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5076,7 +5059,7 @@ pub struct CompanyTeamRolesApi(Node);
 impl CompanyTeamRolesApi {
     /// `GET company/teamRoles/{id}` (`getCompanyTeamRolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TeamRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TeamRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5086,7 +5069,7 @@ impl CompanyTeamRolesApi {
         &self,
         id: i64,
         body: &TeamRole,
-    ) -> impl Future<Output = Result<TeamRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<TeamRole>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5096,7 +5079,7 @@ impl CompanyTeamRolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TeamRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<TeamRole>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5105,7 +5088,7 @@ impl CompanyTeamRolesApi {
 
     /// `DELETE company/teamRoles/{id}` (`deleteCompanyTeamRolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5117,16 +5100,13 @@ impl CompanyTeamRolesApi {
 
     /// `POST company/teamRoles` (`postCompanyTeamRoles`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &TeamRole,
-    ) -> impl Future<Output = Result<TeamRole>> + Send + 'static {
+    pub fn create(&self, body: &TeamRole) -> impl Future<Output = Result<TeamRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/teamRoles/count` (`getCompanyTeamRolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5140,7 +5120,7 @@ impl CompanyTeamRolesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<TeamRoleInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<TeamRoleInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5166,7 +5146,7 @@ impl CompanyTeamRolesInfoApi {
 
     /// `GET company/teamRoles/info/count` (`getCompanyTeamRolesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5207,7 +5187,7 @@ pub struct CompanyTracksApi(Node);
 impl CompanyTracksApi {
     /// `GET company/tracks/{id}` (`getCompanyTracksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Track>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Track>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5217,7 +5197,7 @@ impl CompanyTracksApi {
         &self,
         id: i64,
         body: &Track,
-    ) -> impl Future<Output = Result<Track>> + Send + 'static {
+    ) -> impl Future<Output = Result<Track>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5227,7 +5207,7 @@ impl CompanyTracksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Track>> + Send + 'static {
+    ) -> impl Future<Output = Result<Track>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5236,7 +5216,7 @@ impl CompanyTracksApi {
 
     /// `DELETE company/tracks/{id}` (`deleteCompanyTracksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5248,13 +5228,13 @@ impl CompanyTracksApi {
 
     /// `POST company/tracks` (`postCompanyTracks`).
     #[inline]
-    pub fn create(&self, body: &Track) -> impl Future<Output = Result<Track>> + Send + 'static {
+    pub fn create(&self, body: &Track) -> impl Future<Output = Result<Track>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/tracks/count` (`getCompanyTracksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5271,7 +5251,7 @@ pub struct CompanyTracksActionsApi(Node);
 impl CompanyTracksActionsApi {
     /// `GET company/tracks/{parentId}/actions/{id}` (`getCompanyTracksByParentIdActionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TrackAction>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TrackAction>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5281,7 +5261,7 @@ impl CompanyTracksActionsApi {
         &self,
         id: i64,
         body: &TrackAction,
-    ) -> impl Future<Output = Result<TrackAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<TrackAction>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5291,7 +5271,7 @@ impl CompanyTracksActionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TrackAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<TrackAction>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5300,7 +5280,7 @@ impl CompanyTracksActionsApi {
 
     /// `DELETE company/tracks/{parentId}/actions/{id}` (`deleteCompanyTracksByParentIdActionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5315,13 +5295,13 @@ impl CompanyTracksActionsApi {
     pub fn create(
         &self,
         body: &TrackAction,
-    ) -> impl Future<Output = Result<TrackAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<TrackAction>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET company/tracks/{parentId}/actions/count` (`getCompanyTracksByParentIdActionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -56,7 +56,7 @@ impl ConfigurationsTypesInfoApi {
 
     /// `GET configurations/types/info/count` (`getConfigurationsTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -76,7 +76,7 @@ impl ConfigurationsTypesQuestionsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -102,7 +102,7 @@ impl ConfigurationsTypesQuestionsInfoApi {
 
     /// `GET configurations/types/{parentId}/questions/info/count` (`getConfigurationsTypesByParentIdQuestionsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -122,7 +122,7 @@ impl ConfigurationsTypesQuestionsValuesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationTypeQuestionInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -146,7 +146,7 @@ impl ConfigurationsTypesQuestionsValuesInfoApi {
 
     /// `GET configurations/types/{grandparentId}/questions/{parentId}/values/info/count` (`getConfigurationsTypesByGrandparentIdQuestionsByParentIdValuesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -59,7 +59,7 @@ pub struct ExpenseClassificationsApi(Node);
 impl ExpenseClassificationsApi {
     /// `GET expense/classifications/{id}` (`getExpenseClassificationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Classification>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Classification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -71,7 +71,7 @@ impl ExpenseClassificationsApi {
 
     /// `GET expense/classifications/count` (`getExpenseClassificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -83,7 +83,7 @@ pub struct ExpenseEntriesApi(Node);
 impl ExpenseEntriesApi {
     /// `GET expense/entries/{id}` (`getExpenseEntriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -93,7 +93,7 @@ impl ExpenseEntriesApi {
         &self,
         id: i64,
         body: &ExpenseEntry,
-    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -103,7 +103,7 @@ impl ExpenseEntriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -112,7 +112,7 @@ impl ExpenseEntriesApi {
 
     /// `DELETE expense/entries/{id}` (`deleteExpenseEntriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -127,13 +127,13 @@ impl ExpenseEntriesApi {
     pub fn create(
         &self,
         body: &ExpenseEntry,
-    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseEntry>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET expense/entries/count` (`getExpenseEntriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -150,7 +150,7 @@ pub struct ExpenseEntriesAuditsApi(Node);
 impl ExpenseEntriesAuditsApi {
     /// `GET expense/entries/{parentId}/audits/{id}` (`getExpenseEntriesByParentIdAuditsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseEntryAudit>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseEntryAudit>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -162,7 +162,7 @@ impl ExpenseEntriesAuditsApi {
 
     /// `GET expense/entries/{parentId}/audits/count` (`getExpenseEntriesByParentIdAuditsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -185,10 +185,7 @@ pub struct ExpenseInfoTaxTypesApi(Node);
 impl ExpenseInfoTaxTypesApi {
     /// `GET expense/info/taxTypes/{id}` (`getExpenseInfoTaxTypesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ExpenseTaxTypeInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseTaxTypeInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -200,7 +197,7 @@ impl ExpenseInfoTaxTypesApi {
 
     /// `GET expense/info/taxTypes/count` (`getExpenseInfoTaxTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -212,7 +209,7 @@ pub struct ExpensePaymentTypesApi(Node);
 impl ExpensePaymentTypesApi {
     /// `GET expense/paymentTypes/{id}` (`getExpensePaymentTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PaymentType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PaymentType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -222,7 +219,7 @@ impl ExpensePaymentTypesApi {
         &self,
         id: i64,
         body: &PaymentType,
-    ) -> impl Future<Output = Result<PaymentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<PaymentType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -232,7 +229,7 @@ impl ExpensePaymentTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PaymentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<PaymentType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -241,7 +238,7 @@ impl ExpensePaymentTypesApi {
 
     /// `DELETE expense/paymentTypes/{id}` (`deleteExpensePaymentTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -256,13 +253,13 @@ impl ExpensePaymentTypesApi {
     pub fn create(
         &self,
         body: &PaymentType,
-    ) -> impl Future<Output = Result<PaymentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<PaymentType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET expense/paymentTypes/count` (`getExpensePaymentTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -276,7 +273,7 @@ impl ExpensePaymentTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<PaymentTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<PaymentTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -303,7 +300,7 @@ pub struct ExpenseReportsApi(Node);
 impl ExpenseReportsApi {
     /// `GET expense/reports/{id}` (`getExpenseReportsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseReport>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseReport>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -315,7 +312,7 @@ impl ExpenseReportsApi {
 
     /// `GET expense/reports/count` (`getExpenseReportsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -329,7 +326,7 @@ impl ExpenseReportsApi {
     pub fn reverse(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "reverse")
             .call(Method::POST, None)
@@ -341,7 +338,7 @@ impl ExpenseReportsApi {
     pub fn submit(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "submit")
             .call(Method::POST, None)
@@ -356,10 +353,7 @@ pub struct ExpenseReportsAuditsApi(Node);
 impl ExpenseReportsAuditsApi {
     /// `GET expense/reports/{parentId}/audits/{id}` (`getExpenseReportsByParentIdAuditsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ExpenseReportAudit>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseReportAudit>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -371,7 +365,7 @@ impl ExpenseReportsAuditsApi {
 
     /// `GET expense/reports/{parentId}/audits/count` (`getExpenseReportsByParentIdAuditsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -383,7 +377,7 @@ pub struct ExpenseTypesApi(Node);
 impl ExpenseTypesApi {
     /// `GET expense/types/{id}` (`getExpenseTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ExpenseType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -393,7 +387,7 @@ impl ExpenseTypesApi {
         &self,
         id: i64,
         body: &ExpenseType,
-    ) -> impl Future<Output = Result<ExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -403,7 +397,7 @@ impl ExpenseTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -412,7 +406,7 @@ impl ExpenseTypesApi {
 
     /// `DELETE expense/types/{id}` (`deleteExpenseTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -427,13 +421,13 @@ impl ExpenseTypesApi {
     pub fn create(
         &self,
         body: &ExpenseType,
-    ) -> impl Future<Output = Result<ExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET expense/types/count` (`getExpenseTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -447,7 +441,7 @@ impl ExpenseTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ExpenseTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)

@@ -157,7 +157,7 @@ impl FinanceAccountingApi {
     pub fn export(
         &self,
         body: &ExportAccountingBatchRequest,
-    ) -> impl Future<Output = Result<GLExport>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLExport>> + Send + use<> {
         self.0
             .child("export")
             .call(Method::POST, None)
@@ -188,13 +188,13 @@ pub struct FinanceAccountingBatchesApi(Node);
 impl FinanceAccountingBatchesApi {
     /// `GET finance/accounting/batches/{id}` (`getFinanceAccountingBatchesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AccountingBatch>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AccountingBatch>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE finance/accounting/batches/{id}` (`deleteFinanceAccountingBatchesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -209,13 +209,13 @@ impl FinanceAccountingBatchesApi {
     pub fn create(
         &self,
         body: &CreateAccountingBatchRequest,
-    ) -> impl Future<Output = Result<GLExport>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLExport>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/accounting/batches/count` (`getFinanceAccountingBatchesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -230,7 +230,7 @@ impl FinanceAccountingBatchesApi {
         &self,
         parent_id: i64,
         body: &ExportAccountingBatchRequest,
-    ) -> impl Future<Output = Result<GLExport>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLExport>> + Send + use<> {
         self.0
             .child_of(&parent_id, "export")
             .call(Method::POST, None)
@@ -246,7 +246,7 @@ pub struct FinanceAccountingBatchesEntriesApi(Node);
 impl FinanceAccountingBatchesEntriesApi {
     /// `GET finance/accounting/batches/{parentId}/entries/{id}` (`getFinanceAccountingBatchesByParentIdEntriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BatchEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BatchEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -258,7 +258,7 @@ impl FinanceAccountingBatchesEntriesApi {
 
     /// `GET finance/accounting/batches/{parentId}/entries/count` (`getFinanceAccountingBatchesByParentIdEntriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -270,7 +270,7 @@ pub struct FinanceAccountingUnpostedexpensesApi(Node);
 impl FinanceAccountingUnpostedexpensesApi {
     /// `GET finance/accounting/unpostedexpenses/{id}` (`getFinanceAccountingUnpostedexpensesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnpostedExpense>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnpostedExpense>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -282,7 +282,7 @@ impl FinanceAccountingUnpostedexpensesApi {
 
     /// `GET finance/accounting/unpostedexpenses/count` (`getFinanceAccountingUnpostedexpensesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -307,7 +307,7 @@ impl FinanceAccountingUnpostedexpensesTaxableLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<UnpostedExpenseTaxableLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnpostedExpenseTaxableLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -319,7 +319,7 @@ impl FinanceAccountingUnpostedexpensesTaxableLevelsApi {
 
     /// `GET finance/accounting/unpostedexpenses/{parentId}/taxableLevels/count` (`getFinanceAccountingUnpostedexpensesByParentIdTaxableLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -331,7 +331,7 @@ pub struct FinanceAccountingUnpostedinvoicesApi(Node);
 impl FinanceAccountingUnpostedinvoicesApi {
     /// `GET finance/accounting/unpostedinvoices/{id}` (`getFinanceAccountingUnpostedinvoicesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnpostedInvoice>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnpostedInvoice>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -343,7 +343,7 @@ impl FinanceAccountingUnpostedinvoicesApi {
 
     /// `GET finance/accounting/unpostedinvoices/count` (`getFinanceAccountingUnpostedinvoicesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -368,7 +368,7 @@ impl FinanceAccountingUnpostedinvoicesTaxableLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<UnpostedInvoiceTaxableLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnpostedInvoiceTaxableLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -380,7 +380,7 @@ impl FinanceAccountingUnpostedinvoicesTaxableLevelsApi {
 
     /// `GET finance/accounting/unpostedinvoices/{parentId}/taxableLevels/count` (`getFinanceAccountingUnpostedinvoicesByParentIdTaxableLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -392,10 +392,7 @@ pub struct FinanceAccountingUnpostedprocurementApi(Node);
 impl FinanceAccountingUnpostedprocurementApi {
     /// `GET finance/accounting/unpostedprocurement/{id}` (`getFinanceAccountingUnpostedprocurementById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<UnpostedProcurement>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnpostedProcurement>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -407,7 +404,7 @@ impl FinanceAccountingUnpostedprocurementApi {
 
     /// `GET finance/accounting/unpostedprocurement/count` (`getFinanceAccountingUnpostedprocurementCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -432,7 +429,7 @@ impl FinanceAccountingUnpostedprocurementTaxableLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<UnpostedProcurementTaxableLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnpostedProcurementTaxableLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -447,7 +444,7 @@ impl FinanceAccountingUnpostedprocurementTaxableLevelsApi {
 
     /// `GET finance/accounting/unpostedprocurement/{parentId}/taxableLevels/count` (`getFinanceAccountingUnpostedprocurementByParentIdTaxableLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -462,7 +459,7 @@ impl FinanceAccountingPackageSetupApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -472,7 +469,7 @@ impl FinanceAccountingPackageSetupApi {
         &self,
         id: i64,
         body: &AccountingPackageSetup,
-    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -482,7 +479,7 @@ impl FinanceAccountingPackageSetupApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<AccountingPackageSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -497,7 +494,7 @@ impl FinanceAccountingPackageSetupApi {
 
     /// `GET finance/accountingPackageSetup/count` (`getFinanceAccountingPackageSetupCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -509,7 +506,7 @@ pub struct FinanceAccountingPackagesApi(Node);
 impl FinanceAccountingPackagesApi {
     /// `GET finance/accountingPackages/{id}` (`getFinanceAccountingPackagesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AccountingPackage>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AccountingPackage>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -521,7 +518,7 @@ impl FinanceAccountingPackagesApi {
 
     /// `GET finance/accountingPackages/count` (`getFinanceAccountingPackagesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -577,7 +574,7 @@ impl FinanceAgreementTypesBoardDefaultsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -587,7 +584,7 @@ impl FinanceAgreementTypesBoardDefaultsApi {
         &self,
         id: i64,
         body: &AgreementTypeBoardDefault,
-    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -597,7 +594,7 @@ impl FinanceAgreementTypesBoardDefaultsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -606,7 +603,7 @@ impl FinanceAgreementTypesBoardDefaultsApi {
 
     /// `DELETE finance/agreementTypes/{parentId}/boardDefaults/{id}` (`deleteFinanceAgreementTypesByParentIdBoardDefaultsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -621,13 +618,13 @@ impl FinanceAgreementTypesBoardDefaultsApi {
     pub fn create(
         &self,
         body: &AgreementTypeBoardDefault,
-    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeBoardDefault>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreementTypes/{parentId}/boardDefaults/count` (`getFinanceAgreementTypesByParentIdBoardDefaultsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -642,13 +639,13 @@ impl FinanceAgreementTypesWorkRoleExclusionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRoleExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRoleExclusion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE finance/agreementTypes/{parentId}/workRoleExclusions/{id}` (`deleteFinanceAgreementTypesByParentIdWorkRoleExclusionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -666,13 +663,13 @@ impl FinanceAgreementTypesWorkRoleExclusionsApi {
     pub fn create(
         &self,
         body: &AgreementTypeWorkRoleExclusion,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRoleExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRoleExclusion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreementTypes/{parentId}/workRoleExclusions/count` (`getFinanceAgreementTypesByParentIdWorkRoleExclusionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -687,13 +684,13 @@ impl FinanceAgreementTypesWorkTypeExclusionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeWorkTypeExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkTypeExclusion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE finance/agreementTypes/{parentId}/workTypeExclusions/{id}` (`deleteFinanceAgreementTypesByParentIdWorkTypeExclusionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -711,13 +708,13 @@ impl FinanceAgreementTypesWorkTypeExclusionsApi {
     pub fn create(
         &self,
         body: &AgreementTypeWorkTypeExclusion,
-    ) -> impl Future<Output = Result<AgreementTypeWorkTypeExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkTypeExclusion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreementTypes/{parentId}/workTypeExclusions/count` (`getFinanceAgreementTypesByParentIdWorkTypeExclusionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -732,7 +729,7 @@ impl FinanceAgreementTypesWorkrolesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -742,7 +739,7 @@ impl FinanceAgreementTypesWorkrolesApi {
         &self,
         id: i64,
         body: &AgreementTypeWorkRole,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -752,7 +749,7 @@ impl FinanceAgreementTypesWorkrolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -761,7 +758,7 @@ impl FinanceAgreementTypesWorkrolesApi {
 
     /// `DELETE finance/agreementTypes/{parentId}/workroles/{id}` (`deleteFinanceAgreementTypesByParentIdWorkrolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -776,13 +773,13 @@ impl FinanceAgreementTypesWorkrolesApi {
     pub fn create(
         &self,
         body: &AgreementTypeWorkRole,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreementTypes/{parentId}/workroles/count` (`getFinanceAgreementTypesByParentIdWorkrolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -802,7 +799,7 @@ impl FinanceAgreementTypesWorkrolesInfoApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeWorkRoleInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkRoleInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -814,7 +811,7 @@ impl FinanceAgreementTypesWorkrolesInfoApi {
 
     /// `GET finance/agreementTypes/{parentId}/workroles/info/count` (`getFinanceAgreementTypesByParentIdWorkrolesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -829,7 +826,7 @@ impl FinanceAgreementTypesWorktypesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -839,7 +836,7 @@ impl FinanceAgreementTypesWorktypesApi {
         &self,
         id: i64,
         body: &AgreementTypeWorkType,
-    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -849,7 +846,7 @@ impl FinanceAgreementTypesWorktypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -858,7 +855,7 @@ impl FinanceAgreementTypesWorktypesApi {
 
     /// `DELETE finance/agreementTypes/{parentId}/worktypes/{id}` (`deleteFinanceAgreementTypesByParentIdWorktypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -873,13 +870,13 @@ impl FinanceAgreementTypesWorktypesApi {
     pub fn create(
         &self,
         body: &AgreementTypeWorkType,
-    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeWorkType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreementTypes/{parentId}/worktypes/count` (`getFinanceAgreementTypesByParentIdWorktypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -891,7 +888,7 @@ pub struct FinanceAgreementsApi(Node);
 impl FinanceAgreementsApi {
     /// `GET finance/agreements/{id}` (`getFinanceAgreementsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Agreement>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Agreement>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -901,7 +898,7 @@ impl FinanceAgreementsApi {
         &self,
         id: i64,
         body: &Agreement,
-    ) -> impl Future<Output = Result<Agreement>> + Send + 'static {
+    ) -> impl Future<Output = Result<Agreement>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -911,7 +908,7 @@ impl FinanceAgreementsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Agreement>> + Send + 'static {
+    ) -> impl Future<Output = Result<Agreement>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -920,7 +917,7 @@ impl FinanceAgreementsApi {
 
     /// `DELETE finance/agreements/{id}` (`deleteFinanceAgreementsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -935,13 +932,13 @@ impl FinanceAgreementsApi {
     pub fn create(
         &self,
         body: &Agreement,
-    ) -> impl Future<Output = Result<Agreement>> + Send + 'static {
+    ) -> impl Future<Output = Result<Agreement>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/count` (`getFinanceAgreementsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1003,7 +1000,7 @@ pub struct FinanceAgreementsTypesApi(Node);
 impl FinanceAgreementsTypesApi {
     /// `GET finance/agreements/types/{id}` (`getFinanceAgreementsTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1013,7 +1010,7 @@ impl FinanceAgreementsTypesApi {
         &self,
         id: i64,
         body: &AgreementType,
-    ) -> impl Future<Output = Result<AgreementType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1023,7 +1020,7 @@ impl FinanceAgreementsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1032,7 +1029,7 @@ impl FinanceAgreementsTypesApi {
 
     /// `DELETE finance/agreements/types/{id}` (`deleteFinanceAgreementsTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1047,13 +1044,13 @@ impl FinanceAgreementsTypesApi {
     pub fn create(
         &self,
         body: &AgreementType,
-    ) -> impl Future<Output = Result<AgreementType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/types/count` (`getFinanceAgreementsTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1067,7 +1064,7 @@ impl FinanceAgreementsTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<AgreementTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1093,7 +1090,7 @@ impl FinanceAgreementsTypesInfoApi {
 
     /// `GET finance/agreements/types/info/count` (`getFinanceAgreementsTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1134,7 +1131,7 @@ pub struct FinanceAgreementsAdditionsApi(Node);
 impl FinanceAgreementsAdditionsApi {
     /// `GET finance/agreements/{parentId}/additions/{id}` (`getFinanceAgreementsByParentIdAdditionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Addition>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Addition>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1144,7 +1141,7 @@ impl FinanceAgreementsAdditionsApi {
         &self,
         id: i64,
         body: &Addition,
-    ) -> impl Future<Output = Result<Addition>> + Send + 'static {
+    ) -> impl Future<Output = Result<Addition>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1154,7 +1151,7 @@ impl FinanceAgreementsAdditionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Addition>> + Send + 'static {
+    ) -> impl Future<Output = Result<Addition>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1163,7 +1160,7 @@ impl FinanceAgreementsAdditionsApi {
 
     /// `DELETE finance/agreements/{parentId}/additions/{id}` (`deleteFinanceAgreementsByParentIdAdditionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1175,16 +1172,13 @@ impl FinanceAgreementsAdditionsApi {
 
     /// `POST finance/agreements/{parentId}/additions` (`postFinanceAgreementsByParentIdAdditions`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Addition,
-    ) -> impl Future<Output = Result<Addition>> + Send + 'static {
+    pub fn create(&self, body: &Addition) -> impl Future<Output = Result<Addition>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/additions/count` (`getFinanceAgreementsByParentIdAdditionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1196,10 +1190,7 @@ pub struct FinanceAgreementsAdjustmentsApi(Node);
 impl FinanceAgreementsAdjustmentsApi {
     /// `GET finance/agreements/{parentId}/adjustments/{id}` (`getFinanceAgreementsByParentIdAdjustmentsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementAdjustment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1209,7 +1200,7 @@ impl FinanceAgreementsAdjustmentsApi {
         &self,
         id: i64,
         body: &AgreementAdjustment,
-    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1219,7 +1210,7 @@ impl FinanceAgreementsAdjustmentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1228,7 +1219,7 @@ impl FinanceAgreementsAdjustmentsApi {
 
     /// `DELETE finance/agreements/{parentId}/adjustments/{id}` (`deleteFinanceAgreementsByParentIdAdjustmentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1243,13 +1234,13 @@ impl FinanceAgreementsAdjustmentsApi {
     pub fn create(
         &self,
         body: &AgreementAdjustment,
-    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementAdjustment>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/adjustments/count` (`getFinanceAgreementsByParentIdAdjustmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1261,7 +1252,7 @@ pub struct FinanceAgreementsBoardDefaultsApi(Node);
 impl FinanceAgreementsBoardDefaultsApi {
     /// `GET finance/agreements/{parentId}/boardDefaults/{id}` (`getFinanceAgreementsByParentIdBoardDefaultsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardDefault>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardDefault>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1271,7 +1262,7 @@ impl FinanceAgreementsBoardDefaultsApi {
         &self,
         id: i64,
         body: &BoardDefault,
-    ) -> impl Future<Output = Result<BoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardDefault>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1281,7 +1272,7 @@ impl FinanceAgreementsBoardDefaultsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardDefault>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1290,7 +1281,7 @@ impl FinanceAgreementsBoardDefaultsApi {
 
     /// `DELETE finance/agreements/{parentId}/boardDefaults/{id}` (`deleteFinanceAgreementsByParentIdBoardDefaultsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1305,13 +1296,13 @@ impl FinanceAgreementsBoardDefaultsApi {
     pub fn create(
         &self,
         body: &BoardDefault,
-    ) -> impl Future<Output = Result<BoardDefault>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardDefault>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/boardDefaults/count` (`getFinanceAgreementsByParentIdBoardDefaultsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1326,13 +1317,13 @@ impl FinanceAgreementsConfigurationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE finance/agreements/{parentId}/configurations/{id}` (`deleteFinanceAgreementsByParentIdConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1347,13 +1338,13 @@ impl FinanceAgreementsConfigurationsApi {
     pub fn create(
         &self,
         body: &ConfigurationReference,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/configurations/count` (`getFinanceAgreementsByParentIdConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1365,7 +1356,7 @@ pub struct FinanceAgreementsSitesApi(Node);
 impl FinanceAgreementsSitesApi {
     /// `GET finance/agreements/{parentId}/sites/{id}` (`getFinanceAgreementsByParentIdSitesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementSite>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementSite>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1375,7 +1366,7 @@ impl FinanceAgreementsSitesApi {
         &self,
         id: i64,
         body: &AgreementSite,
-    ) -> impl Future<Output = Result<AgreementSite>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementSite>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1385,7 +1376,7 @@ impl FinanceAgreementsSitesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementSite>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementSite>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1394,7 +1385,7 @@ impl FinanceAgreementsSitesApi {
 
     /// `DELETE finance/agreements/{parentId}/sites/{id}` (`deleteFinanceAgreementsByParentIdSitesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1409,13 +1400,13 @@ impl FinanceAgreementsSitesApi {
     pub fn create(
         &self,
         body: &AgreementSite,
-    ) -> impl Future<Output = Result<AgreementSite>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementSite>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/sites/count` (`getFinanceAgreementsByParentIdSitesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1427,7 +1418,7 @@ pub struct FinanceAgreementsWorkRoleExclusionsApi(Node);
 impl FinanceAgreementsWorkRoleExclusionsApi {
     /// `DELETE finance/agreements/{parentId}/workRoleExclusions/{id}` (`deleteFinanceAgreementsByParentIdWorkRoleExclusionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1442,13 +1433,13 @@ impl FinanceAgreementsWorkRoleExclusionsApi {
     pub fn create(
         &self,
         body: &AgreementWorkRoleExclusion,
-    ) -> impl Future<Output = Result<AgreementWorkRoleExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkRoleExclusion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/workRoleExclusions/count` (`getFinanceAgreementsByParentIdWorkRoleExclusionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1460,7 +1451,7 @@ pub struct FinanceAgreementsWorkTypeExclusionsApi(Node);
 impl FinanceAgreementsWorkTypeExclusionsApi {
     /// `DELETE finance/agreements/{parentId}/workTypeExclusions/{id}` (`deleteFinanceAgreementsByParentIdWorkTypeExclusionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1475,13 +1466,13 @@ impl FinanceAgreementsWorkTypeExclusionsApi {
     pub fn create(
         &self,
         body: &AgreementWorkTypeExclusion,
-    ) -> impl Future<Output = Result<AgreementWorkTypeExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkTypeExclusion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/workTypeExclusions/count` (`getFinanceAgreementsByParentIdWorkTypeExclusionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1493,7 +1484,7 @@ pub struct FinanceAgreementsWorkrolesApi(Node);
 impl FinanceAgreementsWorkrolesApi {
     /// `GET finance/agreements/{parentId}/workroles/{id}` (`getFinanceAgreementsByParentIdWorkrolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementWorkRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementWorkRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1503,7 +1494,7 @@ impl FinanceAgreementsWorkrolesApi {
         &self,
         id: i64,
         body: &AgreementWorkRole,
-    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1513,7 +1504,7 @@ impl FinanceAgreementsWorkrolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1522,7 +1513,7 @@ impl FinanceAgreementsWorkrolesApi {
 
     /// `DELETE finance/agreements/{parentId}/workroles/{id}` (`deleteFinanceAgreementsByParentIdWorkrolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1537,13 +1528,13 @@ impl FinanceAgreementsWorkrolesApi {
     pub fn create(
         &self,
         body: &AgreementWorkRole,
-    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/workroles/count` (`getFinanceAgreementsByParentIdWorkrolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1555,7 +1546,7 @@ pub struct FinanceAgreementsWorktypesApi(Node);
 impl FinanceAgreementsWorktypesApi {
     /// `GET finance/agreements/{parentId}/worktypes/{id}` (`getFinanceAgreementsByParentIdWorktypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementWorkType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementWorkType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1565,7 +1556,7 @@ impl FinanceAgreementsWorktypesApi {
         &self,
         id: i64,
         body: &AgreementWorkType,
-    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1575,7 +1566,7 @@ impl FinanceAgreementsWorktypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1584,7 +1575,7 @@ impl FinanceAgreementsWorktypesApi {
 
     /// `DELETE finance/agreements/{parentId}/worktypes/{id}` (`deleteFinanceAgreementsByParentIdWorktypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1599,13 +1590,13 @@ impl FinanceAgreementsWorktypesApi {
     pub fn create(
         &self,
         body: &AgreementWorkType,
-    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementWorkType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/agreements/{parentId}/worktypes/count` (`getFinanceAgreementsByParentIdWorktypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1617,10 +1608,7 @@ pub struct FinanceBatchSetupsApi(Node);
 impl FinanceBatchSetupsApi {
     /// `GET finance/batchSetups/{id}` (`getFinanceBatchSetupsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1630,7 +1618,7 @@ impl FinanceBatchSetupsApi {
         &self,
         id: i64,
         body: &AgreementBatchSetup,
-    ) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1640,7 +1628,7 @@ impl FinanceBatchSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<AgreementBatchSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1655,7 +1643,7 @@ impl FinanceBatchSetupsApi {
 
     /// `GET finance/batchSetups/count` (`getFinanceBatchSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1667,7 +1655,7 @@ pub struct FinanceBillingCyclesApi(Node);
 impl FinanceBillingCyclesApi {
     /// `GET finance/billingCycles/{id}` (`getFinanceBillingCyclesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingCycle>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingCycle>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1677,7 +1665,7 @@ impl FinanceBillingCyclesApi {
         &self,
         id: i64,
         body: &BillingCycle,
-    ) -> impl Future<Output = Result<BillingCycle>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingCycle>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1687,7 +1675,7 @@ impl FinanceBillingCyclesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BillingCycle>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingCycle>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1696,7 +1684,7 @@ impl FinanceBillingCyclesApi {
 
     /// `DELETE finance/billingCycles/{id}` (`deleteFinanceBillingCyclesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1711,13 +1699,13 @@ impl FinanceBillingCyclesApi {
     pub fn create(
         &self,
         body: &BillingCycle,
-    ) -> impl Future<Output = Result<BillingCycle>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingCycle>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/billingCycles/count` (`getFinanceBillingCyclesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1731,7 +1719,7 @@ impl FinanceBillingCyclesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BillingCycleInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingCycleInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1757,7 +1745,7 @@ impl FinanceBillingCyclesInfoApi {
 
     /// `GET finance/billingCycles/info/count` (`getFinanceBillingCyclesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1798,7 +1786,7 @@ pub struct FinanceBillingSetupsApi(Node);
 impl FinanceBillingSetupsApi {
     /// `GET finance/billingSetups/{id}` (`getFinanceBillingSetupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1808,7 +1796,7 @@ impl FinanceBillingSetupsApi {
         &self,
         id: i64,
         body: &BillingSetup,
-    ) -> impl Future<Output = Result<BillingSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1818,7 +1806,7 @@ impl FinanceBillingSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BillingSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1827,7 +1815,7 @@ impl FinanceBillingSetupsApi {
 
     /// `DELETE finance/billingSetups/{id}` (`deleteFinanceBillingSetupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1842,13 +1830,13 @@ impl FinanceBillingSetupsApi {
     pub fn create(
         &self,
         body: &BillingSetup,
-    ) -> impl Future<Output = Result<BillingSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/billingSetups/count` (`getFinanceBillingSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1862,7 +1850,7 @@ impl FinanceBillingSetupsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BillingSetupInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetupInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1894,10 +1882,7 @@ pub struct FinanceBillingSetupsRoutingsApi(Node);
 impl FinanceBillingSetupsRoutingsApi {
     /// `GET finance/billingSetups/{parentId}/routings/{id}` (`getFinanceBillingSetupsByParentIdRoutingsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingSetupRouting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1907,7 +1892,7 @@ impl FinanceBillingSetupsRoutingsApi {
         &self,
         id: i64,
         body: &BillingSetupRouting,
-    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1917,7 +1902,7 @@ impl FinanceBillingSetupsRoutingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1926,7 +1911,7 @@ impl FinanceBillingSetupsRoutingsApi {
 
     /// `DELETE finance/billingSetups/{parentId}/routings/{id}` (`deleteFinanceBillingSetupsByParentIdRoutingsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1941,13 +1926,13 @@ impl FinanceBillingSetupsRoutingsApi {
     pub fn create(
         &self,
         body: &BillingSetupRouting,
-    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingSetupRouting>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/billingSetups/{parentId}/routings/count` (`getFinanceBillingSetupsByParentIdRoutingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1959,7 +1944,7 @@ pub struct FinanceBillingStatusesApi(Node);
 impl FinanceBillingStatusesApi {
     /// `GET finance/billingStatuses/{id}` (`getFinanceBillingStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1969,7 +1954,7 @@ impl FinanceBillingStatusesApi {
         &self,
         id: i64,
         body: &BillingStatus,
-    ) -> impl Future<Output = Result<BillingStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1979,7 +1964,7 @@ impl FinanceBillingStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BillingStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1988,7 +1973,7 @@ impl FinanceBillingStatusesApi {
 
     /// `DELETE finance/billingStatuses/{id}` (`deleteFinanceBillingStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2003,13 +1988,13 @@ impl FinanceBillingStatusesApi {
     pub fn create(
         &self,
         body: &BillingStatus,
-    ) -> impl Future<Output = Result<BillingStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/billingStatuses/count` (`getFinanceBillingStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2023,7 +2008,7 @@ impl FinanceBillingStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BillingStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2049,7 +2034,7 @@ impl FinanceBillingStatusesInfoApi {
 
     /// `GET finance/billingStatuses/info/count` (`getFinanceBillingStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2090,7 +2075,7 @@ pub struct FinanceBillingTermsApi(Node);
 impl FinanceBillingTermsApi {
     /// `GET finance/billingTerms/{id}` (`getFinanceBillingTermsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingTerm>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BillingTerm>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2100,7 +2085,7 @@ impl FinanceBillingTermsApi {
         &self,
         id: i64,
         body: &BillingTerm,
-    ) -> impl Future<Output = Result<BillingTerm>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingTerm>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2110,7 +2095,7 @@ impl FinanceBillingTermsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BillingTerm>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingTerm>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2119,7 +2104,7 @@ impl FinanceBillingTermsApi {
 
     /// `DELETE finance/billingTerms/{id}` (`deleteFinanceBillingTermsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2134,13 +2119,13 @@ impl FinanceBillingTermsApi {
     pub fn create(
         &self,
         body: &BillingTerm,
-    ) -> impl Future<Output = Result<BillingTerm>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingTerm>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/billingTerms/count` (`getFinanceBillingTermsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2154,7 +2139,7 @@ impl FinanceBillingTermsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BillingTermInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BillingTermInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2180,7 +2165,7 @@ impl FinanceBillingTermsInfoApi {
 
     /// `GET finance/billingTerms/info/count` (`getFinanceBillingTermsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2225,7 +2210,7 @@ impl FinanceClosedInvoicesApi {
         &self,
         id: i64,
         body: &ClosedInvoice,
-    ) -> impl Future<Output = Result<ClosedInvoice>> + Send + 'static {
+    ) -> impl Future<Output = Result<ClosedInvoice>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2235,7 +2220,7 @@ impl FinanceClosedInvoicesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ClosedInvoice>> + Send + 'static {
+    ) -> impl Future<Output = Result<ClosedInvoice>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2250,7 +2235,7 @@ pub struct FinanceCompanyFinanceApi(Node);
 impl FinanceCompanyFinanceApi {
     /// `GET finance/companyFinance/{id}` (`getFinanceCompanyFinanceById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyFinance>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CompanyFinance>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2260,7 +2245,7 @@ impl FinanceCompanyFinanceApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CompanyFinance>> + Send + 'static {
+    ) -> impl Future<Output = Result<CompanyFinance>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2275,7 +2260,7 @@ impl FinanceCompanyFinanceApi {
 
     /// `GET finance/companyFinance/count` (`getFinanceCompanyFinanceCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2287,7 +2272,7 @@ pub struct FinanceCurrenciesApi(Node);
 impl FinanceCurrenciesApi {
     /// `GET finance/currencies/{id}` (`getFinanceCurrenciesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<FinanceCurrency>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<FinanceCurrency>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2297,7 +2282,7 @@ impl FinanceCurrenciesApi {
         &self,
         id: i64,
         body: &FinanceCurrency,
-    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + 'static {
+    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2307,7 +2292,7 @@ impl FinanceCurrenciesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + 'static {
+    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2316,7 +2301,7 @@ impl FinanceCurrenciesApi {
 
     /// `DELETE finance/currencies/{id}` (`deleteFinanceCurrenciesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2331,13 +2316,13 @@ impl FinanceCurrenciesApi {
     pub fn create(
         &self,
         body: &FinanceCurrency,
-    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + 'static {
+    ) -> impl Future<Output = Result<FinanceCurrency>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/currencies/count` (`getFinanceCurrenciesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2351,7 +2336,7 @@ impl FinanceCurrenciesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CurrencyInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CurrencyInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2377,7 +2362,7 @@ impl FinanceCurrenciesInfoApi {
 
     /// `GET finance/currencies/info/count` (`getFinanceCurrenciesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2418,7 +2403,7 @@ pub struct FinanceDeliveryMethodsApi(Node);
 impl FinanceDeliveryMethodsApi {
     /// `GET finance/deliveryMethods/{id}` (`getFinanceDeliveryMethodsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<DeliveryMethod>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<DeliveryMethod>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2428,7 +2413,7 @@ impl FinanceDeliveryMethodsApi {
         &self,
         id: i64,
         body: &DeliveryMethod,
-    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2438,7 +2423,7 @@ impl FinanceDeliveryMethodsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2447,7 +2432,7 @@ impl FinanceDeliveryMethodsApi {
 
     /// `DELETE finance/deliveryMethods/{id}` (`deleteFinanceDeliveryMethodsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2462,13 +2447,13 @@ impl FinanceDeliveryMethodsApi {
     pub fn create(
         &self,
         body: &DeliveryMethod,
-    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<DeliveryMethod>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/deliveryMethods/count` (`getFinanceDeliveryMethodsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2480,7 +2465,7 @@ pub struct FinanceGlAccountsApi(Node);
 impl FinanceGlAccountsApi {
     /// `GET finance/glAccounts/{id}` (`getFinanceGlAccountsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLAccount>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLAccount>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2490,7 +2475,7 @@ impl FinanceGlAccountsApi {
         &self,
         id: i64,
         body: &GLAccount,
-    ) -> impl Future<Output = Result<GLAccount>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLAccount>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2500,7 +2485,7 @@ impl FinanceGlAccountsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<GLAccount>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLAccount>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2509,7 +2494,7 @@ impl FinanceGlAccountsApi {
 
     /// `DELETE finance/glAccounts/{id}` (`deleteFinanceGlAccountsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2524,13 +2509,13 @@ impl FinanceGlAccountsApi {
     pub fn create(
         &self,
         body: &GLAccount,
-    ) -> impl Future<Output = Result<GLAccount>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLAccount>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/glAccounts/count` (`getFinanceGlAccountsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2553,7 +2538,7 @@ impl FinanceGlAccountsMappedTypesApi {
 
     /// `GET finance/glAccounts/mappedTypes/count` (`getFinanceGlAccountsMappedTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2565,7 +2550,7 @@ pub struct FinanceGlCaptionsApi(Node);
 impl FinanceGlCaptionsApi {
     /// `GET finance/glCaptions/{id}` (`getFinanceGlCaptionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLCaption>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLCaption>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2575,7 +2560,7 @@ impl FinanceGlCaptionsApi {
         &self,
         id: i64,
         body: &GLCaption,
-    ) -> impl Future<Output = Result<GLCaption>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLCaption>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2585,7 +2570,7 @@ impl FinanceGlCaptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<GLCaption>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLCaption>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2600,7 +2585,7 @@ impl FinanceGlCaptionsApi {
 
     /// `GET finance/glCaptions/count` (`getFinanceGlCaptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2612,7 +2597,7 @@ pub struct FinanceGlpathsApi(Node);
 impl FinanceGlpathsApi {
     /// `GET finance/glpaths/{id}` (`getFinanceGlpathsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLPath>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<GLPath>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2622,7 +2607,7 @@ impl FinanceGlpathsApi {
         &self,
         id: i64,
         body: &GLPath,
-    ) -> impl Future<Output = Result<GLPath>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLPath>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2632,7 +2617,7 @@ impl FinanceGlpathsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<GLPath>> + Send + 'static {
+    ) -> impl Future<Output = Result<GLPath>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2641,7 +2626,7 @@ impl FinanceGlpathsApi {
 
     /// `DELETE finance/glpaths/{id}` (`deleteFinanceGlpathsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2653,13 +2638,13 @@ impl FinanceGlpathsApi {
 
     /// `POST finance/glpaths` (`postFinanceGlpaths`).
     #[inline]
-    pub fn create(&self, body: &GLPath) -> impl Future<Output = Result<GLPath>> + Send + 'static {
+    pub fn create(&self, body: &GLPath) -> impl Future<Output = Result<GLPath>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/glpaths/count` (`getFinanceGlpathsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2692,7 +2677,7 @@ pub struct FinanceInfoCurrencyCodesApi(Node);
 impl FinanceInfoCurrencyCodesApi {
     /// `GET finance/info/currencyCodes/{id}` (`getFinanceInfoCurrencyCodesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CurrencyCode>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CurrencyCode>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2704,7 +2689,7 @@ impl FinanceInfoCurrencyCodesApi {
 
     /// `GET finance/info/currencyCodes/count` (`getFinanceInfoCurrencyCodesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2716,7 +2701,7 @@ pub struct FinanceInfoInvoiceApi(Node);
 impl FinanceInfoInvoiceApi {
     /// `GET finance/info/invoice/{id}` (`getFinanceInfoInvoiceById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<InvoiceInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<InvoiceInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 }
@@ -2728,10 +2713,7 @@ pub struct FinanceInfoTaxIntegrationsApi(Node);
 impl FinanceInfoTaxIntegrationsApi {
     /// `GET finance/info/taxIntegrations/{id}` (`getFinanceInfoTaxIntegrationsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<TaxIntegrationInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxIntegrationInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2743,7 +2725,7 @@ impl FinanceInfoTaxIntegrationsApi {
 
     /// `GET finance/info/taxIntegrations/count` (`getFinanceInfoTaxIntegrationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2758,7 +2740,7 @@ impl FinanceInvoiceEmailTemplatesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2768,7 +2750,7 @@ impl FinanceInvoiceEmailTemplatesApi {
         &self,
         id: i64,
         body: &InvoiceEmailTemplate,
-    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2778,7 +2760,7 @@ impl FinanceInvoiceEmailTemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2787,7 +2769,7 @@ impl FinanceInvoiceEmailTemplatesApi {
 
     /// `DELETE finance/invoiceEmailTemplates/{id}` (`deleteFinanceInvoiceEmailTemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2802,13 +2784,13 @@ impl FinanceInvoiceEmailTemplatesApi {
     pub fn create(
         &self,
         body: &InvoiceEmailTemplate,
-    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/invoiceEmailTemplates/count` (`getFinanceInvoiceEmailTemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2822,7 +2804,7 @@ impl FinanceInvoiceEmailTemplatesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<InvoiceEmailTemplateInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceEmailTemplateInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2848,7 +2830,7 @@ impl FinanceInvoiceEmailTemplatesInfoApi {
 
     /// `GET finance/invoiceEmailTemplates/info/count` (`getFinanceInvoiceEmailTemplatesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2892,7 +2874,7 @@ impl FinanceInvoiceTemplateSetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<InvoiceTemplateSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceTemplateSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2904,7 +2886,7 @@ impl FinanceInvoiceTemplateSetupsApi {
 
     /// `GET finance/invoiceTemplateSetups/count` (`getFinanceInvoiceTemplateSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2916,7 +2898,7 @@ pub struct FinanceInvoiceTemplatesApi(Node);
 impl FinanceInvoiceTemplatesApi {
     /// `GET finance/invoiceTemplates/{id}` (`getFinanceInvoiceTemplatesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<InvoiceTemplate>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<InvoiceTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2926,7 +2908,7 @@ impl FinanceInvoiceTemplatesApi {
         &self,
         id: i64,
         body: &InvoiceTemplate,
-    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2936,7 +2918,7 @@ impl FinanceInvoiceTemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2945,7 +2927,7 @@ impl FinanceInvoiceTemplatesApi {
 
     /// `DELETE finance/invoiceTemplates/{id}` (`deleteFinanceInvoiceTemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2960,13 +2942,13 @@ impl FinanceInvoiceTemplatesApi {
     pub fn create(
         &self,
         body: &InvoiceTemplate,
-    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<InvoiceTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/invoiceTemplates/count` (`getFinanceInvoiceTemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3012,7 +2994,7 @@ pub struct FinanceInvoicesApi(Node);
 impl FinanceInvoicesApi {
     /// `GET finance/invoices/{id}` (`getFinanceInvoicesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Invoice>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Invoice>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3022,7 +3004,7 @@ impl FinanceInvoicesApi {
         &self,
         id: i64,
         body: &Invoice,
-    ) -> impl Future<Output = Result<Invoice>> + Send + 'static {
+    ) -> impl Future<Output = Result<Invoice>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3032,7 +3014,7 @@ impl FinanceInvoicesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Invoice>> + Send + 'static {
+    ) -> impl Future<Output = Result<Invoice>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3041,7 +3023,7 @@ impl FinanceInvoicesApi {
 
     /// `DELETE finance/invoices/{id}` (`deleteFinanceInvoicesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3053,13 +3035,13 @@ impl FinanceInvoicesApi {
 
     /// `POST finance/invoices` (`postFinanceInvoices`).
     #[inline]
-    pub fn create(&self, body: &Invoice) -> impl Future<Output = Result<Invoice>> + Send + 'static {
+    pub fn create(&self, body: &Invoice) -> impl Future<Output = Result<Invoice>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/invoices/count` (`getFinanceInvoicesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3070,10 +3052,7 @@ impl FinanceInvoicesApi {
 
     /// `GET finance/invoices/{id}/pdf` (`getFinanceInvoicesByIdPdf`).
     #[inline]
-    pub fn pdf(
-        &self,
-        parent_id: i64,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    pub fn pdf(&self, parent_id: i64) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "pdf")
             .call(Method::GET, None)
@@ -3088,7 +3067,7 @@ pub struct FinanceInvoicesPaymentsApi(Node);
 impl FinanceInvoicesPaymentsApi {
     /// `GET finance/invoices/{parentId}/payments/{id}` (`getFinanceInvoicesByParentIdPaymentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Payment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Payment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3098,7 +3077,7 @@ impl FinanceInvoicesPaymentsApi {
         &self,
         id: i64,
         body: &Payment,
-    ) -> impl Future<Output = Result<Payment>> + Send + 'static {
+    ) -> impl Future<Output = Result<Payment>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3108,7 +3087,7 @@ impl FinanceInvoicesPaymentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Payment>> + Send + 'static {
+    ) -> impl Future<Output = Result<Payment>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3117,7 +3096,7 @@ impl FinanceInvoicesPaymentsApi {
 
     /// `DELETE finance/invoices/{parentId}/payments/{id}` (`deleteFinanceInvoicesByParentIdPaymentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3129,7 +3108,7 @@ impl FinanceInvoicesPaymentsApi {
 
     /// `POST finance/invoices/{parentId}/payments` (`postFinanceInvoicesByParentIdPayments`).
     #[inline]
-    pub fn create(&self, body: &Payment) -> impl Future<Output = Result<Payment>> + Send + 'static {
+    pub fn create(&self, body: &Payment) -> impl Future<Output = Result<Payment>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -3141,7 +3120,7 @@ pub struct FinanceTaxCodesApi(Node);
 impl FinanceTaxCodesApi {
     /// `GET finance/taxCodes/{id}` (`getFinanceTaxCodesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCode>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3151,7 +3130,7 @@ impl FinanceTaxCodesApi {
         &self,
         id: i64,
         body: &TaxCode,
-    ) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCode>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3161,7 +3140,7 @@ impl FinanceTaxCodesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCode>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3170,7 +3149,7 @@ impl FinanceTaxCodesApi {
 
     /// `DELETE finance/taxCodes/{id}` (`deleteFinanceTaxCodesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3182,13 +3161,13 @@ impl FinanceTaxCodesApi {
 
     /// `POST finance/taxCodes` (`postFinanceTaxCodes`).
     #[inline]
-    pub fn create(&self, body: &TaxCode) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+    pub fn create(&self, body: &TaxCode) -> impl Future<Output = Result<TaxCode>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/count` (`getFinanceTaxCodesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3199,7 +3178,7 @@ impl FinanceTaxCodesApi {
 
     /// `POST finance/taxCodes/{id}/copy` (`postFinanceTaxCodesByIdCopy`).
     #[inline]
-    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<TaxCode>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<TaxCode>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -3221,7 +3200,7 @@ impl FinanceTaxCodesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<TaxCodeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3272,7 +3251,7 @@ impl FinanceTaxCodesInfoApi {
 
     /// `GET finance/taxCodes/info/count` (`getFinanceTaxCodesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3287,7 +3266,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3297,7 +3276,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsApi {
         &self,
         id: i64,
         body: &ExpenseTypeExemption,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3307,7 +3286,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3316,7 +3295,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsApi {
 
     /// `DELETE finance/taxCodes/{parentId}/expenseTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdExpenseTypeExemptionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3331,13 +3310,13 @@ impl FinanceTaxCodesExpenseTypeExemptionsApi {
     pub fn create(
         &self,
         body: &ExpenseTypeExemption,
-    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ExpenseTypeExemption>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{parentId}/expenseTypeExemptions/count` (`getFinanceTaxCodesByParentIdExpenseTypeExemptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3362,7 +3341,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3372,7 +3351,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
         &self,
         id: i64,
         body: &TaxableExpenseTypeLevel,
-    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3382,7 +3361,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3391,7 +3370,7 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
 
     /// `DELETE finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels/{id}` (`deleteFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevelsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3406,13 +3385,13 @@ impl FinanceTaxCodesExpenseTypeExemptionsTaxableExpenseTypeLevelsApi {
     pub fn create(
         &self,
         body: &TaxableExpenseTypeLevel,
-    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableExpenseTypeLevel>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{grandparentId}/expenseTypeExemptions/{parentId}/taxableExpenseTypeLevels/count` (`getFinanceTaxCodesByGrandparentIdExpenseTypeExemptionsByParentIdTaxableExpenseTypeLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3427,7 +3406,7 @@ impl FinanceTaxCodesProductTypeExemptionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3437,7 +3416,7 @@ impl FinanceTaxCodesProductTypeExemptionsApi {
         &self,
         id: i64,
         body: &ProductTypeExemption,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3447,7 +3426,7 @@ impl FinanceTaxCodesProductTypeExemptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3456,7 +3435,7 @@ impl FinanceTaxCodesProductTypeExemptionsApi {
 
     /// `DELETE finance/taxCodes/{parentId}/productTypeExemptions/{id}` (`deleteFinanceTaxCodesByParentIdProductTypeExemptionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3471,13 +3450,13 @@ impl FinanceTaxCodesProductTypeExemptionsApi {
     pub fn create(
         &self,
         body: &ProductTypeExemption,
-    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductTypeExemption>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{parentId}/productTypeExemptions/count` (`getFinanceTaxCodesByParentIdProductTypeExemptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3502,7 +3481,7 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3512,7 +3491,7 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
         &self,
         id: i64,
         body: &TaxableProductTypeLevel,
-    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3522,7 +3501,7 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3531,7 +3510,7 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
 
     /// `DELETE finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels/{id}` (`deleteFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevelsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3546,13 +3525,13 @@ impl FinanceTaxCodesProductTypeExemptionsTaxableProductTypeLevelsApi {
     pub fn create(
         &self,
         body: &TaxableProductTypeLevel,
-    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableProductTypeLevel>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{grandparentId}/productTypeExemptions/{parentId}/taxableProductTypeLevels/count` (`getFinanceTaxCodesByGrandparentIdProductTypeExemptionsByParentIdTaxableProductTypeLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3564,7 +3543,7 @@ pub struct FinanceTaxCodesTaxCodeLevelsApi(Node);
 impl FinanceTaxCodesTaxCodeLevelsApi {
     /// `GET finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`getFinanceTaxCodesByParentIdTaxCodeLevelsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3574,7 +3553,7 @@ impl FinanceTaxCodesTaxCodeLevelsApi {
         &self,
         id: i64,
         body: &TaxCodeLevel,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3584,7 +3563,7 @@ impl FinanceTaxCodesTaxCodeLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3593,7 +3572,7 @@ impl FinanceTaxCodesTaxCodeLevelsApi {
 
     /// `DELETE finance/taxCodes/{parentId}/taxCodeLevels/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeLevelsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3608,13 +3587,13 @@ impl FinanceTaxCodesTaxCodeLevelsApi {
     pub fn create(
         &self,
         body: &TaxCodeLevel,
-    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeLevel>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{parentId}/taxCodeLevels/count` (`getFinanceTaxCodesByParentIdTaxCodeLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3626,7 +3605,7 @@ pub struct FinanceTaxCodesTaxCodeXRefsApi(Node);
 impl FinanceTaxCodesTaxCodeXRefsApi {
     /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`getFinanceTaxCodesByParentIdTaxCodeXRefsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxCodeXRef>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3636,7 +3615,7 @@ impl FinanceTaxCodesTaxCodeXRefsApi {
         &self,
         id: i64,
         body: &TaxCodeXRef,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3646,7 +3625,7 @@ impl FinanceTaxCodesTaxCodeXRefsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3655,7 +3634,7 @@ impl FinanceTaxCodesTaxCodeXRefsApi {
 
     /// `DELETE finance/taxCodes/{parentId}/taxCodeXRefs/{id}` (`deleteFinanceTaxCodesByParentIdTaxCodeXRefsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3670,13 +3649,13 @@ impl FinanceTaxCodesTaxCodeXRefsApi {
     pub fn create(
         &self,
         body: &TaxCodeXRef,
-    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxCodeXRef>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{parentId}/taxCodeXRefs/count` (`getFinanceTaxCodesByParentIdTaxCodeXRefsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3698,7 +3677,7 @@ pub struct FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi(Node);
 impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
     /// `GET finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels/{id}` (`getFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevelsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3708,7 +3687,7 @@ impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
         &self,
         id: i64,
         body: &TaxableXRefLevel,
-    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3718,7 +3697,7 @@ impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3727,7 +3706,7 @@ impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
 
     /// `DELETE finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels/{id}` (`deleteFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevelsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3742,13 +3721,13 @@ impl FinanceTaxCodesTaxCodeXRefsTaxableXRefLevelsApi {
     pub fn create(
         &self,
         body: &TaxableXRefLevel,
-    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableXRefLevel>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{grandparentId}/taxCodeXRefs/{parentId}/taxableXRefLevels/count` (`getFinanceTaxCodesByGrandparentIdTaxCodeXRefsByParentIdTaxableXRefLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3789,7 +3768,7 @@ pub struct FinanceTaxCodesWorkRoleExemptionsApi(Node);
 impl FinanceTaxCodesWorkRoleExemptionsApi {
     /// `GET finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleExemption>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3799,7 +3778,7 @@ impl FinanceTaxCodesWorkRoleExemptionsApi {
         &self,
         id: i64,
         body: &WorkRoleExemption,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3809,7 +3788,7 @@ impl FinanceTaxCodesWorkRoleExemptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3818,7 +3797,7 @@ impl FinanceTaxCodesWorkRoleExemptionsApi {
 
     /// `DELETE finance/taxCodes/{parentId}/workRoleExemptions/{id}` (`deleteFinanceTaxCodesByParentIdWorkRoleExemptionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3833,13 +3812,13 @@ impl FinanceTaxCodesWorkRoleExemptionsApi {
     pub fn create(
         &self,
         body: &WorkRoleExemption,
-    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleExemption>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{parentId}/workRoleExemptions/count` (`getFinanceTaxCodesByParentIdWorkRoleExemptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3864,7 +3843,7 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3874,7 +3853,7 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
         &self,
         id: i64,
         body: &TaxableWorkRoleLevel,
-    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3884,7 +3863,7 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3893,7 +3872,7 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
 
     /// `DELETE finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels/{id}` (`deleteFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevelsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3908,13 +3887,13 @@ impl FinanceTaxCodesWorkRoleExemptionsTaxableWorkRoleLevelsApi {
     pub fn create(
         &self,
         body: &TaxableWorkRoleLevel,
-    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxableWorkRoleLevel>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET finance/taxCodes/{grandparentId}/workRoleExemptions/{parentId}/taxableWorkRoleLevels/count` (`getFinanceTaxCodesByGrandparentIdWorkRoleExemptionsByParentIdTaxableWorkRoleLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3926,7 +3905,7 @@ pub struct FinanceTaxIntegrationsApi(Node);
 impl FinanceTaxIntegrationsApi {
     /// `GET finance/taxIntegrations/{id}` (`getFinanceTaxIntegrationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxIntegration>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TaxIntegration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3936,7 +3915,7 @@ impl FinanceTaxIntegrationsApi {
         &self,
         id: i64,
         body: &TaxIntegration,
-    ) -> impl Future<Output = Result<TaxIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxIntegration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3946,7 +3925,7 @@ impl FinanceTaxIntegrationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TaxIntegration>> + Send + 'static {
+    ) -> impl Future<Output = Result<TaxIntegration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3961,7 +3940,7 @@ impl FinanceTaxIntegrationsApi {
 
     /// `GET finance/taxIntegrations/count` (`getFinanceTaxIntegrationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -39,7 +39,7 @@ pub struct MarketingCampaignsApi(Node);
 impl MarketingCampaignsApi {
     /// `GET marketing/campaigns/{id}` (`getMarketingCampaignsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Campaign>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Campaign>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -49,7 +49,7 @@ impl MarketingCampaignsApi {
         &self,
         id: i64,
         body: &Campaign,
-    ) -> impl Future<Output = Result<Campaign>> + Send + 'static {
+    ) -> impl Future<Output = Result<Campaign>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -59,7 +59,7 @@ impl MarketingCampaignsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Campaign>> + Send + 'static {
+    ) -> impl Future<Output = Result<Campaign>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -68,7 +68,7 @@ impl MarketingCampaignsApi {
 
     /// `DELETE marketing/campaigns/{id}` (`deleteMarketingCampaignsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -80,16 +80,13 @@ impl MarketingCampaignsApi {
 
     /// `POST marketing/campaigns` (`postMarketingCampaigns`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Campaign,
-    ) -> impl Future<Output = Result<Campaign>> + Send + 'static {
+    pub fn create(&self, body: &Campaign) -> impl Future<Output = Result<Campaign>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/count` (`getMarketingCampaignsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -146,7 +143,7 @@ pub struct MarketingCampaignsStatusesApi(Node);
 impl MarketingCampaignsStatusesApi {
     /// `GET marketing/campaigns/statuses/{id}` (`getMarketingCampaignsStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -156,7 +153,7 @@ impl MarketingCampaignsStatusesApi {
         &self,
         id: i64,
         body: &CampaignStatus,
-    ) -> impl Future<Output = Result<CampaignStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -166,7 +163,7 @@ impl MarketingCampaignsStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CampaignStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -175,7 +172,7 @@ impl MarketingCampaignsStatusesApi {
 
     /// `DELETE marketing/campaigns/statuses/{id}` (`deleteMarketingCampaignsStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -190,13 +187,13 @@ impl MarketingCampaignsStatusesApi {
     pub fn create(
         &self,
         body: &CampaignStatus,
-    ) -> impl Future<Output = Result<CampaignStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/statuses/count` (`getMarketingCampaignsStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -211,7 +208,7 @@ impl MarketingCampaignsSubTypesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -221,7 +218,7 @@ impl MarketingCampaignsSubTypesApi {
         &self,
         id: i64,
         body: &CampaignSubTypeCampaignSubType,
-    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -231,7 +228,7 @@ impl MarketingCampaignsSubTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -240,7 +237,7 @@ impl MarketingCampaignsSubTypesApi {
 
     /// `DELETE marketing/campaigns/subTypes/{id}` (`deleteMarketingCampaignsSubTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -258,13 +255,13 @@ impl MarketingCampaignsSubTypesApi {
     pub fn create(
         &self,
         body: &CampaignSubTypeCampaignSubType,
-    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignSubTypeCampaignSubType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/subTypes/count` (`getMarketingCampaignsSubTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -276,7 +273,7 @@ pub struct MarketingCampaignsTypesApi(Node);
 impl MarketingCampaignsTypesApi {
     /// `GET marketing/campaigns/types/{id}` (`getMarketingCampaignsTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -286,7 +283,7 @@ impl MarketingCampaignsTypesApi {
         &self,
         id: i64,
         body: &CampaignType,
-    ) -> impl Future<Output = Result<CampaignType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -296,7 +293,7 @@ impl MarketingCampaignsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CampaignType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -305,7 +302,7 @@ impl MarketingCampaignsTypesApi {
 
     /// `DELETE marketing/campaigns/types/{id}` (`deleteMarketingCampaignsTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -320,13 +317,13 @@ impl MarketingCampaignsTypesApi {
     pub fn create(
         &self,
         body: &CampaignType,
-    ) -> impl Future<Output = Result<CampaignType>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/types/count` (`getMarketingCampaignsTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -340,7 +337,7 @@ impl MarketingCampaignsTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CampaignTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -366,7 +363,7 @@ impl MarketingCampaignsTypesInfoApi {
 
     /// `GET marketing/campaigns/types/info/count` (`getMarketingCampaignsTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -381,7 +378,7 @@ impl MarketingCampaignsTypesSubTypesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<TypeSubTypeCampaignSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<TypeSubTypeCampaignSubType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -393,7 +390,7 @@ impl MarketingCampaignsTypesSubTypesApi {
 
     /// `GET marketing/campaigns/types/{parentId}/subTypes/count` (`getMarketingCampaignsTypesByParentIdSubTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -411,7 +408,7 @@ impl MarketingCampaignsActivitiesApi {
 
     /// `GET marketing/campaigns/{id}/activities/count` (`getMarketingCampaignsByIdActivitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -423,7 +420,7 @@ pub struct MarketingCampaignsAuditsApi(Node);
 impl MarketingCampaignsAuditsApi {
     /// `GET marketing/campaigns/{parentId}/audits/{id}` (`getMarketingCampaignsByParentIdAuditsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignAudit>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CampaignAudit>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -433,7 +430,7 @@ impl MarketingCampaignsAuditsApi {
         &self,
         id: i64,
         body: &CampaignAudit,
-    ) -> impl Future<Output = Result<CampaignAudit>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignAudit>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -443,7 +440,7 @@ impl MarketingCampaignsAuditsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CampaignAudit>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignAudit>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -452,7 +449,7 @@ impl MarketingCampaignsAuditsApi {
 
     /// `DELETE marketing/campaigns/{parentId}/audits/{id}` (`deleteMarketingCampaignsByParentIdAuditsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -467,13 +464,13 @@ impl MarketingCampaignsAuditsApi {
     pub fn create(
         &self,
         body: &CampaignAudit,
-    ) -> impl Future<Output = Result<CampaignAudit>> + Send + 'static {
+    ) -> impl Future<Output = Result<CampaignAudit>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/{parentId}/audits/count` (`getMarketingCampaignsByParentIdAuditsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -485,7 +482,7 @@ pub struct MarketingCampaignsEmailsOpenedApi(Node);
 impl MarketingCampaignsEmailsOpenedApi {
     /// `GET marketing/campaigns/{parentId}/emailsOpened/{id}` (`getMarketingCampaignsByParentIdEmailsOpenedById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailOpened>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailOpened>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -495,7 +492,7 @@ impl MarketingCampaignsEmailsOpenedApi {
         &self,
         id: i64,
         body: &EmailOpened,
-    ) -> impl Future<Output = Result<EmailOpened>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailOpened>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -505,7 +502,7 @@ impl MarketingCampaignsEmailsOpenedApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailOpened>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailOpened>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -514,7 +511,7 @@ impl MarketingCampaignsEmailsOpenedApi {
 
     /// `DELETE marketing/campaigns/{parentId}/emailsOpened/{id}` (`deleteMarketingCampaignsByParentIdEmailsOpenedById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -529,13 +526,13 @@ impl MarketingCampaignsEmailsOpenedApi {
     pub fn create(
         &self,
         body: &EmailOpened,
-    ) -> impl Future<Output = Result<EmailOpened>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailOpened>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/{parentId}/emailsOpened/count` (`getMarketingCampaignsByParentIdEmailsOpenedCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -547,7 +544,7 @@ pub struct MarketingCampaignsFormsSubmittedApi(Node);
 impl MarketingCampaignsFormsSubmittedApi {
     /// `GET marketing/campaigns/{parentId}/formsSubmitted/{id}` (`getMarketingCampaignsByParentIdFormsSubmittedById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<FormSubmitted>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<FormSubmitted>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -557,7 +554,7 @@ impl MarketingCampaignsFormsSubmittedApi {
         &self,
         id: i64,
         body: &FormSubmitted,
-    ) -> impl Future<Output = Result<FormSubmitted>> + Send + 'static {
+    ) -> impl Future<Output = Result<FormSubmitted>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -567,7 +564,7 @@ impl MarketingCampaignsFormsSubmittedApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<FormSubmitted>> + Send + 'static {
+    ) -> impl Future<Output = Result<FormSubmitted>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -576,7 +573,7 @@ impl MarketingCampaignsFormsSubmittedApi {
 
     /// `DELETE marketing/campaigns/{parentId}/formsSubmitted/{id}` (`deleteMarketingCampaignsByParentIdFormsSubmittedById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -591,13 +588,13 @@ impl MarketingCampaignsFormsSubmittedApi {
     pub fn create(
         &self,
         body: &FormSubmitted,
-    ) -> impl Future<Output = Result<FormSubmitted>> + Send + 'static {
+    ) -> impl Future<Output = Result<FormSubmitted>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/{parentId}/formsSubmitted/count` (`getMarketingCampaignsByParentIdFormsSubmittedCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -609,7 +606,7 @@ pub struct MarketingCampaignsLinksClickedApi(Node);
 impl MarketingCampaignsLinksClickedApi {
     /// `GET marketing/campaigns/{parentId}/linksClicked/{id}` (`getMarketingCampaignsByParentIdLinksClickedById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LinkClicked>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LinkClicked>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -619,7 +616,7 @@ impl MarketingCampaignsLinksClickedApi {
         &self,
         id: i64,
         body: &LinkClicked,
-    ) -> impl Future<Output = Result<LinkClicked>> + Send + 'static {
+    ) -> impl Future<Output = Result<LinkClicked>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -629,7 +626,7 @@ impl MarketingCampaignsLinksClickedApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<LinkClicked>> + Send + 'static {
+    ) -> impl Future<Output = Result<LinkClicked>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -638,7 +635,7 @@ impl MarketingCampaignsLinksClickedApi {
 
     /// `DELETE marketing/campaigns/{parentId}/linksClicked/{id}` (`deleteMarketingCampaignsByParentIdLinksClickedById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -653,13 +650,13 @@ impl MarketingCampaignsLinksClickedApi {
     pub fn create(
         &self,
         body: &LinkClicked,
-    ) -> impl Future<Output = Result<LinkClicked>> + Send + 'static {
+    ) -> impl Future<Output = Result<LinkClicked>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/campaigns/{parentId}/linksClicked/count` (`getMarketingCampaignsByParentIdLinksClickedCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -677,7 +674,7 @@ impl MarketingCampaignsOpportunitiesApi {
 
     /// `GET marketing/campaigns/{id}/opportunities/count` (`getMarketingCampaignsByIdOpportunitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -689,7 +686,7 @@ pub struct MarketingGroupsApi(Node);
 impl MarketingGroupsApi {
     /// `GET marketing/groups/{id}` (`getMarketingGroupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Group>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Group>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -699,7 +696,7 @@ impl MarketingGroupsApi {
         &self,
         id: i64,
         body: &Group,
-    ) -> impl Future<Output = Result<Group>> + Send + 'static {
+    ) -> impl Future<Output = Result<Group>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -709,7 +706,7 @@ impl MarketingGroupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Group>> + Send + 'static {
+    ) -> impl Future<Output = Result<Group>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -718,7 +715,7 @@ impl MarketingGroupsApi {
 
     /// `DELETE marketing/groups/{id}` (`deleteMarketingGroupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -730,13 +727,13 @@ impl MarketingGroupsApi {
 
     /// `POST marketing/groups` (`postMarketingGroups`).
     #[inline]
-    pub fn create(&self, body: &Group) -> impl Future<Output = Result<Group>> + Send + 'static {
+    pub fn create(&self, body: &Group) -> impl Future<Output = Result<Group>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/groups/count` (`getMarketingGroupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -763,7 +760,7 @@ pub struct MarketingGroupsCompaniesApi(Node);
 impl MarketingGroupsCompaniesApi {
     /// `GET marketing/groups/{parentId}/companies/{id}` (`getMarketingGroupsByParentIdCompaniesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketingCompany>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketingCompany>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -773,7 +770,7 @@ impl MarketingGroupsCompaniesApi {
         &self,
         id: i64,
         body: &MarketingCompany,
-    ) -> impl Future<Output = Result<MarketingCompany>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingCompany>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -783,7 +780,7 @@ impl MarketingGroupsCompaniesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MarketingCompany>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingCompany>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -792,7 +789,7 @@ impl MarketingGroupsCompaniesApi {
 
     /// `DELETE marketing/groups/{parentId}/companies/{id}` (`deleteMarketingGroupsByParentIdCompaniesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -807,13 +804,13 @@ impl MarketingGroupsCompaniesApi {
     pub fn create(
         &self,
         body: &MarketingCompany,
-    ) -> impl Future<Output = Result<MarketingCompany>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingCompany>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/groups/{parentId}/companies/count` (`getMarketingGroupsByParentIdCompaniesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -825,7 +822,7 @@ pub struct MarketingGroupsContactsApi(Node);
 impl MarketingGroupsContactsApi {
     /// `GET marketing/groups/{parentId}/contacts/{id}` (`getMarketingGroupsByParentIdContactsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketingContact>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketingContact>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -835,7 +832,7 @@ impl MarketingGroupsContactsApi {
         &self,
         id: i64,
         body: &MarketingContact,
-    ) -> impl Future<Output = Result<MarketingContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingContact>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -845,7 +842,7 @@ impl MarketingGroupsContactsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MarketingContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingContact>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -854,7 +851,7 @@ impl MarketingGroupsContactsApi {
 
     /// `DELETE marketing/groups/{parentId}/contacts/{id}` (`deleteMarketingGroupsByParentIdContactsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -869,13 +866,13 @@ impl MarketingGroupsContactsApi {
     pub fn create(
         &self,
         body: &MarketingContact,
-    ) -> impl Future<Output = Result<MarketingContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketingContact>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET marketing/groups/{parentId}/contacts/count` (`getMarketingGroupsByParentIdContactsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

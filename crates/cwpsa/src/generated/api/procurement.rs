@@ -76,7 +76,7 @@ impl ProcurementApi {
     pub fn purchasing_demands(
         &self,
         body: &PurchasingDemand,
-    ) -> impl Future<Output = Result<PurchasingDemand>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchasingDemand>> + Send + use<> {
         self.0
             .child("purchasingDemands")
             .call(Method::POST, None)
@@ -142,7 +142,7 @@ pub struct ProcurementRMADispositionsApi(Node);
 impl ProcurementRMADispositionsApi {
     /// `GET procurement/RMADispositions/{id}` (`getProcurementRMADispositionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaDisposition>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaDisposition>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -152,7 +152,7 @@ impl ProcurementRMADispositionsApi {
         &self,
         id: i64,
         body: &RmaDisposition,
-    ) -> impl Future<Output = Result<RmaDisposition>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaDisposition>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -162,7 +162,7 @@ impl ProcurementRMADispositionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaDisposition>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaDisposition>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -171,7 +171,7 @@ impl ProcurementRMADispositionsApi {
 
     /// `DELETE procurement/RMADispositions/{id}` (`deleteProcurementRMADispositionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -186,13 +186,13 @@ impl ProcurementRMADispositionsApi {
     pub fn create(
         &self,
         body: &RmaDisposition,
-    ) -> impl Future<Output = Result<RmaDisposition>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaDisposition>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/RMADispositions/count` (`getProcurementRMADispositionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -206,7 +206,7 @@ impl ProcurementRMADispositionsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<RmaDispositionInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaDispositionInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -227,7 +227,7 @@ impl ProcurementRMADispositionsInfoApi {
 
     /// `GET procurement/RMADispositions/info/count` (`getProcurementRMADispositionsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -242,7 +242,7 @@ impl ProcurementAdjustmentsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -252,7 +252,7 @@ impl ProcurementAdjustmentsApi {
         &self,
         id: i64,
         body: &ProcurementAdjustment,
-    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -262,7 +262,7 @@ impl ProcurementAdjustmentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -271,7 +271,7 @@ impl ProcurementAdjustmentsApi {
 
     /// `DELETE procurement/adjustments/{id}` (`deleteProcurementAdjustmentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -286,13 +286,13 @@ impl ProcurementAdjustmentsApi {
     pub fn create(
         &self,
         body: &ProcurementAdjustment,
-    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementAdjustment>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/adjustments/count` (`getProcurementAdjustmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -314,7 +314,7 @@ pub struct ProcurementAdjustmentsTypesApi(Node);
 impl ProcurementAdjustmentsTypesApi {
     /// `GET procurement/adjustments/types/{id}` (`getProcurementAdjustmentsTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AdjustmentType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AdjustmentType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -324,7 +324,7 @@ impl ProcurementAdjustmentsTypesApi {
         &self,
         id: i64,
         body: &AdjustmentType,
-    ) -> impl Future<Output = Result<AdjustmentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AdjustmentType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -334,7 +334,7 @@ impl ProcurementAdjustmentsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AdjustmentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AdjustmentType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -343,7 +343,7 @@ impl ProcurementAdjustmentsTypesApi {
 
     /// `DELETE procurement/adjustments/types/{id}` (`deleteProcurementAdjustmentsTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -358,13 +358,13 @@ impl ProcurementAdjustmentsTypesApi {
     pub fn create(
         &self,
         body: &AdjustmentType,
-    ) -> impl Future<Output = Result<AdjustmentType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AdjustmentType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/adjustments/types/count` (`getProcurementAdjustmentsTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -378,7 +378,7 @@ impl ProcurementAdjustmentsTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<AdjustmentTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<AdjustmentTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -404,7 +404,7 @@ impl ProcurementAdjustmentsTypesInfoApi {
 
     /// `GET procurement/adjustments/types/info/count` (`getProcurementAdjustmentsTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -445,13 +445,13 @@ pub struct ProcurementAdjustmentsDetailsApi(Node);
 impl ProcurementAdjustmentsDetailsApi {
     /// `GET procurement/adjustments/{parentId}/details/{id}` (`getProcurementAdjustmentsByParentIdDetailsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AdjustmentDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AdjustmentDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE procurement/adjustments/{parentId}/details/{id}` (`deleteProcurementAdjustmentsByParentIdDetailsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -466,13 +466,13 @@ impl ProcurementAdjustmentsDetailsApi {
     pub fn create(
         &self,
         body: &AdjustmentDetail,
-    ) -> impl Future<Output = Result<AdjustmentDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<AdjustmentDetail>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/adjustments/{parentId}/details/count` (`getProcurementAdjustmentsByParentIdDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -484,7 +484,7 @@ pub struct ProcurementCatalogApi(Node);
 impl ProcurementCatalogApi {
     /// `GET procurement/catalog/{id}` (`getProcurementCatalogById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogItem>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -494,7 +494,7 @@ impl ProcurementCatalogApi {
         &self,
         id: i64,
         body: &CatalogItem,
-    ) -> impl Future<Output = Result<CatalogItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogItem>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -504,7 +504,7 @@ impl ProcurementCatalogApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CatalogItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogItem>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -513,7 +513,7 @@ impl ProcurementCatalogApi {
 
     /// `DELETE procurement/catalog/{id}` (`deleteProcurementCatalogById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -528,13 +528,13 @@ impl ProcurementCatalogApi {
     pub fn create(
         &self,
         body: &CatalogItem,
-    ) -> impl Future<Output = Result<CatalogItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogItem>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/catalog/count` (`getProcurementCatalogCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -553,7 +553,7 @@ impl ProcurementCatalogApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CatalogItemInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogItemInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -581,7 +581,7 @@ impl ProcurementCatalogApi {
         &self,
         parent_id: i64,
         body: &CatalogPricing,
-    ) -> impl Future<Output = Result<CatalogPricing>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogPricing>> + Send + use<> {
         self.0
             .child_of(&parent_id, "pricing")
             .call(Method::POST, None)
@@ -595,7 +595,7 @@ impl ProcurementCatalogApi {
         &self,
         catalog_item_identifier: &str,
         warehouse_bin_id: Option<i64>,
-    ) -> impl Future<Output = Result<Count>> + Send + 'static {
+    ) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0
             .child_of(&catalog_item_identifier, "quantityOnHand")
             .call(Method::GET, None)
@@ -617,7 +617,7 @@ impl ProcurementCatalogInfoApi {
 
     /// `GET procurement/catalog/info/count` (`getProcurementCatalogInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -629,7 +629,7 @@ pub struct ProcurementCatalogComponentsApi(Node);
 impl ProcurementCatalogComponentsApi {
     /// `GET procurement/catalog/{parentId}/components/{id}` (`getProcurementCatalogByParentIdComponentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogComponent>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogComponent>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -639,7 +639,7 @@ impl ProcurementCatalogComponentsApi {
         &self,
         id: i64,
         body: &CatalogComponent,
-    ) -> impl Future<Output = Result<CatalogComponent>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogComponent>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -649,7 +649,7 @@ impl ProcurementCatalogComponentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CatalogComponent>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogComponent>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -658,7 +658,7 @@ impl ProcurementCatalogComponentsApi {
 
     /// `DELETE procurement/catalog/{parentId}/components/{id}` (`deleteProcurementCatalogByParentIdComponentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -673,13 +673,13 @@ impl ProcurementCatalogComponentsApi {
     pub fn create(
         &self,
         body: &CatalogComponent,
-    ) -> impl Future<Output = Result<CatalogComponent>> + Send + 'static {
+    ) -> impl Future<Output = Result<CatalogComponent>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/catalog/{parentId}/components/count` (`getProcurementCatalogByParentIdComponentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -691,7 +691,7 @@ pub struct ProcurementCatalogInventoryApi(Node);
 impl ProcurementCatalogInventoryApi {
     /// `GET procurement/catalog/{parentId}/inventory/{id}` (`getProcurementCatalogByParentIdInventoryById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogInventory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CatalogInventory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -703,7 +703,7 @@ impl ProcurementCatalogInventoryApi {
 
     /// `GET procurement/catalog/{parentId}/inventory/count` (`getProcurementCatalogByParentIdInventoryCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -718,7 +718,7 @@ impl ProcurementCatalogMinimumStockByWarehouseApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -728,7 +728,7 @@ impl ProcurementCatalogMinimumStockByWarehouseApi {
         &self,
         id: i64,
         body: &MinimumStockByWarehouse,
-    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -738,7 +738,7 @@ impl ProcurementCatalogMinimumStockByWarehouseApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -747,7 +747,7 @@ impl ProcurementCatalogMinimumStockByWarehouseApi {
 
     /// `DELETE procurement/catalog/{parentId}/minimumStockByWarehouse/{id}` (`deleteProcurementCatalogByParentIdMinimumStockByWarehouseById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -762,13 +762,13 @@ impl ProcurementCatalogMinimumStockByWarehouseApi {
     pub fn create(
         &self,
         body: &MinimumStockByWarehouse,
-    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<MinimumStockByWarehouse>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/catalog/{parentId}/minimumStockByWarehouse/count` (`getProcurementCatalogByParentIdMinimumStockByWarehouseCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -780,7 +780,7 @@ pub struct ProcurementCategoriesApi(Node);
 impl ProcurementCategoriesApi {
     /// `GET procurement/categories/{id}` (`getProcurementCategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Category>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Category>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -790,7 +790,7 @@ impl ProcurementCategoriesApi {
         &self,
         id: i64,
         body: &Category,
-    ) -> impl Future<Output = Result<Category>> + Send + 'static {
+    ) -> impl Future<Output = Result<Category>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -800,7 +800,7 @@ impl ProcurementCategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Category>> + Send + 'static {
+    ) -> impl Future<Output = Result<Category>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -809,7 +809,7 @@ impl ProcurementCategoriesApi {
 
     /// `DELETE procurement/categories/{id}` (`deleteProcurementCategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -821,16 +821,13 @@ impl ProcurementCategoriesApi {
 
     /// `POST procurement/categories` (`postProcurementCategories`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Category,
-    ) -> impl Future<Output = Result<Category>> + Send + 'static {
+    pub fn create(&self, body: &Category) -> impl Future<Output = Result<Category>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/categories/count` (`getProcurementCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -844,7 +841,7 @@ impl ProcurementCategoriesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CategoryInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CategoryInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -870,7 +867,7 @@ impl ProcurementCategoriesInfoApi {
 
     /// `GET procurement/categories/info/count` (`getProcurementCategoriesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -882,7 +879,7 @@ pub struct ProcurementCategoriesSubcategoriesApi(Node);
 impl ProcurementCategoriesSubcategoriesApi {
     /// `GET procurement/categories/{parentId}/subcategories/{id}` (`getProcurementCategoriesByParentIdSubcategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LegacySubCategory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LegacySubCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -892,7 +889,7 @@ impl ProcurementCategoriesSubcategoriesApi {
         &self,
         id: i64,
         body: &LegacySubCategory,
-    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -902,7 +899,7 @@ impl ProcurementCategoriesSubcategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -911,7 +908,7 @@ impl ProcurementCategoriesSubcategoriesApi {
 
     /// `DELETE procurement/categories/{parentId}/subcategories/{id}` (`deleteProcurementCategoriesByParentIdSubcategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -926,13 +923,13 @@ impl ProcurementCategoriesSubcategoriesApi {
     pub fn create(
         &self,
         body: &LegacySubCategory,
-    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<LegacySubCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/categories/{parentId}/subcategories/count` (`getProcurementCategoriesByParentIdSubcategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -946,7 +943,7 @@ impl ProcurementCategoriesSubcategoriesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<LegacySubCategoryInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<LegacySubCategoryInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -967,7 +964,7 @@ impl ProcurementCategoriesSubcategoriesInfoApi {
 
     /// `GET procurement/categories/{parentId}/subcategories/info/count` (`getProcurementCategoriesByParentIdSubcategoriesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -979,7 +976,7 @@ pub struct ProcurementManufacturersApi(Node);
 impl ProcurementManufacturersApi {
     /// `GET procurement/manufacturers/{id}` (`getProcurementManufacturersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Manufacturer>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Manufacturer>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -989,7 +986,7 @@ impl ProcurementManufacturersApi {
         &self,
         id: i64,
         body: &Manufacturer,
-    ) -> impl Future<Output = Result<Manufacturer>> + Send + 'static {
+    ) -> impl Future<Output = Result<Manufacturer>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -999,7 +996,7 @@ impl ProcurementManufacturersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Manufacturer>> + Send + 'static {
+    ) -> impl Future<Output = Result<Manufacturer>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1008,7 +1005,7 @@ impl ProcurementManufacturersApi {
 
     /// `DELETE procurement/manufacturers/{id}` (`deleteProcurementManufacturersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1023,13 +1020,13 @@ impl ProcurementManufacturersApi {
     pub fn create(
         &self,
         body: &Manufacturer,
-    ) -> impl Future<Output = Result<Manufacturer>> + Send + 'static {
+    ) -> impl Future<Output = Result<Manufacturer>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/manufacturers/count` (`getProcurementManufacturersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1048,7 +1045,7 @@ impl ProcurementManufacturersApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ManufacturerInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManufacturerInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1063,7 +1060,7 @@ pub struct ProcurementManufacturersCountApi(Node);
 impl ProcurementManufacturersCountApi {
     /// `GET procurement/manufacturers/count/info` (`getProcurementManufacturersCountInfo`).
     #[inline]
-    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + 'static {
+    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0.child("info").call(Method::GET, None).send_json()
     }
 }
@@ -1087,10 +1084,7 @@ pub struct ProcurementOnhandserialnumbersApi(Node);
 impl ProcurementOnhandserialnumbersApi {
     /// `GET procurement/onhandserialnumbers/{id}` (`getProcurementOnhandserialnumbersById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<OnHandSerialNumber>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OnHandSerialNumber>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1102,7 +1096,7 @@ impl ProcurementOnhandserialnumbersApi {
 
     /// `GET procurement/onhandserialnumbers/count` (`getProcurementOnhandserialnumbersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1114,7 +1108,7 @@ pub struct ProcurementPricingschedulesApi(Node);
 impl ProcurementPricingschedulesApi {
     /// `GET procurement/pricingschedules/{id}` (`getProcurementPricingschedulesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingSchedule>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingSchedule>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1124,7 +1118,7 @@ impl ProcurementPricingschedulesApi {
         &self,
         id: i64,
         body: &PricingSchedule,
-    ) -> impl Future<Output = Result<PricingSchedule>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingSchedule>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1134,7 +1128,7 @@ impl ProcurementPricingschedulesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PricingSchedule>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingSchedule>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1143,7 +1137,7 @@ impl ProcurementPricingschedulesApi {
 
     /// `DELETE procurement/pricingschedules/{id}` (`deleteProcurementPricingschedulesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1158,13 +1152,13 @@ impl ProcurementPricingschedulesApi {
     pub fn create(
         &self,
         body: &PricingSchedule,
-    ) -> impl Future<Output = Result<PricingSchedule>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingSchedule>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/pricingschedules/count` (`getProcurementPricingschedulesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1181,7 +1175,7 @@ pub struct ProcurementPricingschedulesDetailsApi(Node);
 impl ProcurementPricingschedulesDetailsApi {
     /// `GET procurement/pricingschedules/{parentId}/details/{id}` (`getProcurementPricingschedulesByParentIdDetailsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1191,7 +1185,7 @@ impl ProcurementPricingschedulesDetailsApi {
         &self,
         id: i64,
         body: &PricingDetail,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1201,7 +1195,7 @@ impl ProcurementPricingschedulesDetailsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1210,7 +1204,7 @@ impl ProcurementPricingschedulesDetailsApi {
 
     /// `DELETE procurement/pricingschedules/{parentId}/details/{id}` (`deleteProcurementPricingschedulesByParentIdDetailsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1225,13 +1219,13 @@ impl ProcurementPricingschedulesDetailsApi {
     pub fn create(
         &self,
         body: &PricingDetail,
-    ) -> impl Future<Output = Result<PricingDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingDetail>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/pricingschedules/{parentId}/details/count` (`getProcurementPricingschedulesByParentIdDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1248,7 +1242,7 @@ pub struct ProcurementPricingschedulesDetailsBreaksApi(Node);
 impl ProcurementPricingschedulesDetailsBreaksApi {
     /// `GET procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks/{id}` (`getProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingBreak>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PricingBreak>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1258,7 +1252,7 @@ impl ProcurementPricingschedulesDetailsBreaksApi {
         &self,
         id: i64,
         body: &PricingBreak,
-    ) -> impl Future<Output = Result<PricingBreak>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingBreak>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1268,7 +1262,7 @@ impl ProcurementPricingschedulesDetailsBreaksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PricingBreak>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingBreak>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1277,7 +1271,7 @@ impl ProcurementPricingschedulesDetailsBreaksApi {
 
     /// `DELETE procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks/{id}` (`deleteProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1292,13 +1286,13 @@ impl ProcurementPricingschedulesDetailsBreaksApi {
     pub fn create(
         &self,
         body: &PricingBreak,
-    ) -> impl Future<Output = Result<PricingBreak>> + Send + 'static {
+    ) -> impl Future<Output = Result<PricingBreak>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/pricingschedules/{grandparentId}/details/{parentId}/breaks/count` (`getProcurementPricingschedulesByGrandparentIdDetailsByParentIdBreaksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1310,7 +1304,7 @@ pub struct ProcurementProductsApi(Node);
 impl ProcurementProductsApi {
     /// `GET procurement/products/{id}` (`getProcurementProductsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProductItem>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProductItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1320,7 +1314,7 @@ impl ProcurementProductsApi {
         &self,
         id: i64,
         body: &ProductItem,
-    ) -> impl Future<Output = Result<ProductItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductItem>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1330,7 +1324,7 @@ impl ProcurementProductsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProductItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductItem>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1339,7 +1333,7 @@ impl ProcurementProductsApi {
 
     /// `DELETE procurement/products/{id}` (`deleteProcurementProductsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1354,13 +1348,13 @@ impl ProcurementProductsApi {
     pub fn create(
         &self,
         body: &ProductItem,
-    ) -> impl Future<Output = Result<ProductItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductItem>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/products/count` (`getProcurementProductsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1375,7 +1369,7 @@ impl ProcurementProductsApi {
         &self,
         parent_id: i64,
         body: &ProductDetach,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0
             .child_of(&parent_id, "detach")
             .call(Method::POST, None)
@@ -1404,7 +1398,7 @@ impl ProcurementProductsComponentsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1414,7 +1408,7 @@ impl ProcurementProductsComponentsApi {
         &self,
         id: i64,
         body: &ProductComponent,
-    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1424,7 +1418,7 @@ impl ProcurementProductsComponentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1433,7 +1427,7 @@ impl ProcurementProductsComponentsApi {
 
     /// `DELETE procurement/products/{parentId}/components/{id}` (`deleteProcurementProductsByParentIdComponentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1448,13 +1442,13 @@ impl ProcurementProductsComponentsApi {
     pub fn create(
         &self,
         body: &ProductComponent,
-    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductComponent>>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/products/{parentId}/components/count` (`getProcurementProductsByParentIdComponentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1469,7 +1463,7 @@ impl ProcurementProductsPickingShippingDetailsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1479,7 +1473,7 @@ impl ProcurementProductsPickingShippingDetailsApi {
         &self,
         id: i64,
         body: &ProductPickingShippingDetail,
-    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1489,7 +1483,7 @@ impl ProcurementProductsPickingShippingDetailsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1498,7 +1492,7 @@ impl ProcurementProductsPickingShippingDetailsApi {
 
     /// `DELETE procurement/products/{parentId}/pickingShippingDetails/{id}` (`deleteProcurementProductsByParentIdPickingShippingDetailsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1513,13 +1507,13 @@ impl ProcurementProductsPickingShippingDetailsApi {
     pub fn create(
         &self,
         body: &ProductPickingShippingDetail,
-    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProductPickingShippingDetail>>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/products/{parentId}/pickingShippingDetails/count` (`getProcurementProductsByParentIdPickingShippingDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1531,7 +1525,7 @@ pub struct ProcurementPurchaseordersApi(Node);
 impl ProcurementPurchaseordersApi {
     /// `GET procurement/purchaseorders/{id}` (`getProcurementPurchaseordersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PurchaseOrder>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PurchaseOrder>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1541,7 +1535,7 @@ impl ProcurementPurchaseordersApi {
         &self,
         id: i64,
         body: &PurchaseOrder,
-    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1551,7 +1545,7 @@ impl ProcurementPurchaseordersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1560,7 +1554,7 @@ impl ProcurementPurchaseordersApi {
 
     /// `DELETE procurement/purchaseorders/{id}` (`deleteProcurementPurchaseordersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1575,13 +1569,13 @@ impl ProcurementPurchaseordersApi {
     pub fn create(
         &self,
         body: &PurchaseOrder,
-    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrder>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/purchaseorders/count` (`getProcurementPurchaseordersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1601,7 +1595,7 @@ impl ProcurementPurchaseordersLineitemsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1611,7 +1605,7 @@ impl ProcurementPurchaseordersLineitemsApi {
         &self,
         id: i64,
         body: &PurchaseOrderLineItem,
-    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1621,7 +1615,7 @@ impl ProcurementPurchaseordersLineitemsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1630,7 +1624,7 @@ impl ProcurementPurchaseordersLineitemsApi {
 
     /// `DELETE procurement/purchaseorders/{parentId}/lineitems/{id}` (`deleteProcurementPurchaseordersByParentIdLineitemsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1645,13 +1639,13 @@ impl ProcurementPurchaseordersLineitemsApi {
     pub fn create(
         &self,
         body: &PurchaseOrderLineItem,
-    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderLineItem>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/purchaseorders/{parentId}/lineitems/count` (`getProcurementPurchaseordersByParentIdLineitemsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1671,7 +1665,7 @@ impl ProcurementPurchaseordersLineitemsBulkApi {
     pub fn create(
         &self,
         body: &[PurchaseOrderLineItem],
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::POST, None).json(&body).send_json()
     }
 
@@ -1680,7 +1674,7 @@ impl ProcurementPurchaseordersLineitemsBulkApi {
     pub fn update(
         &self,
         body: &[PurchaseOrderLineItem],
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::PUT, None).json(&body).send_json()
     }
 
@@ -1689,7 +1683,7 @@ impl ProcurementPurchaseordersLineitemsBulkApi {
     pub fn delete(
         &self,
         body: &IdCollection,
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::DELETE, None).json(body).send_json()
     }
 }
@@ -1701,10 +1695,7 @@ pub struct ProcurementPurchaseorderstatusesApi(Node);
 impl ProcurementPurchaseorderstatusesApi {
     /// `GET procurement/purchaseorderstatuses/{id}` (`getProcurementPurchaseorderstatusesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1714,7 +1705,7 @@ impl ProcurementPurchaseorderstatusesApi {
         &self,
         id: i64,
         body: &PurchaseOrderStatus,
-    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1724,7 +1715,7 @@ impl ProcurementPurchaseorderstatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1733,7 +1724,7 @@ impl ProcurementPurchaseorderstatusesApi {
 
     /// `DELETE procurement/purchaseorderstatuses/{id}` (`deleteProcurementPurchaseorderstatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1748,13 +1739,13 @@ impl ProcurementPurchaseorderstatusesApi {
     pub fn create(
         &self,
         body: &PurchaseOrderStatus,
-    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/purchaseorderstatuses/count` (`getProcurementPurchaseorderstatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1794,7 +1785,7 @@ impl ProcurementPurchaseorderstatusesEmailtemplatesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1804,7 +1795,7 @@ impl ProcurementPurchaseorderstatusesEmailtemplatesApi {
         &self,
         id: i64,
         body: &PurchaseOrderStatusEmailTemplate,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1814,7 +1805,7 @@ impl ProcurementPurchaseorderstatusesEmailtemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1823,7 +1814,7 @@ impl ProcurementPurchaseorderstatusesEmailtemplatesApi {
 
     /// `DELETE procurement/purchaseorderstatuses/{parentId}/emailtemplates/{id}` (`deleteProcurementPurchaseorderstatusesByParentIdEmailtemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1841,13 +1832,13 @@ impl ProcurementPurchaseorderstatusesEmailtemplatesApi {
     pub fn create(
         &self,
         body: &PurchaseOrderStatusEmailTemplate,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/purchaseorderstatuses/{parentId}/emailtemplates/count` (`getProcurementPurchaseorderstatusesByParentIdEmailtemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1862,7 +1853,7 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1872,7 +1863,7 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
         &self,
         id: i64,
         body: &PurchaseOrderStatusNotification,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1882,7 +1873,7 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1891,7 +1882,7 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
 
     /// `DELETE procurement/purchaseorderstatuses/{parentId}/notifications/{id}` (`deleteProcurementPurchaseorderstatusesByParentIdNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1909,13 +1900,13 @@ impl ProcurementPurchaseorderstatusesNotificationsApi {
     pub fn create(
         &self,
         body: &PurchaseOrderStatusNotification,
-    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<PurchaseOrderStatusNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/purchaseorderstatuses/{parentId}/notifications/count` (`getProcurementPurchaseorderstatusesByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1956,7 +1947,7 @@ pub struct ProcurementRmaActionsApi(Node);
 impl ProcurementRmaActionsApi {
     /// `GET procurement/rmaActions/{id}` (`getProcurementRmaActionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaAction>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaAction>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1966,7 +1957,7 @@ impl ProcurementRmaActionsApi {
         &self,
         id: i64,
         body: &RmaAction,
-    ) -> impl Future<Output = Result<RmaAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaAction>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1976,7 +1967,7 @@ impl ProcurementRmaActionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaAction>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1985,7 +1976,7 @@ impl ProcurementRmaActionsApi {
 
     /// `DELETE procurement/rmaActions/{id}` (`deleteProcurementRmaActionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2000,13 +1991,13 @@ impl ProcurementRmaActionsApi {
     pub fn create(
         &self,
         body: &RmaAction,
-    ) -> impl Future<Output = Result<RmaAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaAction>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/rmaActions/count` (`getProcurementRmaActionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2020,7 +2011,7 @@ impl ProcurementRmaActionsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<RmaActionInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaActionInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2041,7 +2032,7 @@ impl ProcurementRmaActionsInfoApi {
 
     /// `GET procurement/rmaActions/info/count` (`getProcurementRmaActionsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2053,7 +2044,7 @@ pub struct ProcurementRmaStatusesApi(Node);
 impl ProcurementRmaStatusesApi {
     /// `GET procurement/rmaStatuses/{id}` (`getProcurementRmaStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2063,7 +2054,7 @@ impl ProcurementRmaStatusesApi {
         &self,
         id: i64,
         body: &RmaStatus,
-    ) -> impl Future<Output = Result<RmaStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2073,7 +2064,7 @@ impl ProcurementRmaStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2082,7 +2073,7 @@ impl ProcurementRmaStatusesApi {
 
     /// `DELETE procurement/rmaStatuses/{id}` (`deleteProcurementRmaStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2097,13 +2088,13 @@ impl ProcurementRmaStatusesApi {
     pub fn create(
         &self,
         body: &RmaStatus,
-    ) -> impl Future<Output = Result<RmaStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/rmaStatuses/count` (`getProcurementRmaStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2122,7 +2113,7 @@ impl ProcurementRmaStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<RmaStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2153,7 +2144,7 @@ impl ProcurementRmaStatusesInfoApi {
 
     /// `GET procurement/rmaStatuses/info/count` (`getProcurementRmaStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2168,7 +2159,7 @@ impl ProcurementRmaStatusesEmailtemplatesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2178,7 +2169,7 @@ impl ProcurementRmaStatusesEmailtemplatesApi {
         &self,
         id: i64,
         body: &RmaStatusEmailTemplate,
-    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2188,7 +2179,7 @@ impl ProcurementRmaStatusesEmailtemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2197,7 +2188,7 @@ impl ProcurementRmaStatusesEmailtemplatesApi {
 
     /// `DELETE procurement/rmaStatuses/{parentId}/emailtemplates/{id}` (`deleteProcurementRmaStatusesByParentIdEmailtemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2212,13 +2203,13 @@ impl ProcurementRmaStatusesEmailtemplatesApi {
     pub fn create(
         &self,
         body: &RmaStatusEmailTemplate,
-    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/rmaStatuses/{parentId}/emailtemplates/count` (`getProcurementRmaStatusesByParentIdEmailtemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2233,7 +2224,7 @@ impl ProcurementRmaStatusesNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2243,7 +2234,7 @@ impl ProcurementRmaStatusesNotificationsApi {
         &self,
         id: i64,
         body: &RmaStatusNotification,
-    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2253,7 +2244,7 @@ impl ProcurementRmaStatusesNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2262,7 +2253,7 @@ impl ProcurementRmaStatusesNotificationsApi {
 
     /// `DELETE procurement/rmaStatuses/{parentId}/notifications/{id}` (`deleteProcurementRmaStatusesByParentIdNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2277,13 +2268,13 @@ impl ProcurementRmaStatusesNotificationsApi {
     pub fn create(
         &self,
         body: &RmaStatusNotification,
-    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaStatusNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/rmaStatuses/{parentId}/notifications/count` (`getProcurementRmaStatusesByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2324,7 +2315,7 @@ pub struct ProcurementRmaTagsApi(Node);
 impl ProcurementRmaTagsApi {
     /// `GET procurement/rmaTags/{id}` (`getProcurementRmaTagsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaTag>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<RmaTag>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2334,7 +2325,7 @@ impl ProcurementRmaTagsApi {
         &self,
         id: i64,
         body: &RmaTag,
-    ) -> impl Future<Output = Result<RmaTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaTag>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2344,7 +2335,7 @@ impl ProcurementRmaTagsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<RmaTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaTag>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2353,7 +2344,7 @@ impl ProcurementRmaTagsApi {
 
     /// `DELETE procurement/rmaTags/{id}` (`deleteProcurementRmaTagsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2365,13 +2356,13 @@ impl ProcurementRmaTagsApi {
 
     /// `POST procurement/rmaTags` (`postProcurementRmaTags`).
     #[inline]
-    pub fn create(&self, body: &RmaTag) -> impl Future<Output = Result<RmaTag>> + Send + 'static {
+    pub fn create(&self, body: &RmaTag) -> impl Future<Output = Result<RmaTag>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/rmaTags/count` (`getProcurementRmaTagsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2385,7 +2376,7 @@ impl ProcurementRmaTagsApi {
         project_id: Option<i64>,
         sales_order_id: Option<i64>,
         company_id: Option<i64>,
-    ) -> impl Future<Output = Result<RmaTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<RmaTag>> + Send + use<> {
         self.0
             .child("default")
             .call(Method::GET, None)
@@ -2406,10 +2397,7 @@ pub struct ProcurementSettingsApi(Node);
 impl ProcurementSettingsApi {
     /// `GET procurement/settings/{id}` (`getProcurementSettingsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ProcurementSetting>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProcurementSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2419,7 +2407,7 @@ impl ProcurementSettingsApi {
         &self,
         id: i64,
         body: &ProcurementSetting,
-    ) -> impl Future<Output = Result<ProcurementSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementSetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2429,7 +2417,7 @@ impl ProcurementSettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProcurementSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProcurementSetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2444,7 +2432,7 @@ impl ProcurementSettingsApi {
 
     /// `GET procurement/settings/count` (`getProcurementSettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2456,7 +2444,7 @@ pub struct ProcurementShipmentmethodsApi(Node);
 impl ProcurementShipmentmethodsApi {
     /// `GET procurement/shipmentmethods/{id}` (`getProcurementShipmentmethodsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ShipmentMethod>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ShipmentMethod>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2466,7 +2454,7 @@ impl ProcurementShipmentmethodsApi {
         &self,
         id: i64,
         body: &ShipmentMethod,
-    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2476,7 +2464,7 @@ impl ProcurementShipmentmethodsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2485,7 +2473,7 @@ impl ProcurementShipmentmethodsApi {
 
     /// `DELETE procurement/shipmentmethods/{id}` (`deleteProcurementShipmentmethodsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2500,13 +2488,13 @@ impl ProcurementShipmentmethodsApi {
     pub fn create(
         &self,
         body: &ShipmentMethod,
-    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + 'static {
+    ) -> impl Future<Output = Result<ShipmentMethod>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/shipmentmethods/count` (`getProcurementShipmentmethodsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2520,7 +2508,7 @@ impl ProcurementShipmentmethodsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ShipmentMethodInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ShipmentMethodInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2546,7 +2534,7 @@ impl ProcurementShipmentmethodsInfoApi {
 
     /// `GET procurement/shipmentmethods/info/count` (`getProcurementShipmentmethodsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2587,7 +2575,7 @@ pub struct ProcurementSubcategoriesApi(Node);
 impl ProcurementSubcategoriesApi {
     /// `GET procurement/subcategories/{id}` (`getProcurementSubcategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SubCategory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SubCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2597,7 +2585,7 @@ impl ProcurementSubcategoriesApi {
         &self,
         id: i64,
         body: &SubCategory,
-    ) -> impl Future<Output = Result<SubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SubCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2607,7 +2595,7 @@ impl ProcurementSubcategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SubCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2616,7 +2604,7 @@ impl ProcurementSubcategoriesApi {
 
     /// `DELETE procurement/subcategories/{id}` (`deleteProcurementSubcategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2631,13 +2619,13 @@ impl ProcurementSubcategoriesApi {
     pub fn create(
         &self,
         body: &SubCategory,
-    ) -> impl Future<Output = Result<SubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SubCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/subcategories/count` (`getProcurementSubcategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2651,7 +2639,7 @@ impl ProcurementSubcategoriesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SubCategoryInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SubCategoryInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2677,7 +2665,7 @@ impl ProcurementSubcategoriesInfoApi {
 
     /// `GET procurement/subcategories/info/count` (`getProcurementSubcategoriesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2718,7 +2706,7 @@ pub struct ProcurementTypesApi(Node);
 impl ProcurementTypesApi {
     /// `GET procurement/types/{id}` (`getProcurementTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProductType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProductType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2728,7 +2716,7 @@ impl ProcurementTypesApi {
         &self,
         id: i64,
         body: &ProductType,
-    ) -> impl Future<Output = Result<ProductType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2738,7 +2726,7 @@ impl ProcurementTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProductType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2747,7 +2735,7 @@ impl ProcurementTypesApi {
 
     /// `DELETE procurement/types/{id}` (`deleteProcurementTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2762,13 +2750,13 @@ impl ProcurementTypesApi {
     pub fn create(
         &self,
         body: &ProductType,
-    ) -> impl Future<Output = Result<ProductType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/types/count` (`getProcurementTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2782,7 +2770,7 @@ impl ProcurementTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ProductTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProductTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2808,7 +2796,7 @@ impl ProcurementTypesInfoApi {
 
     /// `GET procurement/types/info/count` (`getProcurementTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2849,7 +2837,7 @@ pub struct ProcurementUnitOfMeasuresApi(Node);
 impl ProcurementUnitOfMeasuresApi {
     /// `GET procurement/unitOfMeasures/{id}` (`getProcurementUnitOfMeasuresById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnitOfMeasure>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<UnitOfMeasure>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2859,7 +2847,7 @@ impl ProcurementUnitOfMeasuresApi {
         &self,
         id: i64,
         body: &UnitOfMeasure,
-    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2869,7 +2857,7 @@ impl ProcurementUnitOfMeasuresApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2878,7 +2866,7 @@ impl ProcurementUnitOfMeasuresApi {
 
     /// `DELETE procurement/unitOfMeasures/{id}` (`deleteProcurementUnitOfMeasuresById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2893,13 +2881,13 @@ impl ProcurementUnitOfMeasuresApi {
     pub fn create(
         &self,
         body: &UnitOfMeasure,
-    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + 'static {
+    ) -> impl Future<Output = Result<UnitOfMeasure>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/unitOfMeasures/count` (`getProcurementUnitOfMeasuresCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2916,7 +2904,7 @@ pub struct ProcurementUnitOfMeasuresConversionsApi(Node);
 impl ProcurementUnitOfMeasuresConversionsApi {
     /// `GET procurement/unitOfMeasures/{parentId}/conversions/{id}` (`getProcurementUnitOfMeasuresByParentIdConversionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Conversion>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Conversion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2926,7 +2914,7 @@ impl ProcurementUnitOfMeasuresConversionsApi {
         &self,
         id: i64,
         body: &Conversion,
-    ) -> impl Future<Output = Result<Conversion>> + Send + 'static {
+    ) -> impl Future<Output = Result<Conversion>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2936,7 +2924,7 @@ impl ProcurementUnitOfMeasuresConversionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Conversion>> + Send + 'static {
+    ) -> impl Future<Output = Result<Conversion>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2945,7 +2933,7 @@ impl ProcurementUnitOfMeasuresConversionsApi {
 
     /// `DELETE procurement/unitOfMeasures/{parentId}/conversions/{id}` (`deleteProcurementUnitOfMeasuresByParentIdConversionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2960,13 +2948,13 @@ impl ProcurementUnitOfMeasuresConversionsApi {
     pub fn create(
         &self,
         body: &Conversion,
-    ) -> impl Future<Output = Result<Conversion>> + Send + 'static {
+    ) -> impl Future<Output = Result<Conversion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/unitOfMeasures/{parentId}/conversions/count` (`getProcurementUnitOfMeasuresByParentIdConversionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2978,7 +2966,7 @@ pub struct ProcurementWarehouseBinsApi(Node);
 impl ProcurementWarehouseBinsApi {
     /// `GET procurement/warehouseBins/{id}` (`getProcurementWarehouseBinsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WarehouseBin>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WarehouseBin>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2988,7 +2976,7 @@ impl ProcurementWarehouseBinsApi {
         &self,
         id: i64,
         body: &WarehouseBin,
-    ) -> impl Future<Output = Result<WarehouseBin>> + Send + 'static {
+    ) -> impl Future<Output = Result<WarehouseBin>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2998,7 +2986,7 @@ impl ProcurementWarehouseBinsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WarehouseBin>> + Send + 'static {
+    ) -> impl Future<Output = Result<WarehouseBin>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3007,7 +2995,7 @@ impl ProcurementWarehouseBinsApi {
 
     /// `DELETE procurement/warehouseBins/{id}` (`deleteProcurementWarehouseBinsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3022,13 +3010,13 @@ impl ProcurementWarehouseBinsApi {
     pub fn create(
         &self,
         body: &WarehouseBin,
-    ) -> impl Future<Output = Result<WarehouseBin>> + Send + 'static {
+    ) -> impl Future<Output = Result<WarehouseBin>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/warehouseBins/count` (`getProcurementWarehouseBinsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3042,7 +3030,7 @@ impl ProcurementWarehouseBinsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WarehouseBinInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WarehouseBinInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3068,7 +3056,7 @@ impl ProcurementWarehouseBinsInfoApi {
 
     /// `GET procurement/warehouseBins/info/count` (`getProcurementWarehouseBinsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3080,7 +3068,7 @@ pub struct ProcurementWarehouseBinsInventoryOnHandApi(Node);
 impl ProcurementWarehouseBinsInventoryOnHandApi {
     /// `GET procurement/warehouseBins/{parentId}/inventoryOnHand/{id}` (`getProcurementWarehouseBinsByParentIdInventoryOnHandById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<InventoryOnHand>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<InventoryOnHand>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3092,7 +3080,7 @@ impl ProcurementWarehouseBinsInventoryOnHandApi {
 
     /// `GET procurement/warehouseBins/{parentId}/inventoryOnHand/count` (`getProcurementWarehouseBinsByParentIdInventoryOnHandCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3104,7 +3092,7 @@ pub struct ProcurementWarehousesApi(Node);
 impl ProcurementWarehousesApi {
     /// `GET procurement/warehouses/{id}` (`getProcurementWarehousesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Warehouse>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Warehouse>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3114,7 +3102,7 @@ impl ProcurementWarehousesApi {
         &self,
         id: i64,
         body: &Warehouse,
-    ) -> impl Future<Output = Result<Warehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<Warehouse>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3124,7 +3112,7 @@ impl ProcurementWarehousesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Warehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<Warehouse>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3133,7 +3121,7 @@ impl ProcurementWarehousesApi {
 
     /// `DELETE procurement/warehouses/{id}` (`deleteProcurementWarehousesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3148,13 +3136,13 @@ impl ProcurementWarehousesApi {
     pub fn create(
         &self,
         body: &Warehouse,
-    ) -> impl Future<Output = Result<Warehouse>> + Send + 'static {
+    ) -> impl Future<Output = Result<Warehouse>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET procurement/warehouses/count` (`getProcurementWarehousesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3168,7 +3156,7 @@ impl ProcurementWarehousesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WarehouseInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WarehouseInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3189,7 +3177,7 @@ impl ProcurementWarehousesInfoApi {
 
     /// `GET procurement/warehouses/info/count` (`getProcurementWarehousesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -85,7 +85,7 @@ pub struct ProjectBoardsTeamsApi(Node);
 impl ProjectBoardsTeamsApi {
     /// `GET project/boards/{parentId}/teams/{id}` (`getProjectBoardsByParentIdTeamsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -95,7 +95,7 @@ impl ProjectBoardsTeamsApi {
         &self,
         id: i64,
         body: &ProjectBoardTeam,
-    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -105,7 +105,7 @@ impl ProjectBoardsTeamsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -114,7 +114,7 @@ impl ProjectBoardsTeamsApi {
 
     /// `DELETE project/boards/{parentId}/teams/{id}` (`deleteProjectBoardsByParentIdTeamsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -129,13 +129,13 @@ impl ProjectBoardsTeamsApi {
     pub fn create(
         &self,
         body: &ProjectBoardTeam,
-    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeam>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/boards/{parentId}/teams/count` (`getProjectBoardsByParentIdTeamsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -174,13 +174,13 @@ pub struct ProjectBoardsByParentIdTeamsByIdInfoApi(Node);
 impl ProjectBoardsByParentIdTeamsByIdInfoApi {
     /// `GET project/boards/{parentId}/teams/{id}/info` (`getProjectBoardsByParentIdTeamsByIdInfo`).
     #[inline]
-    pub fn get(&self) -> impl Future<Output = Result<ProjectBoardTeamInfo>> + Send + 'static {
+    pub fn get(&self) -> impl Future<Output = Result<ProjectBoardTeamInfo>> + Send + use<> {
         self.0.call(Method::GET, None).send_json()
     }
 
     /// `GET project/boards/{parentId}/teams/{id}/info/count` (`getProjectBoardsByParentIdTeamsByIdInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -195,7 +195,7 @@ impl ProjectBoardsTeamsMembersApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -205,7 +205,7 @@ impl ProjectBoardsTeamsMembersApi {
         &self,
         id: i64,
         body: &ProjectBoardTeamMember,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -215,7 +215,7 @@ impl ProjectBoardsTeamsMembersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -224,7 +224,7 @@ impl ProjectBoardsTeamsMembersApi {
 
     /// `DELETE project/boards/{grandparentId}/teams/{parentId}/members/{id}` (`deleteProjectBoardsByGrandparentIdTeamsByParentIdMembersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -239,7 +239,7 @@ impl ProjectBoardsTeamsMembersApi {
     pub fn create(
         &self,
         body: &ProjectBoardTeamMember,
-    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectBoardTeamMember>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -251,7 +251,7 @@ pub struct ProjectPhaseStatusesApi(Node);
 impl ProjectPhaseStatusesApi {
     /// `GET project/phaseStatuses/{id}` (`getProjectPhaseStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PhaseStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PhaseStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -261,7 +261,7 @@ impl ProjectPhaseStatusesApi {
         &self,
         id: i64,
         body: &PhaseStatus,
-    ) -> impl Future<Output = Result<PhaseStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PhaseStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -271,7 +271,7 @@ impl ProjectPhaseStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PhaseStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PhaseStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -280,7 +280,7 @@ impl ProjectPhaseStatusesApi {
 
     /// `DELETE project/phaseStatuses/{id}` (`deleteProjectPhaseStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -295,13 +295,13 @@ impl ProjectPhaseStatusesApi {
     pub fn create(
         &self,
         body: &PhaseStatus,
-    ) -> impl Future<Output = Result<PhaseStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<PhaseStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/phaseStatuses/count` (`getProjectPhaseStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -347,7 +347,7 @@ pub struct ProjectProjectTypesApi(Node);
 impl ProjectProjectTypesApi {
     /// `GET project/projectTypes/{id}` (`getProjectProjectTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -357,7 +357,7 @@ impl ProjectProjectTypesApi {
         &self,
         id: i64,
         body: &ProjectType,
-    ) -> impl Future<Output = Result<ProjectType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -367,7 +367,7 @@ impl ProjectProjectTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -376,7 +376,7 @@ impl ProjectProjectTypesApi {
 
     /// `DELETE project/projectTypes/{id}` (`deleteProjectProjectTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -391,13 +391,13 @@ impl ProjectProjectTypesApi {
     pub fn create(
         &self,
         body: &ProjectType,
-    ) -> impl Future<Output = Result<ProjectType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/projectTypes/count` (`getProjectProjectTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -411,7 +411,7 @@ impl ProjectProjectTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ProjectTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -437,7 +437,7 @@ impl ProjectProjectTypesInfoApi {
 
     /// `GET project/projectTypes/info/count` (`getProjectProjectTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -478,7 +478,7 @@ pub struct ProjectProjectsApi(Node);
 impl ProjectProjectsApi {
     /// `GET project/projects/{id}` (`getProjectProjectsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Project>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Project>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -488,7 +488,7 @@ impl ProjectProjectsApi {
         &self,
         id: i64,
         body: &Project,
-    ) -> impl Future<Output = Result<Project>> + Send + 'static {
+    ) -> impl Future<Output = Result<Project>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -498,7 +498,7 @@ impl ProjectProjectsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Project>> + Send + 'static {
+    ) -> impl Future<Output = Result<Project>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -507,7 +507,7 @@ impl ProjectProjectsApi {
 
     /// `DELETE project/projects/{id}` (`deleteProjectProjectsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -519,13 +519,13 @@ impl ProjectProjectsApi {
 
     /// `POST project/projects` (`postProjectProjects`).
     #[inline]
-    pub fn create(&self, body: &Project) -> impl Future<Output = Result<Project>> + Send + 'static {
+    pub fn create(&self, body: &Project) -> impl Future<Output = Result<Project>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/projects/count` (`getProjectProjectsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -557,13 +557,13 @@ pub struct ProjectProjectsContactsApi(Node);
 impl ProjectProjectsContactsApi {
     /// `GET project/projects/{parentId}/contacts/{id}` (`getProjectProjectsByParentIdContactsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectContact>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectContact>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE project/projects/{parentId}/contacts/{id}` (`deleteProjectProjectsByParentIdContactsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -578,7 +578,7 @@ impl ProjectProjectsContactsApi {
     pub fn create(
         &self,
         body: &ProjectContact,
-    ) -> impl Future<Output = Result<ProjectContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectContact>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -590,7 +590,7 @@ pub struct ProjectProjectsNotesApi(Node);
 impl ProjectProjectsNotesApi {
     /// `GET project/projects/{parentId}/notes/{id}` (`getProjectProjectsByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -600,7 +600,7 @@ impl ProjectProjectsNotesApi {
         &self,
         id: i64,
         body: &ProjectNote,
-    ) -> impl Future<Output = Result<ProjectNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -610,7 +610,7 @@ impl ProjectProjectsNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -619,7 +619,7 @@ impl ProjectProjectsNotesApi {
 
     /// `DELETE project/projects/{parentId}/notes/{id}` (`deleteProjectProjectsByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -634,13 +634,13 @@ impl ProjectProjectsNotesApi {
     pub fn create(
         &self,
         body: &ProjectNote,
-    ) -> impl Future<Output = Result<ProjectNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/projects/{parentId}/notes/count` (`getProjectProjectsByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -652,7 +652,7 @@ pub struct ProjectProjectsPhasesApi(Node);
 impl ProjectProjectsPhasesApi {
     /// `GET project/projects/{parentId}/phases/{id}` (`getProjectProjectsByParentIdPhasesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectPhase>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectPhase>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -662,7 +662,7 @@ impl ProjectProjectsPhasesApi {
         &self,
         id: i64,
         body: &ProjectPhase,
-    ) -> impl Future<Output = Result<ProjectPhase>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectPhase>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -672,7 +672,7 @@ impl ProjectProjectsPhasesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectPhase>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectPhase>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -681,7 +681,7 @@ impl ProjectProjectsPhasesApi {
 
     /// `DELETE project/projects/{parentId}/phases/{id}` (`deleteProjectProjectsByParentIdPhasesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -696,13 +696,13 @@ impl ProjectProjectsPhasesApi {
     pub fn create(
         &self,
         body: &ProjectPhase,
-    ) -> impl Future<Output = Result<ProjectPhase>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectPhase>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/projects/{parentId}/phases/count` (`getProjectProjectsByParentIdPhasesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -714,7 +714,7 @@ pub struct ProjectProjectsTeamMembersApi(Node);
 impl ProjectProjectsTeamMembersApi {
     /// `GET project/projects/{parentId}/teamMembers/{id}` (`getProjectProjectsByParentIdTeamMembersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectTeamMember>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectTeamMember>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -724,7 +724,7 @@ impl ProjectProjectsTeamMembersApi {
         &self,
         id: i64,
         body: &ProjectTeamMember,
-    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -734,7 +734,7 @@ impl ProjectProjectsTeamMembersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -743,7 +743,7 @@ impl ProjectProjectsTeamMembersApi {
 
     /// `DELETE project/projects/{parentId}/teamMembers/{id}` (`deleteProjectProjectsByParentIdTeamMembersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -758,13 +758,13 @@ impl ProjectProjectsTeamMembersApi {
     pub fn create(
         &self,
         body: &ProjectTeamMember,
-    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTeamMember>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/projects/{parentId}/teamMembers/count` (`getProjectProjectsByParentIdTeamMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -776,10 +776,7 @@ pub struct ProjectSecurityrolesApi(Node);
 impl ProjectSecurityrolesApi {
     /// `GET project/securityroles/{id}` (`getProjectSecurityRolesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -789,7 +786,7 @@ impl ProjectSecurityrolesApi {
         &self,
         id: i64,
         body: &ProjectSecurityRole,
-    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -799,7 +796,7 @@ impl ProjectSecurityrolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -808,7 +805,7 @@ impl ProjectSecurityrolesApi {
 
     /// `DELETE project/securityroles/{id}` (`deleteProjectSecurityRolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -823,13 +820,13 @@ impl ProjectSecurityrolesApi {
     pub fn create(
         &self,
         body: &ProjectSecurityRole,
-    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/securityroles/count` (`getProjectSecurityRolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -849,7 +846,7 @@ impl ProjectSecurityrolesSettingsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -859,7 +856,7 @@ impl ProjectSecurityrolesSettingsApi {
         &self,
         id: i64,
         body: &ProjectSecurityRoleSetting,
-    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -869,7 +866,7 @@ impl ProjectSecurityrolesSettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectSecurityRoleSetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -884,7 +881,7 @@ impl ProjectSecurityrolesSettingsApi {
 
     /// `GET project/securityroles/{parentId}/settings/count` (`getProjectSecurityRolesByParentIdSettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -896,7 +893,7 @@ pub struct ProjectStatusIndicatorsApi(Node);
 impl ProjectStatusIndicatorsApi {
     /// `GET project/statusIndicators/{id}` (`getProjectStatusIndicatorsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<StatusIndicator>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<StatusIndicator>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -908,7 +905,7 @@ impl ProjectStatusIndicatorsApi {
 
     /// `GET project/statusIndicators/count` (`getProjectStatusIndicatorsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -920,7 +917,7 @@ pub struct ProjectStatusesApi(Node);
 impl ProjectStatusesApi {
     /// `GET project/statuses/{id}` (`getProjectStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -930,7 +927,7 @@ impl ProjectStatusesApi {
         &self,
         id: i64,
         body: &ProjectStatus,
-    ) -> impl Future<Output = Result<ProjectStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -940,7 +937,7 @@ impl ProjectStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -949,7 +946,7 @@ impl ProjectStatusesApi {
 
     /// `DELETE project/statuses/{id}` (`deleteProjectStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -964,13 +961,13 @@ impl ProjectStatusesApi {
     pub fn create(
         &self,
         body: &ProjectStatus,
-    ) -> impl Future<Output = Result<ProjectStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/statuses/count` (`getProjectStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -984,7 +981,7 @@ impl ProjectStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ProjectStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1005,7 +1002,7 @@ impl ProjectStatusesInfoApi {
 
     /// `GET project/statuses/info/count` (`getProjectStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1021,7 +1018,7 @@ impl ProjectTicketNoteApi {
         &self,
         parent_id: i64,
         body: &ProjectTicketNote,
-    ) -> impl Future<Output = Result<serde_json::Value>> + Send + 'static {
+    ) -> impl Future<Output = Result<serde_json::Value>> + Send + use<> {
         self.0
             .child_of(&parent_id, "markAs")
             .call(Method::POST, None)
@@ -1037,7 +1034,7 @@ pub struct ProjectTicketsApi(Node);
 impl ProjectTicketsApi {
     /// `GET project/tickets/{id}` (`getProjectTicketsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectTicket>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ProjectTicket>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1047,7 +1044,7 @@ impl ProjectTicketsApi {
         &self,
         id: i64,
         body: &ProjectTicket,
-    ) -> impl Future<Output = Result<ProjectTicket>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTicket>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1057,7 +1054,7 @@ impl ProjectTicketsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ProjectTicket>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTicket>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1066,7 +1063,7 @@ impl ProjectTicketsApi {
 
     /// `DELETE project/tickets/{id}` (`deleteProjectTicketsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1081,13 +1078,13 @@ impl ProjectTicketsApi {
     pub fn create(
         &self,
         body: &ProjectTicket,
-    ) -> impl Future<Output = Result<ProjectTicket>> + Send + 'static {
+    ) -> impl Future<Output = Result<ProjectTicket>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/tickets/count` (`getProjectTicketsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1096,7 +1093,7 @@ impl ProjectTicketsApi {
     pub fn search(
         &self,
         body: &FilterValues,
-    ) -> impl Future<Output = Result<Vec<ProjectTicket>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<ProjectTicket>>> + Send + use<> {
         self.0
             .child("search")
             .call(Method::POST, None)
@@ -1125,7 +1122,7 @@ impl ProjectTicketsApi {
         &self,
         parent_id: i64,
         body: &ConvertItem,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convert")
             .call(Method::POST, None)
@@ -1177,7 +1174,7 @@ impl ProjectTicketsActivitiesApi {
 
     /// `GET project/tickets/{parentId}/activities/count` (`getProjectTicketsByParentIdActivitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1204,13 +1201,13 @@ impl ProjectTicketsConfigurationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE project/tickets/{parentId}/configurations/{id}` (`deleteProjectTicketsByParentIdConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1225,13 +1222,13 @@ impl ProjectTicketsConfigurationsApi {
     pub fn create(
         &self,
         body: &ConfigurationReference,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/tickets/{parentId}/configurations/count` (`getProjectTicketsByParentIdConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1249,7 +1246,7 @@ impl ProjectTicketsDocumentsApi {
 
     /// `GET project/tickets/{parentId}/documents/count` (`getProjectTicketsByParentIdDocumentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1261,7 +1258,7 @@ pub struct ProjectTicketsNotesApi(Node);
 impl ProjectTicketsNotesApi {
     /// `GET project/tickets/{parentId}/notes/{id}` (`getProjectTicketsByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1271,7 +1268,7 @@ impl ProjectTicketsNotesApi {
         &self,
         id: i64,
         body: &TicketNote,
-    ) -> impl Future<Output = Result<TicketNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1281,7 +1278,7 @@ impl ProjectTicketsNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TicketNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1290,7 +1287,7 @@ impl ProjectTicketsNotesApi {
 
     /// `DELETE project/tickets/{parentId}/notes/{id}` (`deleteProjectTicketsByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1305,13 +1302,13 @@ impl ProjectTicketsNotesApi {
     pub fn create(
         &self,
         body: &TicketNote,
-    ) -> impl Future<Output = Result<TicketNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/tickets/{parentId}/notes/count` (`getProjectTicketsByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1329,7 +1326,7 @@ impl ProjectTicketsProductsApi {
 
     /// `GET project/tickets/{parentId}/products/count` (`getProjectTicketsByParentIdProductsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1347,7 +1344,7 @@ impl ProjectTicketsScheduleentriesApi {
 
     /// `GET project/tickets/{parentId}/scheduleentries/count` (`getProjectTicketsByParentIdScheduleentriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1359,7 +1356,7 @@ pub struct ProjectTicketsTasksApi(Node);
 impl ProjectTicketsTasksApi {
     /// `GET project/tickets/{parentId}/tasks/{id}` (`getProjectTicketsByParentIdTasksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketTask>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketTask>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1369,7 +1366,7 @@ impl ProjectTicketsTasksApi {
         &self,
         id: i64,
         body: &TicketTask,
-    ) -> impl Future<Output = Result<TicketTask>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketTask>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1379,7 +1376,7 @@ impl ProjectTicketsTasksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TicketTask>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketTask>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1388,7 +1385,7 @@ impl ProjectTicketsTasksApi {
 
     /// `DELETE project/tickets/{parentId}/tasks/{id}` (`deleteProjectTicketsByParentIdTasksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1403,13 +1400,13 @@ impl ProjectTicketsTasksApi {
     pub fn create(
         &self,
         body: &TicketTask,
-    ) -> impl Future<Output = Result<TicketTask>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketTask>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET project/tickets/{parentId}/tasks/count` (`getProjectTicketsByParentIdTasksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1427,7 +1424,7 @@ impl ProjectTicketsTimeentriesApi {
 
     /// `GET project/tickets/{parentId}/timeentries/count` (`getProjectTicketsByParentIdTimeentriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

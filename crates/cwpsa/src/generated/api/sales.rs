@@ -84,7 +84,7 @@ pub struct SalesActivitiesApi(Node);
 impl SalesActivitiesApi {
     /// `GET sales/activities/{id}` (`getSalesActivitiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Activity>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Activity>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -94,7 +94,7 @@ impl SalesActivitiesApi {
         &self,
         id: i64,
         body: &Activity,
-    ) -> impl Future<Output = Result<Activity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Activity>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -104,7 +104,7 @@ impl SalesActivitiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Activity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Activity>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -113,7 +113,7 @@ impl SalesActivitiesApi {
 
     /// `DELETE sales/activities/{id}` (`deleteSalesActivitiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -125,16 +125,13 @@ impl SalesActivitiesApi {
 
     /// `POST sales/activities` (`postSalesActivities`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Activity,
-    ) -> impl Future<Output = Result<Activity>> + Send + 'static {
+    pub fn create(&self, body: &Activity) -> impl Future<Output = Result<Activity>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/activities/count` (`getSalesActivitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -156,7 +153,7 @@ pub struct SalesActivitiesStatusesApi(Node);
 impl SalesActivitiesStatusesApi {
     /// `GET sales/activities/statuses/{id}` (`getSalesActivitiesStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -166,7 +163,7 @@ impl SalesActivitiesStatusesApi {
         &self,
         id: i64,
         body: &ActivityStatus,
-    ) -> impl Future<Output = Result<ActivityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -176,7 +173,7 @@ impl SalesActivitiesStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ActivityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -185,7 +182,7 @@ impl SalesActivitiesStatusesApi {
 
     /// `DELETE sales/activities/statuses/{id}` (`deleteSalesActivitiesStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -200,13 +197,13 @@ impl SalesActivitiesStatusesApi {
     pub fn create(
         &self,
         body: &ActivityStatus,
-    ) -> impl Future<Output = Result<ActivityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/activities/statuses/count` (`getSalesActivitiesStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -220,7 +217,7 @@ impl SalesActivitiesStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ActivityStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -241,7 +238,7 @@ impl SalesActivitiesStatusesInfoApi {
 
     /// `GET sales/activities/statuses/info/count` (`getSalesActivitiesStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -253,7 +250,7 @@ pub struct SalesActivitiesTypesApi(Node);
 impl SalesActivitiesTypesApi {
     /// `GET sales/activities/types/{id}` (`getSalesActivitiesTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -263,7 +260,7 @@ impl SalesActivitiesTypesApi {
         &self,
         id: i64,
         body: &ActivityType,
-    ) -> impl Future<Output = Result<ActivityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -273,7 +270,7 @@ impl SalesActivitiesTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ActivityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -282,7 +279,7 @@ impl SalesActivitiesTypesApi {
 
     /// `DELETE sales/activities/types/{id}` (`deleteSalesActivitiesTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -297,13 +294,13 @@ impl SalesActivitiesTypesApi {
     pub fn create(
         &self,
         body: &ActivityType,
-    ) -> impl Future<Output = Result<ActivityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/activities/types/count` (`getSalesActivitiesTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -349,7 +346,7 @@ pub struct SalesCommissionsApi(Node);
 impl SalesCommissionsApi {
     /// `GET sales/commissions/{id}` (`getSalesCommissionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Commission>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Commission>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -359,7 +356,7 @@ impl SalesCommissionsApi {
         &self,
         id: i64,
         body: &Commission,
-    ) -> impl Future<Output = Result<Commission>> + Send + 'static {
+    ) -> impl Future<Output = Result<Commission>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -369,7 +366,7 @@ impl SalesCommissionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Commission>> + Send + 'static {
+    ) -> impl Future<Output = Result<Commission>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -378,7 +375,7 @@ impl SalesCommissionsApi {
 
     /// `DELETE sales/commissions/{id}` (`deleteSalesCommissionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -393,13 +390,13 @@ impl SalesCommissionsApi {
     pub fn create(
         &self,
         body: &Commission,
-    ) -> impl Future<Output = Result<Commission>> + Send + 'static {
+    ) -> impl Future<Output = Result<Commission>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/commissions/count` (`getSalesCommissionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -445,7 +442,7 @@ pub struct SalesOpportunitiesApi(Node);
 impl SalesOpportunitiesApi {
     /// `GET sales/opportunities/{id}` (`getSalesOpportunitiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Opportunity>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Opportunity>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -455,7 +452,7 @@ impl SalesOpportunitiesApi {
         &self,
         id: i64,
         body: &Opportunity,
-    ) -> impl Future<Output = Result<Opportunity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Opportunity>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -465,7 +462,7 @@ impl SalesOpportunitiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Opportunity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Opportunity>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -474,7 +471,7 @@ impl SalesOpportunitiesApi {
 
     /// `DELETE sales/opportunities/{id}` (`deleteSalesOpportunitiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -489,19 +486,19 @@ impl SalesOpportunitiesApi {
     pub fn create(
         &self,
         body: &Opportunity,
-    ) -> impl Future<Output = Result<Opportunity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Opportunity>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/count` (`getSalesOpportunitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `GET sales/opportunities/default` (`getSalesOpportunitiesDefault`).
     #[inline]
-    pub fn default(&self) -> impl Future<Output = Result<Opportunity>> + Send + 'static {
+    pub fn default(&self) -> impl Future<Output = Result<Opportunity>> + Send + use<> {
         self.0.child("default").call(Method::GET, None).send_json()
     }
 
@@ -531,7 +528,7 @@ impl SalesOpportunitiesApi {
         &self,
         parent_id: i64,
         body: &OpportunityToAgreementConversion,
-    ) -> impl Future<Output = Result<Agreement>> + Send + 'static {
+    ) -> impl Future<Output = Result<Agreement>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convertToAgreement")
             .call(Method::POST, None)
@@ -545,7 +542,7 @@ impl SalesOpportunitiesApi {
         &self,
         parent_id: i64,
         body: &OpportunityToProjectConversion,
-    ) -> impl Future<Output = Result<Project>> + Send + 'static {
+    ) -> impl Future<Output = Result<Project>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convertToProject")
             .call(Method::POST, None)
@@ -559,7 +556,7 @@ impl SalesOpportunitiesApi {
         &self,
         parent_id: i64,
         body: &OpportunityToSalesOrderConversion,
-    ) -> impl Future<Output = Result<Order>> + Send + 'static {
+    ) -> impl Future<Output = Result<Order>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convertToSalesOrder")
             .call(Method::POST, None)
@@ -573,7 +570,7 @@ impl SalesOpportunitiesApi {
         &self,
         parent_id: i64,
         body: &OpportunityToServiceTicketConversion,
-    ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    ) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convertToServiceTicket")
             .call(Method::POST, None)
@@ -604,7 +601,7 @@ pub struct SalesOpportunitiesRatingsApi(Node);
 impl SalesOpportunitiesRatingsApi {
     /// `GET sales/opportunities/ratings/{id}` (`getSalesOpportunitiesRatingsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityRating>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityRating>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -614,7 +611,7 @@ impl SalesOpportunitiesRatingsApi {
         &self,
         id: i64,
         body: &OpportunityRating,
-    ) -> impl Future<Output = Result<OpportunityRating>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityRating>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -624,7 +621,7 @@ impl SalesOpportunitiesRatingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityRating>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityRating>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -633,7 +630,7 @@ impl SalesOpportunitiesRatingsApi {
 
     /// `DELETE sales/opportunities/ratings/{id}` (`deleteSalesOpportunitiesRatingsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -648,13 +645,13 @@ impl SalesOpportunitiesRatingsApi {
     pub fn create(
         &self,
         body: &OpportunityRating,
-    ) -> impl Future<Output = Result<OpportunityRating>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityRating>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/ratings/count` (`getSalesOpportunitiesRatingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -668,7 +665,7 @@ impl SalesOpportunitiesRatingsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OpportunityRatingInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityRatingInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -689,7 +686,7 @@ impl SalesOpportunitiesRatingsInfoApi {
 
     /// `GET sales/opportunities/ratings/info/count` (`getSalesOpportunitiesRatingsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -701,7 +698,7 @@ pub struct SalesOpportunitiesStatusesApi(Node);
 impl SalesOpportunitiesStatusesApi {
     /// `GET sales/opportunities/statuses/{id}` (`getSalesOpportunitiesStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -711,7 +708,7 @@ impl SalesOpportunitiesStatusesApi {
         &self,
         id: i64,
         body: &OpportunityStatus,
-    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -721,7 +718,7 @@ impl SalesOpportunitiesStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -730,7 +727,7 @@ impl SalesOpportunitiesStatusesApi {
 
     /// `DELETE sales/opportunities/statuses/{id}` (`deleteSalesOpportunitiesStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -745,13 +742,13 @@ impl SalesOpportunitiesStatusesApi {
     pub fn create(
         &self,
         body: &OpportunityStatus,
-    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/statuses/count` (`getSalesOpportunitiesStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -765,7 +762,7 @@ impl SalesOpportunitiesStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OpportunityStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -791,7 +788,7 @@ impl SalesOpportunitiesStatusesInfoApi {
 
     /// `GET sales/opportunities/statuses/info/count` (`getSalesOpportunitiesStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -832,7 +829,7 @@ pub struct SalesOpportunitiesTypesApi(Node);
 impl SalesOpportunitiesTypesApi {
     /// `GET sales/opportunities/types/{id}` (`getSalesOpportunitiesTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -842,7 +839,7 @@ impl SalesOpportunitiesTypesApi {
         &self,
         id: i64,
         body: &OpportunityType,
-    ) -> impl Future<Output = Result<OpportunityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -852,7 +849,7 @@ impl SalesOpportunitiesTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -861,7 +858,7 @@ impl SalesOpportunitiesTypesApi {
 
     /// `DELETE sales/opportunities/types/{id}` (`deleteSalesOpportunitiesTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -876,13 +873,13 @@ impl SalesOpportunitiesTypesApi {
     pub fn create(
         &self,
         body: &OpportunityType,
-    ) -> impl Future<Output = Result<OpportunityType>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/types/count` (`getSalesOpportunitiesTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -896,7 +893,7 @@ impl SalesOpportunitiesTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OpportunityTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -922,7 +919,7 @@ impl SalesOpportunitiesTypesInfoApi {
 
     /// `GET sales/opportunities/types/info/count` (`getSalesOpportunitiesTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -963,10 +960,7 @@ pub struct SalesOpportunitiesContactsApi(Node);
 impl SalesOpportunitiesContactsApi {
     /// `GET sales/opportunities/{parentId}/contacts/{id}` (`getSalesOpportunitiesByParentIdContactsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<OpportunityContact>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityContact>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -976,7 +970,7 @@ impl SalesOpportunitiesContactsApi {
         &self,
         id: i64,
         body: &OpportunityContact,
-    ) -> impl Future<Output = Result<OpportunityContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityContact>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -986,7 +980,7 @@ impl SalesOpportunitiesContactsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityContact>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -995,7 +989,7 @@ impl SalesOpportunitiesContactsApi {
 
     /// `DELETE sales/opportunities/{parentId}/contacts/{id}` (`deleteSalesOpportunitiesByParentIdContactsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1010,13 +1004,13 @@ impl SalesOpportunitiesContactsApi {
     pub fn create(
         &self,
         body: &OpportunityContact,
-    ) -> impl Future<Output = Result<OpportunityContact>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityContact>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/{parentId}/contacts/count` (`getSalesOpportunitiesByParentIdContactsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1028,7 +1022,7 @@ pub struct SalesOpportunitiesForecastApi(Node);
 impl SalesOpportunitiesForecastApi {
     /// `GET sales/opportunities/{parentId}/forecast/{id}` (`getSalesOpportunitiesByParentIdForecastById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ForecastItem>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ForecastItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1038,7 +1032,7 @@ impl SalesOpportunitiesForecastApi {
         &self,
         id: i64,
         body: &ForecastItem,
-    ) -> impl Future<Output = Result<ForecastItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ForecastItem>> + Send + use<> {
         self.0.call(Method::POST, Some(&id)).json(body).send_json()
     }
 
@@ -1048,7 +1042,7 @@ impl SalesOpportunitiesForecastApi {
         &self,
         id: i64,
         body: &ForecastItem,
-    ) -> impl Future<Output = Result<ForecastItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ForecastItem>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1058,7 +1052,7 @@ impl SalesOpportunitiesForecastApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ForecastItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<ForecastItem>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1067,7 +1061,7 @@ impl SalesOpportunitiesForecastApi {
 
     /// `DELETE sales/opportunities/{parentId}/forecast/{id}` (`deleteSalesOpportunitiesByParentIdForecastById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1079,10 +1073,7 @@ impl SalesOpportunitiesForecastApi {
 
     /// `POST sales/opportunities/{parentId}/forecast` (`postSalesOpportunitiesByParentIdForecast`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Forecast,
-    ) -> impl Future<Output = Result<Forecast>> + Send + 'static {
+    pub fn create(&self, body: &Forecast) -> impl Future<Output = Result<Forecast>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
@@ -1091,7 +1082,7 @@ impl SalesOpportunitiesForecastApi {
     pub fn update_all(
         &self,
         body: &Forecast,
-    ) -> impl Future<Output = Result<Forecast>> + Send + 'static {
+    ) -> impl Future<Output = Result<Forecast>> + Send + use<> {
         self.0.call(Method::PUT, None).json(body).send_json()
     }
 
@@ -1100,19 +1091,19 @@ impl SalesOpportunitiesForecastApi {
     pub fn patch_all(
         &self,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Forecast>> + Send + 'static {
+    ) -> impl Future<Output = Result<Forecast>> + Send + use<> {
         self.0.call(Method::PATCH, None).patch_ops(ops).send_json()
     }
 
     /// `DELETE sales/opportunities/{parentId}/forecast` (`deleteSalesOpportunitiesByParentIdForecast`).
     #[inline]
-    pub fn delete_all(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete_all(&self) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, None).send_empty()
     }
 
     /// `GET sales/opportunities/{parentId}/forecast/count` (`getSalesOpportunitiesByParentIdForecastCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1129,7 +1120,7 @@ pub struct SalesOpportunitiesForecastCopyApi(Node);
 impl SalesOpportunitiesForecastCopyApi {
     /// `POST sales/opportunities/{parentId}/forecast/copy/{id}` (`postSalesOpportunitiesByParentIdForecastCopyById`).
     #[inline]
-    pub fn post(&self, id: i64) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    pub fn post(&self, id: i64) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0.call(Method::POST, Some(&id)).send_json()
     }
 }
@@ -1141,7 +1132,7 @@ pub struct SalesOpportunitiesNotesApi(Node);
 impl SalesOpportunitiesNotesApi {
     /// `GET sales/opportunities/{parentId}/notes/{id}` (`getSalesOpportunitiesByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1151,7 +1142,7 @@ impl SalesOpportunitiesNotesApi {
         &self,
         id: i64,
         body: &OpportunityNote,
-    ) -> impl Future<Output = Result<OpportunityNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1161,7 +1152,7 @@ impl SalesOpportunitiesNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1170,7 +1161,7 @@ impl SalesOpportunitiesNotesApi {
 
     /// `DELETE sales/opportunities/{parentId}/notes/{id}` (`deleteSalesOpportunitiesByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1185,13 +1176,13 @@ impl SalesOpportunitiesNotesApi {
     pub fn create(
         &self,
         body: &OpportunityNote,
-    ) -> impl Future<Output = Result<OpportunityNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/{parentId}/notes/count` (`getSalesOpportunitiesByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1203,7 +1194,7 @@ pub struct SalesOpportunitiesTeamApi(Node);
 impl SalesOpportunitiesTeamApi {
     /// `GET sales/opportunities/{parentId}/team/{id}` (`getSalesOpportunitiesByParentIdTeamById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Team>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Team>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1213,7 +1204,7 @@ impl SalesOpportunitiesTeamApi {
         &self,
         id: i64,
         body: &Team,
-    ) -> impl Future<Output = Result<Team>> + Send + 'static {
+    ) -> impl Future<Output = Result<Team>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1223,7 +1214,7 @@ impl SalesOpportunitiesTeamApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Team>> + Send + 'static {
+    ) -> impl Future<Output = Result<Team>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1232,7 +1223,7 @@ impl SalesOpportunitiesTeamApi {
 
     /// `DELETE sales/opportunities/{parentId}/team/{id}` (`deleteSalesOpportunitiesByParentIdTeamById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1244,13 +1235,13 @@ impl SalesOpportunitiesTeamApi {
 
     /// `POST sales/opportunities/{parentId}/team` (`postSalesOpportunitiesByParentIdTeam`).
     #[inline]
-    pub fn create(&self, body: &Team) -> impl Future<Output = Result<Team>> + Send + 'static {
+    pub fn create(&self, body: &Team) -> impl Future<Output = Result<Team>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/opportunities/{parentId}/team/count` (`getSalesOpportunitiesByParentIdTeamCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1262,7 +1253,7 @@ pub struct SalesOrdersApi(Node);
 impl SalesOrdersApi {
     /// `GET sales/orders/{id}` (`getSalesOrdersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Order>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Order>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1272,7 +1263,7 @@ impl SalesOrdersApi {
         &self,
         id: i64,
         body: &Order,
-    ) -> impl Future<Output = Result<Order>> + Send + 'static {
+    ) -> impl Future<Output = Result<Order>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1282,7 +1273,7 @@ impl SalesOrdersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Order>> + Send + 'static {
+    ) -> impl Future<Output = Result<Order>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1291,7 +1282,7 @@ impl SalesOrdersApi {
 
     /// `DELETE sales/orders/{id}` (`deleteSalesOrdersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1303,13 +1294,13 @@ impl SalesOrdersApi {
 
     /// `POST sales/orders` (`postSalesOrders`).
     #[inline]
-    pub fn create(&self, body: &Order) -> impl Future<Output = Result<Order>> + Send + 'static {
+    pub fn create(&self, body: &Order) -> impl Future<Output = Result<Order>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/orders/count` (`getSalesOrdersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1323,7 +1314,7 @@ impl SalesOrdersApi {
     pub fn convert_to_service_ticket(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    ) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convertToServiceTicket")
             .call(Method::POST, None)
@@ -1338,7 +1329,7 @@ pub struct SalesOrdersStatusesApi(Node);
 impl SalesOrdersStatusesApi {
     /// `GET sales/orders/statuses/{id}` (`getSalesOrdersStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OrderStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OrderStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1348,7 +1339,7 @@ impl SalesOrdersStatusesApi {
         &self,
         id: i64,
         body: &OrderStatus,
-    ) -> impl Future<Output = Result<OrderStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1358,7 +1349,7 @@ impl SalesOrdersStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OrderStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1367,7 +1358,7 @@ impl SalesOrdersStatusesApi {
 
     /// `DELETE sales/orders/statuses/{id}` (`deleteSalesOrdersStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1382,13 +1373,13 @@ impl SalesOrdersStatusesApi {
     pub fn create(
         &self,
         body: &OrderStatus,
-    ) -> impl Future<Output = Result<Vec<OrderStatus>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<OrderStatus>>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/orders/statuses/count` (`getSalesOrdersStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1407,7 +1398,7 @@ impl SalesOrdersStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OrderStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1438,7 +1429,7 @@ impl SalesOrdersStatusesInfoApi {
 
     /// `GET sales/orders/statuses/info/count` (`getSalesOrdersStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1453,7 +1444,7 @@ impl SalesOrdersStatusesEmailtemplatesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1463,7 +1454,7 @@ impl SalesOrdersStatusesEmailtemplatesApi {
         &self,
         id: i64,
         body: &OrderStatusEmailTemplate,
-    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1473,7 +1464,7 @@ impl SalesOrdersStatusesEmailtemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1482,7 +1473,7 @@ impl SalesOrdersStatusesEmailtemplatesApi {
 
     /// `DELETE sales/orders/statuses/{parentId}/emailtemplates/{id}` (`deleteSalesOrdersStatusesByParentIdEmailtemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1497,13 +1488,13 @@ impl SalesOrdersStatusesEmailtemplatesApi {
     pub fn create(
         &self,
         body: &OrderStatusEmailTemplate,
-    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusEmailTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/orders/statuses/{parentId}/emailtemplates/count` (`getSalesOrdersStatusesByParentIdEmailtemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1518,7 +1509,7 @@ impl SalesOrdersStatusesNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1528,7 +1519,7 @@ impl SalesOrdersStatusesNotificationsApi {
         &self,
         id: i64,
         body: &OrderStatusNotification,
-    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1538,7 +1529,7 @@ impl SalesOrdersStatusesNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1547,7 +1538,7 @@ impl SalesOrdersStatusesNotificationsApi {
 
     /// `DELETE sales/orders/statuses/{parentId}/notifications/{id}` (`deleteSalesOrdersStatusesByParentIdNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1562,13 +1553,13 @@ impl SalesOrdersStatusesNotificationsApi {
     pub fn create(
         &self,
         body: &OrderStatusNotification,
-    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<OrderStatusNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/orders/statuses/{parentId}/notifications/count` (`getSalesOrdersStatusesByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1609,7 +1600,7 @@ pub struct SalesProbabilitiesApi(Node);
 impl SalesProbabilitiesApi {
     /// `GET sales/probabilities/{id}` (`getSalesProbabilitiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesProbability>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesProbability>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1619,7 +1610,7 @@ impl SalesProbabilitiesApi {
         &self,
         id: i64,
         body: &SalesProbability,
-    ) -> impl Future<Output = Result<SalesProbability>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesProbability>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1629,7 +1620,7 @@ impl SalesProbabilitiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SalesProbability>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesProbability>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1638,7 +1629,7 @@ impl SalesProbabilitiesApi {
 
     /// `DELETE sales/probabilities/{id}` (`deleteSalesProbabilitiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1653,13 +1644,13 @@ impl SalesProbabilitiesApi {
     pub fn create(
         &self,
         body: &SalesProbability,
-    ) -> impl Future<Output = Result<SalesProbability>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesProbability>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/probabilities/count` (`getSalesProbabilitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1673,7 +1664,7 @@ impl SalesProbabilitiesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SalesProbabilityInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesProbabilityInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1694,7 +1685,7 @@ impl SalesProbabilitiesInfoApi {
 
     /// `GET sales/probabilities/info/count` (`getSalesProbabilitiesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1706,7 +1697,7 @@ pub struct SalesQuotasApi(Node);
 impl SalesQuotasApi {
     /// `GET sales/quotas/{id}` (`getSalesQuotasById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesQuota>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesQuota>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1716,7 +1707,7 @@ impl SalesQuotasApi {
         &self,
         id: i64,
         body: &SalesQuota,
-    ) -> impl Future<Output = Result<SalesQuota>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesQuota>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1726,7 +1717,7 @@ impl SalesQuotasApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SalesQuota>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesQuota>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1735,7 +1726,7 @@ impl SalesQuotasApi {
 
     /// `DELETE sales/quotas/{id}` (`deleteSalesQuotasById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1750,13 +1741,13 @@ impl SalesQuotasApi {
     pub fn create(
         &self,
         body: &SalesQuota,
-    ) -> impl Future<Output = Result<SalesQuota>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesQuota>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/quotas/count` (`getSalesQuotasCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1768,7 +1759,7 @@ pub struct SalesRolesApi(Node);
 impl SalesRolesApi {
     /// `GET sales/roles/{id}` (`getSalesRolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Role>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Role>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1778,7 +1769,7 @@ impl SalesRolesApi {
         &self,
         id: i64,
         body: &Role,
-    ) -> impl Future<Output = Result<Role>> + Send + 'static {
+    ) -> impl Future<Output = Result<Role>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1788,7 +1779,7 @@ impl SalesRolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Role>> + Send + 'static {
+    ) -> impl Future<Output = Result<Role>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1797,7 +1788,7 @@ impl SalesRolesApi {
 
     /// `DELETE sales/roles/{id}` (`deleteSalesRolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1809,13 +1800,13 @@ impl SalesRolesApi {
 
     /// `POST sales/roles` (`postSalesRoles`).
     #[inline]
-    pub fn create(&self, body: &Role) -> impl Future<Output = Result<Role>> + Send + 'static {
+    pub fn create(&self, body: &Role) -> impl Future<Output = Result<Role>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/roles/count` (`getSalesRolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1827,7 +1818,7 @@ pub struct SalesSalesTeamsApi(Node);
 impl SalesSalesTeamsApi {
     /// `GET sales/salesTeams/{id}` (`getSalesSalesTeamsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesTeam>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesTeam>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1837,7 +1828,7 @@ impl SalesSalesTeamsApi {
         &self,
         id: i64,
         body: &SalesTeam,
-    ) -> impl Future<Output = Result<SalesTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeam>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1847,7 +1838,7 @@ impl SalesSalesTeamsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SalesTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeam>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1856,7 +1847,7 @@ impl SalesSalesTeamsApi {
 
     /// `DELETE sales/salesTeams/{id}` (`deleteSalesSalesTeamsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1871,13 +1862,13 @@ impl SalesSalesTeamsApi {
     pub fn create(
         &self,
         body: &SalesTeam,
-    ) -> impl Future<Output = Result<SalesTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeam>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/salesTeams/count` (`getSalesSalesTeamsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1894,7 +1885,7 @@ pub struct SalesSalesTeamsMembersApi(Node);
 impl SalesSalesTeamsMembersApi {
     /// `GET sales/salesTeams/{parentId}/members/{id}` (`getSalesSalesTeamsByParentIdMembersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesTeamMember>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SalesTeamMember>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1904,7 +1895,7 @@ impl SalesSalesTeamsMembersApi {
         &self,
         id: i64,
         body: &SalesTeamMember,
-    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1914,7 +1905,7 @@ impl SalesSalesTeamsMembersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1923,7 +1914,7 @@ impl SalesSalesTeamsMembersApi {
 
     /// `DELETE sales/salesTeams/{parentId}/members/{id}` (`deleteSalesSalesTeamsByParentIdMembersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1938,13 +1929,13 @@ impl SalesSalesTeamsMembersApi {
     pub fn create(
         &self,
         body: &SalesTeamMember,
-    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<SalesTeamMember>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/salesTeams/{parentId}/members/count` (`getSalesSalesTeamsByParentIdMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1978,7 +1969,7 @@ pub struct SalesScheduleHolidayListsInfoApi(Node);
 impl SalesScheduleHolidayListsInfoApi {
     /// `GET sales/schedule/holidayLists/info/count` (`getSalesScheduleHolidaylistsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2012,7 +2003,7 @@ pub struct SalesServicePriorityInfoApi(Node);
 impl SalesServicePriorityInfoApi {
     /// `GET sales/service/priority/info/count` (`getSalesServicePriorityInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2024,7 +2015,7 @@ pub struct SalesStagesApi(Node);
 impl SalesStagesApi {
     /// `GET sales/stages/{id}` (`getSalesStagesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityStage>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OpportunityStage>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2034,7 +2025,7 @@ impl SalesStagesApi {
         &self,
         id: i64,
         body: &OpportunityStage,
-    ) -> impl Future<Output = Result<OpportunityStage>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStage>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2044,7 +2035,7 @@ impl SalesStagesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OpportunityStage>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStage>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2053,7 +2044,7 @@ impl SalesStagesApi {
 
     /// `DELETE sales/stages/{id}` (`deleteSalesStagesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2068,13 +2059,13 @@ impl SalesStagesApi {
     pub fn create(
         &self,
         body: &OpportunityStage,
-    ) -> impl Future<Output = Result<OpportunityStage>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStage>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET sales/stages/count` (`getSalesStagesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2088,7 +2079,7 @@ impl SalesStagesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<OpportunityStageInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<OpportunityStageInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2114,7 +2105,7 @@ impl SalesStagesInfoApi {
 
     /// `GET sales/stages/info/count` (`getSalesStagesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

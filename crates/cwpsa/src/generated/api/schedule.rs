@@ -74,7 +74,7 @@ pub struct ScheduleCalendarsApi(Node);
 impl ScheduleCalendarsApi {
     /// `GET schedule/calendars/{id}` (`getScheduleCalendarsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Calendar>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -84,7 +84,7 @@ impl ScheduleCalendarsApi {
         &self,
         id: i64,
         body: &Calendar,
-    ) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    ) -> impl Future<Output = Result<Calendar>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -94,7 +94,7 @@ impl ScheduleCalendarsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    ) -> impl Future<Output = Result<Calendar>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -103,7 +103,7 @@ impl ScheduleCalendarsApi {
 
     /// `DELETE schedule/calendars/{id}` (`deleteScheduleCalendarsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -115,16 +115,13 @@ impl ScheduleCalendarsApi {
 
     /// `POST schedule/calendars` (`postScheduleCalendars`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Calendar,
-    ) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    pub fn create(&self, body: &Calendar) -> impl Future<Output = Result<Calendar>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/calendars/count` (`getScheduleCalendarsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -135,7 +132,7 @@ impl ScheduleCalendarsApi {
 
     /// `POST schedule/calendars/{id}/copy` (`postScheduleCalendarsByIdCopy`).
     #[inline]
-    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Calendar>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Calendar>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -147,7 +144,7 @@ impl ScheduleCalendarsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CalendarInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CalendarInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -173,7 +170,7 @@ impl ScheduleCalendarsInfoApi {
 
     /// `GET schedule/calendars/info/count` (`getScheduleCalendarsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -214,7 +211,7 @@ pub struct ScheduleColorsApi(Node);
 impl ScheduleColorsApi {
     /// `GET schedule/colors/{id}` (`getScheduleColorsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleColor>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -224,7 +221,7 @@ impl ScheduleColorsApi {
         &self,
         id: i64,
         body: &ScheduleColor,
-    ) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleColor>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -234,7 +231,7 @@ impl ScheduleColorsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleColor>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -249,13 +246,13 @@ impl ScheduleColorsApi {
 
     /// `GET schedule/colors/count` (`getScheduleColorsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `POST schedule/colors/reset` (`postScheduleColorsReset`).
     #[inline]
-    pub fn reset(&self) -> impl Future<Output = Result<Vec<ScheduleColor>>> + Send + 'static {
+    pub fn reset(&self) -> impl Future<Output = Result<Vec<ScheduleColor>>> + Send + use<> {
         self.0.child("reset").call(Method::POST, None).send_json()
     }
 
@@ -264,7 +261,7 @@ impl ScheduleColorsApi {
     pub fn clear(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ScheduleColor>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleColor>> + Send + use<> {
         self.0
             .child_of(&parent_id, "clear")
             .call(Method::POST, None)
@@ -279,10 +276,7 @@ pub struct ScheduleDetailsApi(Node);
 impl ScheduleDetailsApi {
     /// `GET schedule/details/{id}` (`getScheduleDetailsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<ScheduleEntryDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleEntryDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -294,7 +288,7 @@ impl ScheduleDetailsApi {
 
     /// `GET schedule/details/count` (`getScheduleDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -306,7 +300,7 @@ pub struct ScheduleEntriesApi(Node);
 impl ScheduleEntriesApi {
     /// `GET schedule/entries/{id}` (`getScheduleEntriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -316,7 +310,7 @@ impl ScheduleEntriesApi {
         &self,
         id: i64,
         body: &ScheduleEntry,
-    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -326,7 +320,7 @@ impl ScheduleEntriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -335,7 +329,7 @@ impl ScheduleEntriesApi {
 
     /// `DELETE schedule/entries/{id}` (`deleteScheduleEntriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -350,13 +344,13 @@ impl ScheduleEntriesApi {
     pub fn create(
         &self,
         body: &ScheduleEntry,
-    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleEntry>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/entries/count` (`getScheduleEntriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -373,7 +367,7 @@ pub struct ScheduleEntriesDetailsApi(Node);
 impl ScheduleEntriesDetailsApi {
     /// `GET schedule/entries/{parentId}/details/{id}` (`getScheduleEntriesByParentIdDetailsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -385,7 +379,7 @@ impl ScheduleEntriesDetailsApi {
 
     /// `GET schedule/entries/{parentId}/details/count` (`getScheduleEntriesByParentIdDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -397,7 +391,7 @@ pub struct ScheduleHolidayListsApi(Node);
 impl ScheduleHolidayListsApi {
     /// `GET schedule/holidayLists/{id}` (`getScheduleHolidayListsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<HolidayList>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<HolidayList>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -407,7 +401,7 @@ impl ScheduleHolidayListsApi {
         &self,
         id: i64,
         body: &HolidayList,
-    ) -> impl Future<Output = Result<HolidayList>> + Send + 'static {
+    ) -> impl Future<Output = Result<HolidayList>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -417,7 +411,7 @@ impl ScheduleHolidayListsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<HolidayList>> + Send + 'static {
+    ) -> impl Future<Output = Result<HolidayList>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -426,7 +420,7 @@ impl ScheduleHolidayListsApi {
 
     /// `DELETE schedule/holidayLists/{id}` (`deleteScheduleHolidayListsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -441,13 +435,13 @@ impl ScheduleHolidayListsApi {
     pub fn create(
         &self,
         body: &HolidayList,
-    ) -> impl Future<Output = Result<HolidayList>> + Send + 'static {
+    ) -> impl Future<Output = Result<HolidayList>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/holidayLists/count` (`getScheduleHolidayListsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -456,7 +450,7 @@ impl ScheduleHolidayListsApi {
     pub fn copy(
         &self,
         body: &HolidayList,
-    ) -> impl Future<Output = Result<HolidayList>> + Send + 'static {
+    ) -> impl Future<Output = Result<HolidayList>> + Send + use<> {
         self.0
             .child("copy")
             .call(Method::POST, None)
@@ -479,7 +473,7 @@ impl ScheduleHolidayListsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<HolidayListInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<HolidayListInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -511,7 +505,7 @@ pub struct ScheduleHolidayListsHolidaysApi(Node);
 impl ScheduleHolidayListsHolidaysApi {
     /// `GET schedule/holidayLists/{parentId}/holidays/{id}` (`getScheduleHolidayListsByParentIdHolidaysById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Holiday>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Holiday>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -521,7 +515,7 @@ impl ScheduleHolidayListsHolidaysApi {
         &self,
         id: i64,
         body: &Holiday,
-    ) -> impl Future<Output = Result<Holiday>> + Send + 'static {
+    ) -> impl Future<Output = Result<Holiday>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -531,7 +525,7 @@ impl ScheduleHolidayListsHolidaysApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Holiday>> + Send + 'static {
+    ) -> impl Future<Output = Result<Holiday>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -540,7 +534,7 @@ impl ScheduleHolidayListsHolidaysApi {
 
     /// `DELETE schedule/holidayLists/{parentId}/holidays/{id}` (`deleteScheduleHolidayListsByParentIdHolidaysById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -552,13 +546,13 @@ impl ScheduleHolidayListsHolidaysApi {
 
     /// `POST schedule/holidayLists/{parentId}/holidays` (`postScheduleHolidayListsByParentIdHolidays`).
     #[inline]
-    pub fn create(&self, body: &Holiday) -> impl Future<Output = Result<Holiday>> + Send + 'static {
+    pub fn create(&self, body: &Holiday) -> impl Future<Output = Result<Holiday>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/holidayLists/{parentId}/holidays/count` (`getScheduleHolidayListsByParentIdHolidaysCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -599,7 +593,7 @@ pub struct SchedulePortalcalendarsApi(Node);
 impl SchedulePortalcalendarsApi {
     /// `GET schedule/portalcalendars/{id}` (`getSchedulePortalcalendarsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalCalendar>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalCalendar>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -609,7 +603,7 @@ impl SchedulePortalcalendarsApi {
         &self,
         id: i64,
         body: &PortalCalendar,
-    ) -> impl Future<Output = Result<PortalCalendar>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalCalendar>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -619,7 +613,7 @@ impl SchedulePortalcalendarsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalCalendar>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalCalendar>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -634,7 +628,7 @@ impl SchedulePortalcalendarsApi {
 
     /// `GET schedule/portalcalendars/count` (`getSchedulePortalcalendarsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -649,7 +643,7 @@ impl ScheduleReminderTimesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -659,7 +653,7 @@ impl ScheduleReminderTimesApi {
         &self,
         id: i64,
         body: &ScheduleReminderTime,
-    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -669,7 +663,7 @@ impl ScheduleReminderTimesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleReminderTime>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -684,7 +678,7 @@ impl ScheduleReminderTimesApi {
 
     /// `GET schedule/reminderTimes/count` (`getScheduleReminderTimesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -696,7 +690,7 @@ pub struct ScheduleStatusesApi(Node);
 impl ScheduleStatusesApi {
     /// `GET schedule/statuses/{id}` (`getScheduleStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -706,7 +700,7 @@ impl ScheduleStatusesApi {
         &self,
         id: i64,
         body: &ScheduleStatus,
-    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -716,7 +710,7 @@ impl ScheduleStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -725,7 +719,7 @@ impl ScheduleStatusesApi {
 
     /// `DELETE schedule/statuses/{id}` (`deleteScheduleStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -740,13 +734,13 @@ impl ScheduleStatusesApi {
     pub fn create(
         &self,
         body: &ScheduleStatus,
-    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/statuses/count` (`getScheduleStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -758,7 +752,7 @@ pub struct ScheduleTypesApi(Node);
 impl ScheduleTypesApi {
     /// `GET schedule/types/{id}` (`getScheduleTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -768,7 +762,7 @@ impl ScheduleTypesApi {
         &self,
         id: i64,
         body: &ScheduleType,
-    ) -> impl Future<Output = Result<ScheduleType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -778,7 +772,7 @@ impl ScheduleTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -787,7 +781,7 @@ impl ScheduleTypesApi {
 
     /// `DELETE schedule/types/{id}` (`deleteScheduleTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -802,13 +796,13 @@ impl ScheduleTypesApi {
     pub fn create(
         &self,
         body: &ScheduleType,
-    ) -> impl Future<Output = Result<ScheduleType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET schedule/types/count` (`getScheduleTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -822,7 +816,7 @@ impl ScheduleTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ScheduleTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -848,7 +842,7 @@ impl ScheduleTypesInfoApi {
 
     /// `GET schedule/types/info/count` (`getScheduleTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

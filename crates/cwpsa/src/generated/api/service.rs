@@ -121,7 +121,7 @@ impl ServiceApi {
     pub fn team_members(
         &self,
         body: &TeamMember,
-    ) -> impl Future<Output = Result<TeamMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<TeamMember>> + Send + use<> {
         self.0
             .child("teamMembers")
             .call(Method::POST, None)
@@ -162,17 +162,13 @@ pub struct ServiceSLAsApi(Node);
 impl ServiceSLAsApi {
     /// `GET service/SLAs/{id}` (`getServiceSLAsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SLA>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SLA>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `PUT service/SLAs/{id}` (`putServiceSLAsById`).
     #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &SLA,
-    ) -> impl Future<Output = Result<SLA>> + Send + 'static {
+    pub fn update(&self, id: i64, body: &SLA) -> impl Future<Output = Result<SLA>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -182,7 +178,7 @@ impl ServiceSLAsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SLA>> + Send + 'static {
+    ) -> impl Future<Output = Result<SLA>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -191,7 +187,7 @@ impl ServiceSLAsApi {
 
     /// `DELETE service/SLAs/{id}` (`deleteServiceSLAsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -203,13 +199,13 @@ impl ServiceSLAsApi {
 
     /// `POST service/SLAs` (`postServiceSLAs`).
     #[inline]
-    pub fn create(&self, body: &SLA) -> impl Future<Output = Result<SLA>> + Send + 'static {
+    pub fn create(&self, body: &SLA) -> impl Future<Output = Result<SLA>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/SLAs/count` (`getServiceSLAsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -236,7 +232,7 @@ pub struct ServiceSLAsInfoApi(Node);
 impl ServiceSLAsInfoApi {
     /// `GET service/SLAs/info/count` (`getServiceSLAsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -248,7 +244,7 @@ pub struct ServiceSLAsPrioritiesApi(Node);
 impl ServiceSLAsPrioritiesApi {
     /// `GET service/SLAs/{parentId}/priorities/{id}` (`getServiceSLAsByParentIdPrioritiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SLAPriority>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SLAPriority>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -258,7 +254,7 @@ impl ServiceSLAsPrioritiesApi {
         &self,
         id: i64,
         body: &SLAPriority,
-    ) -> impl Future<Output = Result<SLAPriority>> + Send + 'static {
+    ) -> impl Future<Output = Result<SLAPriority>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -268,7 +264,7 @@ impl ServiceSLAsPrioritiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SLAPriority>> + Send + 'static {
+    ) -> impl Future<Output = Result<SLAPriority>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -277,7 +273,7 @@ impl ServiceSLAsPrioritiesApi {
 
     /// `DELETE service/SLAs/{parentId}/priorities/{id}` (`deleteServiceSLAsByParentIdPrioritiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -292,13 +288,13 @@ impl ServiceSLAsPrioritiesApi {
     pub fn create(
         &self,
         body: &SLAPriority,
-    ) -> impl Future<Output = Result<SLAPriority>> + Send + 'static {
+    ) -> impl Future<Output = Result<SLAPriority>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/SLAs/{parentId}/priorities/count` (`getServiceSLAsByParentIdPrioritiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -339,7 +335,7 @@ pub struct ServiceBoardsApi(Node);
 impl ServiceBoardsApi {
     /// `GET service/boards/{id}` (`getServiceBoardsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Board>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Board>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -349,7 +345,7 @@ impl ServiceBoardsApi {
         &self,
         id: i64,
         body: &Board,
-    ) -> impl Future<Output = Result<Board>> + Send + 'static {
+    ) -> impl Future<Output = Result<Board>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -359,7 +355,7 @@ impl ServiceBoardsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Board>> + Send + 'static {
+    ) -> impl Future<Output = Result<Board>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -368,7 +364,7 @@ impl ServiceBoardsApi {
 
     /// `DELETE service/boards/{id}` (`deleteServiceBoardsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -380,19 +376,19 @@ impl ServiceBoardsApi {
 
     /// `POST service/boards` (`postServiceBoards`).
     #[inline]
-    pub fn create(&self, body: &Board) -> impl Future<Output = Result<Board>> + Send + 'static {
+    pub fn create(&self, body: &Board) -> impl Future<Output = Result<Board>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/count` (`getServiceBoardsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `POST service/boards/copy` (`postServiceBoardsCopy`).
     #[inline]
-    pub fn copy(&self, body: &BoardCopy) -> impl Future<Output = Result<Board>> + Send + 'static {
+    pub fn copy(&self, body: &BoardCopy) -> impl Future<Output = Result<Board>> + Send + use<> {
         self.0
             .child("copy")
             .call(Method::POST, None)
@@ -471,7 +467,7 @@ impl ServiceBoardsAutoAssignResourcesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -481,7 +477,7 @@ impl ServiceBoardsAutoAssignResourcesApi {
         &self,
         id: i64,
         body: &BoardAutoAssignResource,
-    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -491,7 +487,7 @@ impl ServiceBoardsAutoAssignResourcesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -500,7 +496,7 @@ impl ServiceBoardsAutoAssignResourcesApi {
 
     /// `DELETE service/boards/{parentId}/autoAssignResources/{id}` (`deleteServiceBoardsByParentIdAutoAssignResourcesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -515,13 +511,13 @@ impl ServiceBoardsAutoAssignResourcesApi {
     pub fn create(
         &self,
         body: &BoardAutoAssignResource,
-    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoAssignResource>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/autoAssignResources/count` (`getServiceBoardsByParentIdAutoAssignResourcesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -533,7 +529,7 @@ pub struct ServiceBoardsAutoTemplatesApi(Node);
 impl ServiceBoardsAutoTemplatesApi {
     /// `GET service/boards/{parentId}/autoTemplates/{id}` (`getServiceBoardsByParentIdAutoTemplatesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -543,7 +539,7 @@ impl ServiceBoardsAutoTemplatesApi {
         &self,
         id: i64,
         body: &BoardAutoTemplate,
-    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -553,7 +549,7 @@ impl ServiceBoardsAutoTemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -562,7 +558,7 @@ impl ServiceBoardsAutoTemplatesApi {
 
     /// `DELETE service/boards/{parentId}/autoTemplates/{id}` (`deleteServiceBoardsByParentIdAutoTemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -577,13 +573,13 @@ impl ServiceBoardsAutoTemplatesApi {
     pub fn create(
         &self,
         body: &BoardAutoTemplate,
-    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardAutoTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/autoTemplates/count` (`getServiceBoardsByParentIdAutoTemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -595,16 +591,13 @@ pub struct ServiceBoardsExcludedMembersApi(Node);
 impl ServiceBoardsExcludedMembersApi {
     /// `GET service/boards/{parentId}/excludedMembers/{id}` (`getServiceBoardsByParentIdExcludedMembersById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<BoardExcludedMember>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardExcludedMember>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE service/boards/{parentId}/excludedMembers/{id}` (`deleteServiceBoardsByParentIdExcludedMembersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -619,13 +612,13 @@ impl ServiceBoardsExcludedMembersApi {
     pub fn create(
         &self,
         body: &BoardExcludedMember,
-    ) -> impl Future<Output = Result<BoardExcludedMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardExcludedMember>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/excludedMembers/count` (`getServiceBoardsByParentIdExcludedMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -637,7 +630,7 @@ pub struct ServiceBoardsItemsApi(Node);
 impl ServiceBoardsItemsApi {
     /// `GET service/boards/{parentId}/items/{id}` (`getServiceBoardsByParentIdItemsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardItem>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardItem>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -647,7 +640,7 @@ impl ServiceBoardsItemsApi {
         &self,
         id: i64,
         body: &BoardItem,
-    ) -> impl Future<Output = Result<BoardItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItem>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -657,7 +650,7 @@ impl ServiceBoardsItemsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItem>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -666,7 +659,7 @@ impl ServiceBoardsItemsApi {
 
     /// `DELETE service/boards/{parentId}/items/{id}` (`deleteServiceBoardsByParentIdItemsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -681,13 +674,13 @@ impl ServiceBoardsItemsApi {
     pub fn create(
         &self,
         body: &BoardItem,
-    ) -> impl Future<Output = Result<BoardItem>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItem>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/items/count` (`getServiceBoardsByParentIdItemsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -712,7 +705,7 @@ impl ServiceBoardsItemsAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -722,7 +715,7 @@ impl ServiceBoardsItemsAssociationsApi {
         &self,
         id: i64,
         body: &BoardItemAssociation,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -732,7 +725,7 @@ impl ServiceBoardsItemsAssociationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardItemAssociation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -747,7 +740,7 @@ impl ServiceBoardsItemsAssociationsApi {
 
     /// `GET service/boards/{grandparentId}/items/{parentId}/associations/count` (`getServiceBoardsByGrandparentIdItemsByParentIdAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -788,7 +781,7 @@ pub struct ServiceBoardsNotificationsApi(Node);
 impl ServiceBoardsNotificationsApi {
     /// `GET service/boards/{parentId}/notifications/{id}` (`getServiceBoardsByParentIdNotificationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardNotification>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -798,7 +791,7 @@ impl ServiceBoardsNotificationsApi {
         &self,
         id: i64,
         body: &BoardNotification,
-    ) -> impl Future<Output = Result<BoardNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -808,7 +801,7 @@ impl ServiceBoardsNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -817,7 +810,7 @@ impl ServiceBoardsNotificationsApi {
 
     /// `DELETE service/boards/{parentId}/notifications/{id}` (`deleteServiceBoardsByParentIdNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -832,13 +825,13 @@ impl ServiceBoardsNotificationsApi {
     pub fn create(
         &self,
         body: &BoardNotification,
-    ) -> impl Future<Output = Result<BoardNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/notifications/count` (`getServiceBoardsByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -850,7 +843,7 @@ pub struct ServiceBoardsStatusesApi(Node);
 impl ServiceBoardsStatusesApi {
     /// `GET service/boards/{parentId}/statuses/{id}` (`getServiceBoardsByParentIdStatusesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardStatus>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardStatus>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -860,7 +853,7 @@ impl ServiceBoardsStatusesApi {
         &self,
         id: i64,
         body: &BoardStatus,
-    ) -> impl Future<Output = Result<BoardStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatus>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -870,7 +863,7 @@ impl ServiceBoardsStatusesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatus>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -879,7 +872,7 @@ impl ServiceBoardsStatusesApi {
 
     /// `DELETE service/boards/{parentId}/statuses/{id}` (`deleteServiceBoardsByParentIdStatusesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -894,13 +887,13 @@ impl ServiceBoardsStatusesApi {
     pub fn create(
         &self,
         body: &BoardStatus,
-    ) -> impl Future<Output = Result<BoardStatus>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatus>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/statuses/count` (`getServiceBoardsByParentIdStatusesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -914,7 +907,7 @@ impl ServiceBoardsStatusesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BoardStatusInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatusInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -945,7 +938,7 @@ impl ServiceBoardsStatusesInfoApi {
 
     /// `GET service/boards/{parentId}/statuses/info/count` (`getServiceBoardsByParentIdStatusesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -960,7 +953,7 @@ impl ServiceBoardsStatusesNotificationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -970,7 +963,7 @@ impl ServiceBoardsStatusesNotificationsApi {
         &self,
         id: i64,
         body: &BoardStatusNotification,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -980,7 +973,7 @@ impl ServiceBoardsStatusesNotificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -989,7 +982,7 @@ impl ServiceBoardsStatusesNotificationsApi {
 
     /// `DELETE service/boards/{grandparentId}/statuses/{parentId}/notifications/{id}` (`deleteServiceBoardsByGrandparentIdStatusesByParentIdNotificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1004,13 +997,13 @@ impl ServiceBoardsStatusesNotificationsApi {
     pub fn create(
         &self,
         body: &BoardStatusNotification,
-    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardStatusNotification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{grandparentId}/statuses/{parentId}/notifications/count` (`getServiceBoardsByGrandparentIdStatusesByParentIdNotificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1051,7 +1044,7 @@ pub struct ServiceBoardsSubtypesApi(Node);
 impl ServiceBoardsSubtypesApi {
     /// `GET service/boards/{parentId}/subtypes/{id}` (`getServiceBoardsByParentIdSubtypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardSubType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardSubType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1061,7 +1054,7 @@ impl ServiceBoardsSubtypesApi {
         &self,
         id: i64,
         body: &BoardSubType,
-    ) -> impl Future<Output = Result<BoardSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardSubType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1071,7 +1064,7 @@ impl ServiceBoardsSubtypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardSubType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1080,7 +1073,7 @@ impl ServiceBoardsSubtypesApi {
 
     /// `DELETE service/boards/{parentId}/subtypes/{id}` (`deleteServiceBoardsByParentIdSubtypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1095,13 +1088,13 @@ impl ServiceBoardsSubtypesApi {
     pub fn create(
         &self,
         body: &BoardSubType,
-    ) -> impl Future<Output = Result<BoardSubType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardSubType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/subtypes/count` (`getServiceBoardsByParentIdSubtypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1115,7 +1108,7 @@ impl ServiceBoardsSubtypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BoardSubTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardSubTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1141,7 +1134,7 @@ impl ServiceBoardsSubtypesInfoApi {
 
     /// `GET service/boards/{parentId}/subtypes/info/count` (`getServiceBoardsByParentIdSubtypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1182,7 +1175,7 @@ pub struct ServiceBoardsTeamsApi(Node);
 impl ServiceBoardsTeamsApi {
     /// `GET service/boards/{parentId}/teams/{id}` (`getServiceBoardsByParentIdTeamsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardTeam>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardTeam>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1192,7 +1185,7 @@ impl ServiceBoardsTeamsApi {
         &self,
         id: i64,
         body: &BoardTeam,
-    ) -> impl Future<Output = Result<BoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardTeam>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1202,7 +1195,7 @@ impl ServiceBoardsTeamsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardTeam>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1211,7 +1204,7 @@ impl ServiceBoardsTeamsApi {
 
     /// `DELETE service/boards/{parentId}/teams/{id}` (`deleteServiceBoardsByParentIdTeamsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1226,13 +1219,13 @@ impl ServiceBoardsTeamsApi {
     pub fn create(
         &self,
         body: &BoardTeam,
-    ) -> impl Future<Output = Result<BoardTeam>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardTeam>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/teams/count` (`getServiceBoardsByParentIdTeamsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1246,7 +1239,7 @@ impl ServiceBoardsTeamsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<BoardTeamInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardTeamInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1272,7 +1265,7 @@ impl ServiceBoardsTeamsInfoApi {
 
     /// `GET service/boards/{parentId}/teams/info/count` (`getServiceBoardsByParentIdTeamsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1310,7 +1303,7 @@ impl ServiceBoardsTypeSubTypeItemAssociationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<BoardTypeSubTypeItemAssociation>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardTypeSubTypeItemAssociation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1325,7 +1318,7 @@ impl ServiceBoardsTypeSubTypeItemAssociationsApi {
 
     /// `GET service/boards/{parentId}/typeSubTypeItemAssociations/count` (`getServiceBoardsByParentIdTypeSubTypeItemAssociationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1337,7 +1330,7 @@ pub struct ServiceBoardsTypesApi(Node);
 impl ServiceBoardsTypesApi {
     /// `GET service/boards/{parentId}/types/{id}` (`getServiceBoardsByParentIdTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1347,7 +1340,7 @@ impl ServiceBoardsTypesApi {
         &self,
         id: i64,
         body: &BoardType,
-    ) -> impl Future<Output = Result<BoardType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1357,7 +1350,7 @@ impl ServiceBoardsTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<BoardType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1366,7 +1359,7 @@ impl ServiceBoardsTypesApi {
 
     /// `DELETE service/boards/{parentId}/types/{id}` (`deleteServiceBoardsByParentIdTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1381,13 +1374,13 @@ impl ServiceBoardsTypesApi {
     pub fn create(
         &self,
         body: &BoardType,
-    ) -> impl Future<Output = Result<BoardType>> + Send + 'static {
+    ) -> impl Future<Output = Result<BoardType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/boards/{parentId}/types/count` (`getServiceBoardsByParentIdTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1462,7 +1455,7 @@ pub struct ServiceCodesApi(Node);
 impl ServiceCodesApi {
     /// `GET service/codes/{id}` (`getServiceCodesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Code>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Code>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1472,7 +1465,7 @@ impl ServiceCodesApi {
         &self,
         id: i64,
         body: &Code,
-    ) -> impl Future<Output = Result<Code>> + Send + 'static {
+    ) -> impl Future<Output = Result<Code>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1482,7 +1475,7 @@ impl ServiceCodesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Code>> + Send + 'static {
+    ) -> impl Future<Output = Result<Code>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1491,7 +1484,7 @@ impl ServiceCodesApi {
 
     /// `DELETE service/codes/{id}` (`deleteServiceCodesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1503,13 +1496,13 @@ impl ServiceCodesApi {
 
     /// `POST service/codes` (`postServiceCodes`).
     #[inline]
-    pub fn create(&self, body: &Code) -> impl Future<Output = Result<Code>> + Send + 'static {
+    pub fn create(&self, body: &Code) -> impl Future<Output = Result<Code>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/codes/count` (`getServiceCodesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1524,7 +1517,7 @@ impl ServiceEmailtemplatesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1534,7 +1527,7 @@ impl ServiceEmailtemplatesApi {
         &self,
         id: i64,
         body: &ServiceEmailTemplate,
-    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1544,7 +1537,7 @@ impl ServiceEmailtemplatesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1553,7 +1546,7 @@ impl ServiceEmailtemplatesApi {
 
     /// `DELETE service/emailtemplates/{id}` (`deleteServiceEmailTemplatesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1568,13 +1561,13 @@ impl ServiceEmailtemplatesApi {
     pub fn create(
         &self,
         body: &ServiceEmailTemplate,
-    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceEmailTemplate>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/emailtemplates/count` (`getServiceEmailTemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1620,7 +1613,7 @@ pub struct ServiceImpactsApi(Node);
 impl ServiceImpactsApi {
     /// `GET service/impacts/{id}` (`getServiceImpactsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Impact>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Impact>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1630,7 +1623,7 @@ impl ServiceImpactsApi {
         &self,
         id: i64,
         body: &Impact,
-    ) -> impl Future<Output = Result<Impact>> + Send + 'static {
+    ) -> impl Future<Output = Result<Impact>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1640,7 +1633,7 @@ impl ServiceImpactsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Impact>> + Send + 'static {
+    ) -> impl Future<Output = Result<Impact>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1655,7 +1648,7 @@ impl ServiceImpactsApi {
 
     /// `GET service/impacts/count` (`getServiceImpactsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1683,7 +1676,7 @@ pub struct ServiceInfoBoardsApi(Node);
 impl ServiceInfoBoardsApi {
     /// `GET service/info/boards/{id}` (`getServiceInfoBoardsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1695,7 +1688,7 @@ impl ServiceInfoBoardsApi {
 
     /// `GET service/info/boards/count` (`getServiceInfoBoardsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1707,7 +1700,7 @@ pub struct ServiceInfoBoardtypesApi(Node);
 impl ServiceInfoBoardtypesApi {
     /// `GET service/info/boardtypes/{id}` (`getServiceInfoBoardtypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardTypeInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<BoardTypeInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1719,7 +1712,7 @@ impl ServiceInfoBoardtypesApi {
 
     /// `GET service/info/boardtypes/count` (`getServiceInfoBoardtypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1734,7 +1727,7 @@ impl ServiceKnowledgeBaseArticlesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1744,7 +1737,7 @@ impl ServiceKnowledgeBaseArticlesApi {
         &self,
         id: i64,
         body: &KnowledgeBaseArticle,
-    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1754,7 +1747,7 @@ impl ServiceKnowledgeBaseArticlesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1763,7 +1756,7 @@ impl ServiceKnowledgeBaseArticlesApi {
 
     /// `DELETE service/knowledgeBaseArticles/{id}` (`deleteServiceKnowledgeBaseArticlesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1778,13 +1771,13 @@ impl ServiceKnowledgeBaseArticlesApi {
     pub fn create(
         &self,
         body: &KnowledgeBaseArticle,
-    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseArticle>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/knowledgeBaseArticles/count` (`getServiceKnowledgeBaseArticlesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1799,7 +1792,7 @@ impl ServiceKnowledgeBaseCategoriesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1809,7 +1802,7 @@ impl ServiceKnowledgeBaseCategoriesApi {
         &self,
         id: i64,
         body: &KnowledgeBaseCategory,
-    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1819,7 +1812,7 @@ impl ServiceKnowledgeBaseCategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1828,7 +1821,7 @@ impl ServiceKnowledgeBaseCategoriesApi {
 
     /// `DELETE service/knowledgeBaseCategories/{id}` (`deleteServiceKnowledgeBaseCategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1843,13 +1836,13 @@ impl ServiceKnowledgeBaseCategoriesApi {
     pub fn create(
         &self,
         body: &KnowledgeBaseCategory,
-    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/knowledgeBaseCategories/count` (`getServiceKnowledgeBaseCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1864,7 +1857,7 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1874,7 +1867,7 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
         &self,
         id: i64,
         body: &KnowledgeBaseSubCategory,
-    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1884,7 +1877,7 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1893,7 +1886,7 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
 
     /// `DELETE service/knowledgeBaseSubCategories/{id}` (`deleteServiceKnowledgeBaseSubCategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1908,13 +1901,13 @@ impl ServiceKnowledgeBaseSubCategoriesApi {
     pub fn create(
         &self,
         body: &KnowledgeBaseSubCategory,
-    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSubCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/knowledgeBaseSubCategories/count` (`getServiceKnowledgeBaseSubCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1963,7 +1956,7 @@ impl ServiceKnowledgebasesettingsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1973,7 +1966,7 @@ impl ServiceKnowledgebasesettingsApi {
         &self,
         id: i64,
         body: &KnowledgeBaseSettings,
-    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1983,7 +1976,7 @@ impl ServiceKnowledgebasesettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1992,7 +1985,7 @@ impl ServiceKnowledgebasesettingsApi {
 
     /// `GET service/knowledgebasesettings` (`getServiceKnowledgebasesettings`).
     #[inline]
-    pub fn get_all(&self) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + 'static {
+    pub fn get_all(&self) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + use<> {
         self.0.call(Method::GET, None).send_json()
     }
 
@@ -2001,7 +1994,7 @@ impl ServiceKnowledgebasesettingsApi {
     pub fn create(
         &self,
         body: &KnowledgeBaseSettings,
-    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + 'static {
+    ) -> impl Future<Output = Result<KnowledgeBaseSettings>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -2013,7 +2006,7 @@ pub struct ServiceLocationsApi(Node);
 impl ServiceLocationsApi {
     /// `GET service/locations/{id}` (`getServiceLocationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceLocation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceLocation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2023,7 +2016,7 @@ impl ServiceLocationsApi {
         &self,
         id: i64,
         body: &ServiceLocation,
-    ) -> impl Future<Output = Result<ServiceLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceLocation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2033,7 +2026,7 @@ impl ServiceLocationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceLocation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2042,7 +2035,7 @@ impl ServiceLocationsApi {
 
     /// `DELETE service/locations/{id}` (`deleteServiceLocationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2057,13 +2050,13 @@ impl ServiceLocationsApi {
     pub fn create(
         &self,
         body: &ServiceLocation,
-    ) -> impl Future<Output = Result<ServiceLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceLocation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/locations/count` (`getServiceLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2077,7 +2070,7 @@ impl ServiceLocationsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceLocationInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceLocationInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2098,7 +2091,7 @@ impl ServiceLocationsInfoApi {
 
     /// `GET service/locations/info/count` (`getServiceLocationsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2110,7 +2103,7 @@ pub struct ServicePrioritiesApi(Node);
 impl ServicePrioritiesApi {
     /// `GET service/priorities/{id}` (`getServicePrioritiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Priority>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Priority>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2120,7 +2113,7 @@ impl ServicePrioritiesApi {
         &self,
         id: i64,
         body: &Priority,
-    ) -> impl Future<Output = Result<Priority>> + Send + 'static {
+    ) -> impl Future<Output = Result<Priority>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2130,7 +2123,7 @@ impl ServicePrioritiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Priority>> + Send + 'static {
+    ) -> impl Future<Output = Result<Priority>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2139,7 +2132,7 @@ impl ServicePrioritiesApi {
 
     /// `DELETE service/priorities/{id}` (`deleteServicePrioritiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2151,16 +2144,13 @@ impl ServicePrioritiesApi {
 
     /// `POST service/priorities` (`postServicePriorities`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Priority,
-    ) -> impl Future<Output = Result<Priority>> + Send + 'static {
+    pub fn create(&self, body: &Priority) -> impl Future<Output = Result<Priority>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/priorities/count` (`getServicePrioritiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2171,7 +2161,7 @@ impl ServicePrioritiesApi {
         parent_id: i64,
         use_default_flag: Option<bool>,
         last_modified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "image")
             .call(Method::GET, None)
@@ -2230,7 +2220,7 @@ impl ServicePriorityApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<PriorityInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<PriorityInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2276,7 +2266,7 @@ impl ServiceSchedulingMembersApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SchedulingMemberInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SchedulingMemberInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2297,7 +2287,7 @@ impl ServiceSchedulingMembersInfoApi {
 
     /// `GET service/scheduling/members/info/count` (`getServiceSchedulingMembersInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2309,7 +2299,7 @@ pub struct ServiceServiceSignoffApi(Node);
 impl ServiceServiceSignoffApi {
     /// `GET service/serviceSignoff/{id}` (`getServiceServiceSignoffById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceSignoff>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceSignoff>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2319,7 +2309,7 @@ impl ServiceServiceSignoffApi {
         &self,
         id: i64,
         body: &ServiceSignoff,
-    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2329,7 +2319,7 @@ impl ServiceServiceSignoffApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2338,7 +2328,7 @@ impl ServiceServiceSignoffApi {
 
     /// `DELETE service/serviceSignoff/{id}` (`deleteServiceServiceSignoffById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2353,13 +2343,13 @@ impl ServiceServiceSignoffApi {
     pub fn create(
         &self,
         body: &ServiceSignoff,
-    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSignoff>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/serviceSignoff/count` (`getServiceServiceSignoffCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2373,7 +2363,7 @@ impl ServiceServiceSignoffApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceSignoffInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSignoffInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2399,7 +2389,7 @@ impl ServiceServiceSignoffInfoApi {
 
     /// `GET service/serviceSignoff/info/count` (`getServiceServiceSignoffInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2440,7 +2430,7 @@ pub struct ServiceSeveritiesApi(Node);
 impl ServiceSeveritiesApi {
     /// `GET service/severities/{id}` (`getServiceSeveritiesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Severity>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Severity>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2450,7 +2440,7 @@ impl ServiceSeveritiesApi {
         &self,
         id: i64,
         body: &Severity,
-    ) -> impl Future<Output = Result<Severity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Severity>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2460,7 +2450,7 @@ impl ServiceSeveritiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Severity>> + Send + 'static {
+    ) -> impl Future<Output = Result<Severity>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2475,7 +2465,7 @@ impl ServiceSeveritiesApi {
 
     /// `GET service/severities/count` (`getServiceSeveritiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2492,10 +2482,7 @@ impl ServiceSlainfoApi {
 
     /// `GET service/slainfo/{id}/info` (`getServiceSlainfoByIdInfo`).
     #[inline]
-    pub fn info_for(
-        &self,
-        parent_id: i64,
-    ) -> impl Future<Output = Result<SLAInfo>> + Send + 'static {
+    pub fn info_for(&self, parent_id: i64) -> impl Future<Output = Result<SLAInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2522,7 +2509,7 @@ pub struct ServiceSourcesApi(Node);
 impl ServiceSourcesApi {
     /// `GET service/sources/{id}` (`getServiceSourcesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Source>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Source>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2532,7 +2519,7 @@ impl ServiceSourcesApi {
         &self,
         id: i64,
         body: &Source,
-    ) -> impl Future<Output = Result<Source>> + Send + 'static {
+    ) -> impl Future<Output = Result<Source>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2542,7 +2529,7 @@ impl ServiceSourcesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Source>> + Send + 'static {
+    ) -> impl Future<Output = Result<Source>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2551,7 +2538,7 @@ impl ServiceSourcesApi {
 
     /// `DELETE service/sources/{id}` (`deleteServiceSourcesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2563,13 +2550,13 @@ impl ServiceSourcesApi {
 
     /// `POST service/sources` (`postServiceSources`).
     #[inline]
-    pub fn create(&self, body: &Source) -> impl Future<Output = Result<Source>> + Send + 'static {
+    pub fn create(&self, body: &Source) -> impl Future<Output = Result<Source>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/sources/count` (`getServiceSourcesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2583,7 +2570,7 @@ impl ServiceSourcesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SourceInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SourceInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2609,7 +2596,7 @@ impl ServiceSourcesInfoApi {
 
     /// `GET service/sources/info/count` (`getServiceSourcesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2650,7 +2637,7 @@ pub struct ServiceSurveysApi(Node);
 impl ServiceSurveysApi {
     /// `GET service/surveys/{id}` (`getServiceSurveysById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceSurvey>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2660,7 +2647,7 @@ impl ServiceSurveysApi {
         &self,
         id: i64,
         body: &ServiceSurvey,
-    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2670,7 +2657,7 @@ impl ServiceSurveysApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2679,7 +2666,7 @@ impl ServiceSurveysApi {
 
     /// `DELETE service/surveys/{id}` (`deleteServiceSurveysById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2694,13 +2681,13 @@ impl ServiceSurveysApi {
     pub fn create(
         &self,
         body: &ServiceSurvey,
-    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/surveys/count` (`getServiceSurveysCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2709,7 +2696,7 @@ impl ServiceSurveysApi {
     pub fn copy(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurvey>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -2742,7 +2729,7 @@ impl ServiceSurveysQuestionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2752,7 +2739,7 @@ impl ServiceSurveysQuestionsApi {
         &self,
         id: i64,
         body: &ServiceSurveyQuestion,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2762,7 +2749,7 @@ impl ServiceSurveysQuestionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2771,7 +2758,7 @@ impl ServiceSurveysQuestionsApi {
 
     /// `DELETE service/surveys/{parentId}/questions/{id}` (`deleteServiceSurveysByParentIdQuestionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2786,13 +2773,13 @@ impl ServiceSurveysQuestionsApi {
     pub fn create(
         &self,
         body: &ServiceSurveyQuestion,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/surveys/{parentId}/questions/count` (`getServiceSurveysByParentIdQuestionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2801,7 +2788,7 @@ impl ServiceSurveysQuestionsApi {
     pub fn copy(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceSurveyQuestion>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -2821,7 +2808,7 @@ pub struct ServiceSurveysQuestionsOptionsApi(Node);
 impl ServiceSurveysQuestionsOptionsApi {
     /// `GET service/surveys/{grandparentId}/questions/{parentId}/options/{id}` (`getServiceSurveysByGrandparentIdQuestionsByParentIdOptionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyOption>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyOption>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2831,7 +2818,7 @@ impl ServiceSurveysQuestionsOptionsApi {
         &self,
         id: i64,
         body: &SurveyOption,
-    ) -> impl Future<Output = Result<SurveyOption>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyOption>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2841,7 +2828,7 @@ impl ServiceSurveysQuestionsOptionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SurveyOption>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyOption>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2850,7 +2837,7 @@ impl ServiceSurveysQuestionsOptionsApi {
 
     /// `DELETE service/surveys/{grandparentId}/questions/{parentId}/options/{id}` (`deleteServiceSurveysByGrandparentIdQuestionsByParentIdOptionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2865,13 +2852,13 @@ impl ServiceSurveysQuestionsOptionsApi {
     pub fn create(
         &self,
         body: &SurveyOption,
-    ) -> impl Future<Output = Result<SurveyOption>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyOption>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/surveys/{grandparentId}/questions/{parentId}/options/count` (`getServiceSurveysByGrandparentIdQuestionsByParentIdOptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2883,7 +2870,7 @@ pub struct ServiceSurveysResultsApi(Node);
 impl ServiceSurveysResultsApi {
     /// `GET service/surveys/{parentId}/results/{id}` (`getServiceSurveysByParentIdResultsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyResult>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyResult>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2893,7 +2880,7 @@ impl ServiceSurveysResultsApi {
         &self,
         id: i64,
         body: &SurveyResult,
-    ) -> impl Future<Output = Result<SurveyResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyResult>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2903,7 +2890,7 @@ impl ServiceSurveysResultsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SurveyResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyResult>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2912,7 +2899,7 @@ impl ServiceSurveysResultsApi {
 
     /// `DELETE service/surveys/{parentId}/results/{id}` (`deleteServiceSurveysByParentIdResultsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2927,13 +2914,13 @@ impl ServiceSurveysResultsApi {
     pub fn create(
         &self,
         body: &SurveyResult,
-    ) -> impl Future<Output = Result<SurveyResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyResult>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/surveys/{parentId}/results/count` (`getServiceSurveysByParentIdResultsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2974,7 +2961,7 @@ pub struct ServiceTeamsApi(Node);
 impl ServiceTeamsApi {
     /// `GET service/teams/{id}` (`getServiceTeamsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTeam>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTeam>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2986,7 +2973,7 @@ impl ServiceTeamsApi {
 
     /// `GET service/teams/count` (`getServiceTeamsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2998,7 +2985,7 @@ pub struct ServiceTemplatesApi(Node);
 impl ServiceTemplatesApi {
     /// `GET service/templates/{id}` (`getServiceTemplatesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTemplate>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTemplate>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3010,7 +2997,7 @@ impl ServiceTemplatesApi {
 
     /// `GET service/templates/count` (`getServiceTemplatesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3024,7 +3011,7 @@ impl ServiceTemplatesApi {
     pub fn generate(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<TemplateGeneratedCountsModel>> + Send + 'static {
+    ) -> impl Future<Output = Result<TemplateGeneratedCountsModel>> + Send + use<> {
         self.0
             .child_of(&parent_id, "generate")
             .call(Method::POST, None)
@@ -3036,7 +3023,7 @@ impl ServiceTemplatesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceTemplateInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceTemplateInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3057,7 +3044,7 @@ impl ServiceTemplatesInfoApi {
 
     /// `GET service/templates/info/count` (`getServiceTemplatesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3069,7 +3056,7 @@ pub struct ServiceTicketLinksApi(Node);
 impl ServiceTicketLinksApi {
     /// `GET service/ticketLinks/{id}` (`getServiceTicketLinksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTicketLink>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceTicketLink>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3079,7 +3066,7 @@ impl ServiceTicketLinksApi {
         &self,
         id: i64,
         body: &ServiceTicketLink,
-    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3089,7 +3076,7 @@ impl ServiceTicketLinksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3098,7 +3085,7 @@ impl ServiceTicketLinksApi {
 
     /// `DELETE service/ticketLinks/{id}` (`deleteServiceTicketLinksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3113,13 +3100,13 @@ impl ServiceTicketLinksApi {
     pub fn create(
         &self,
         body: &ServiceTicketLink,
-    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceTicketLink>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/ticketLinks/count` (`getServiceTicketLinksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3133,7 +3120,7 @@ impl ServiceTicketLinksApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ServiceTicketLinkInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceTicketLinkInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3154,7 +3141,7 @@ impl ServiceTicketLinksInfoApi {
 
     /// `GET service/ticketLinks/info/count` (`getServiceTicketLinksInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3166,7 +3153,7 @@ pub struct ServiceTicketSyncsApi(Node);
 impl ServiceTicketSyncsApi {
     /// `GET service/ticketSyncs/{id}` (`getServiceTicketSyncsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketSync>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketSync>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3176,7 +3163,7 @@ impl ServiceTicketSyncsApi {
         &self,
         id: i64,
         body: &TicketSync,
-    ) -> impl Future<Output = Result<TicketSync>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketSync>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3186,7 +3173,7 @@ impl ServiceTicketSyncsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TicketSync>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketSync>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3195,7 +3182,7 @@ impl ServiceTicketSyncsApi {
 
     /// `DELETE service/ticketSyncs/{id}` (`deleteServiceTicketSyncsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3210,13 +3197,13 @@ impl ServiceTicketSyncsApi {
     pub fn create(
         &self,
         body: &TicketSync,
-    ) -> impl Future<Output = Result<TicketSync>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketSync>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/ticketSyncs/count` (`getServiceTicketSyncsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3228,7 +3215,7 @@ pub struct ServiceTicketsApi(Node);
 impl ServiceTicketsApi {
     /// `GET service/tickets/{id}` (`getServiceTicketsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3238,7 +3225,7 @@ impl ServiceTicketsApi {
         &self,
         id: i64,
         body: &Ticket,
-    ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    ) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3248,7 +3235,7 @@ impl ServiceTicketsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    ) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3257,7 +3244,7 @@ impl ServiceTicketsApi {
 
     /// `DELETE service/tickets/{id}` (`deleteServiceTicketsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3269,13 +3256,13 @@ impl ServiceTicketsApi {
 
     /// `POST service/tickets` (`postServiceTickets`).
     #[inline]
-    pub fn create(&self, body: &Ticket) -> impl Future<Output = Result<Ticket>> + Send + 'static {
+    pub fn create(&self, body: &Ticket) -> impl Future<Output = Result<Ticket>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/tickets/count` (`getServiceTicketsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3289,7 +3276,7 @@ impl ServiceTicketsApi {
     pub fn search(
         &self,
         body: &FilterValues,
-    ) -> impl Future<Output = Result<Vec<Ticket>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<Ticket>>> + Send + use<> {
         self.0
             .child("search")
             .call(Method::POST, None)
@@ -3313,7 +3300,7 @@ impl ServiceTicketsApi {
         &self,
         parent_id: i64,
         body: &TicketBundle,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "attachChildren")
             .call(Method::POST, None)
@@ -3332,7 +3319,7 @@ impl ServiceTicketsApi {
         &self,
         parent_id: i64,
         body: &ConvertToProject,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "convert")
             .call(Method::POST, None)
@@ -3350,7 +3337,7 @@ impl ServiceTicketsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<TicketInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3363,7 +3350,7 @@ impl ServiceTicketsApi {
         &self,
         parent_id: i64,
         body: &TicketMerge,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "merge")
             .call(Method::POST, None)
@@ -3410,7 +3397,7 @@ impl ServiceTicketsInfoApi {
 
     /// `GET service/tickets/info/count` (`getServiceTicketsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3428,7 +3415,7 @@ impl ServiceTicketsActivitiesApi {
 
     /// `GET service/tickets/{parentId}/activities/count` (`getServiceTicketsByParentIdActivitiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3455,13 +3442,13 @@ impl ServiceTicketsConfigurationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE service/tickets/{parentId}/configurations/{id}` (`deleteServiceTicketsByParentIdConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3476,13 +3463,13 @@ impl ServiceTicketsConfigurationsApi {
     pub fn create(
         &self,
         body: &ConfigurationReference,
-    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConfigurationReference>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/tickets/{parentId}/configurations/count` (`getServiceTicketsByParentIdConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3500,7 +3487,7 @@ impl ServiceTicketsDocumentsApi {
 
     /// `GET service/tickets/{parentId}/documents/count` (`getServiceTicketsByParentIdDocumentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3512,7 +3499,7 @@ pub struct ServiceTicketsNotesApi(Node);
 impl ServiceTicketsNotesApi {
     /// `GET service/tickets/{parentId}/notes/{id}` (`getServiceTicketsByParentIdNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3522,7 +3509,7 @@ impl ServiceTicketsNotesApi {
         &self,
         id: i64,
         body: &ServiceNote,
-    ) -> impl Future<Output = Result<ServiceNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3532,7 +3519,7 @@ impl ServiceTicketsNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ServiceNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3541,7 +3528,7 @@ impl ServiceTicketsNotesApi {
 
     /// `DELETE service/tickets/{parentId}/notes/{id}` (`deleteServiceTicketsByParentIdNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3556,13 +3543,13 @@ impl ServiceTicketsNotesApi {
     pub fn create(
         &self,
         body: &ServiceNote,
-    ) -> impl Future<Output = Result<ServiceNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<ServiceNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/tickets/{parentId}/notes/count` (`getServiceTicketsByParentIdNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3580,7 +3567,7 @@ impl ServiceTicketsProductsApi {
 
     /// `GET service/tickets/{parentId}/products/count` (`getServiceTicketsByParentIdProductsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3598,7 +3585,7 @@ impl ServiceTicketsScheduleentriesApi {
 
     /// `GET service/tickets/{parentId}/scheduleentries/count` (`getServiceTicketsByParentIdScheduleentriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3610,7 +3597,7 @@ pub struct ServiceTicketsTasksApi(Node);
 impl ServiceTicketsTasksApi {
     /// `GET service/tickets/{parentId}/tasks/{id}` (`getServiceTicketsByParentIdTasksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Task>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Task>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3620,7 +3607,7 @@ impl ServiceTicketsTasksApi {
         &self,
         id: i64,
         body: &Task,
-    ) -> impl Future<Output = Result<Task>> + Send + 'static {
+    ) -> impl Future<Output = Result<Task>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3630,7 +3617,7 @@ impl ServiceTicketsTasksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Task>> + Send + 'static {
+    ) -> impl Future<Output = Result<Task>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3639,7 +3626,7 @@ impl ServiceTicketsTasksApi {
 
     /// `DELETE service/tickets/{parentId}/tasks/{id}` (`deleteServiceTicketsByParentIdTasksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3651,13 +3638,13 @@ impl ServiceTicketsTasksApi {
 
     /// `POST service/tickets/{parentId}/tasks` (`postServiceTicketsByParentIdTasks`).
     #[inline]
-    pub fn create(&self, body: &Task) -> impl Future<Output = Result<Task>> + Send + 'static {
+    pub fn create(&self, body: &Task) -> impl Future<Output = Result<Task>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET service/tickets/{parentId}/tasks/count` (`getServiceTicketsByParentIdTasksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3675,7 +3662,7 @@ impl ServiceTicketsTimeentriesApi {
 
     /// `GET service/tickets/{parentId}/timeentries/count` (`getServiceTicketsByParentIdTimeentriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -354,7 +354,7 @@ pub struct SystemAllowedfiletypesApi(Node);
 impl SystemAllowedfiletypesApi {
     /// `GET system/allowedfiletypes/{id}` (`getSystemAllowedfiletypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AllowedFileType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AllowedFileType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -364,7 +364,7 @@ impl SystemAllowedfiletypesApi {
         &self,
         id: i64,
         body: &AllowedFileType,
-    ) -> impl Future<Output = Result<AllowedFileType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedFileType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -374,7 +374,7 @@ impl SystemAllowedfiletypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AllowedFileType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedFileType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -383,7 +383,7 @@ impl SystemAllowedfiletypesApi {
 
     /// `DELETE system/allowedfiletypes/{id}` (`deleteSystemAllowedfiletypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -398,13 +398,13 @@ impl SystemAllowedfiletypesApi {
     pub fn create(
         &self,
         body: &AllowedFileType,
-    ) -> impl Future<Output = Result<AllowedFileType>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedFileType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/allowedfiletypes/count` (`getSystemAllowedfiletypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -416,7 +416,7 @@ pub struct SystemAllowedoriginsApi(Node);
 impl SystemAllowedoriginsApi {
     /// `GET system/allowedorigins/{id}` (`getSystemAllowedoriginsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AllowedOrigin>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AllowedOrigin>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -426,7 +426,7 @@ impl SystemAllowedoriginsApi {
         &self,
         id: i64,
         body: &AllowedOrigin,
-    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -436,7 +436,7 @@ impl SystemAllowedoriginsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -445,7 +445,7 @@ impl SystemAllowedoriginsApi {
 
     /// `DELETE system/allowedorigins/{id}` (`deleteSystemAllowedoriginsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -460,13 +460,13 @@ impl SystemAllowedoriginsApi {
     pub fn create(
         &self,
         body: &AllowedOrigin,
-    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + 'static {
+    ) -> impl Future<Output = Result<AllowedOrigin>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/allowedorigins/count` (`getSystemAllowedoriginsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -478,7 +478,7 @@ pub struct SystemApiMembersApi(Node);
 impl SystemApiMembersApi {
     /// `GET system/apiMembers/{id}` (`getSystemApiMembersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ApiMember>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ApiMember>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -488,7 +488,7 @@ impl SystemApiMembersApi {
         &self,
         id: i64,
         body: &ApiMember,
-    ) -> impl Future<Output = Result<ApiMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ApiMember>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -498,7 +498,7 @@ impl SystemApiMembersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ApiMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ApiMember>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -516,19 +516,19 @@ impl SystemApiMembersApi {
     pub fn create(
         &self,
         body: &ApiMember,
-    ) -> impl Future<Output = Result<ApiMember>> + Send + 'static {
+    ) -> impl Future<Output = Result<ApiMember>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/apiMembers/count` (`getSystemApiMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `GET system/apiMembers/default` (`getSystemApiMembersDefault`).
     #[inline]
-    pub fn default(&self) -> impl Future<Output = Result<ApiMember>> + Send + 'static {
+    pub fn default(&self) -> impl Future<Output = Result<ApiMember>> + Send + use<> {
         self.0.child("default").call(Method::GET, None).send_json()
     }
 }
@@ -555,7 +555,7 @@ impl SystemAudittrailApi {
         &self,
         query: &Query,
         get_request: Option<&str>,
-    ) -> impl Future<Output = Result<u64>> + Send + 'static {
+    ) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0
             .count(&query.clone().param_opt("getRequest", get_request))
     }
@@ -568,7 +568,7 @@ pub struct SystemAuthAnvilsApi(Node);
 impl SystemAuthAnvilsApi {
     /// `GET system/authAnvils/{id}` (`getSystemAuthAnvilsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AuthAnvil>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AuthAnvil>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -578,7 +578,7 @@ impl SystemAuthAnvilsApi {
         &self,
         id: i64,
         body: &AuthAnvil,
-    ) -> impl Future<Output = Result<AuthAnvil>> + Send + 'static {
+    ) -> impl Future<Output = Result<AuthAnvil>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -588,7 +588,7 @@ impl SystemAuthAnvilsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AuthAnvil>> + Send + 'static {
+    ) -> impl Future<Output = Result<AuthAnvil>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -603,15 +603,13 @@ impl SystemAuthAnvilsApi {
 
     /// `GET system/authAnvils/count` (`getSystemAuthAnvilsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `GET system/authAnvils/testConnection` (`getSystemAuthAnvilsTestConnection`).
     #[inline]
-    pub fn test_connection(
-        &self,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    pub fn test_connection(&self) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child("testConnection")
             .call(Method::GET, None)
@@ -626,7 +624,7 @@ pub struct SystemAutoSyncTimeApi(Node);
 impl SystemAutoSyncTimeApi {
     /// `GET system/autoSyncTime/{id}` (`getSystemAutoSyncTimeById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<AutoSyncTime>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<AutoSyncTime>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -636,7 +634,7 @@ impl SystemAutoSyncTimeApi {
         &self,
         id: i64,
         body: &AutoSyncTime,
-    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -646,7 +644,7 @@ impl SystemAutoSyncTimeApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -655,7 +653,7 @@ impl SystemAutoSyncTimeApi {
 
     /// `DELETE system/autoSyncTime/{id}` (`deleteSystemAutoSyncTimeById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -670,13 +668,13 @@ impl SystemAutoSyncTimeApi {
     pub fn create(
         &self,
         body: &AutoSyncTime,
-    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + 'static {
+    ) -> impl Future<Output = Result<AutoSyncTime>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/autoSyncTime/count` (`getSystemAutoSyncTimeCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -691,7 +689,7 @@ impl SystemBundlesApi {
     pub fn create(
         &self,
         body: &BundleRequestsCollection,
-    ) -> impl Future<Output = Result<BundleResultsCollection>> + Send + 'static {
+    ) -> impl Future<Output = Result<BundleResultsCollection>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
@@ -700,7 +698,7 @@ impl SystemBundlesApi {
     pub fn count(
         &self,
         body: &BundleRequestsCollection,
-    ) -> impl Future<Output = Result<BundleResultsCollection>> + Send + 'static {
+    ) -> impl Future<Output = Result<BundleResultsCollection>> + Send + use<> {
         self.0
             .child("count")
             .call(Method::POST, None)
@@ -716,7 +714,7 @@ pub struct SystemCallbacksApi(Node);
 impl SystemCallbacksApi {
     /// `GET system/callbacks/{id}` (`getSystemCallbacksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CallbackEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CallbackEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -726,7 +724,7 @@ impl SystemCallbacksApi {
         &self,
         id: i64,
         body: &CallbackEntry,
-    ) -> impl Future<Output = Result<CallbackEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<CallbackEntry>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -736,7 +734,7 @@ impl SystemCallbacksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CallbackEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<CallbackEntry>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -745,7 +743,7 @@ impl SystemCallbacksApi {
 
     /// `DELETE system/callbacks/{id}` (`deleteSystemCallbacksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -760,13 +758,13 @@ impl SystemCallbacksApi {
     pub fn create(
         &self,
         body: &CallbackEntry,
-    ) -> impl Future<Output = Result<CallbackEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<CallbackEntry>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/callbacks/count` (`getSystemCallbacksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -778,7 +776,7 @@ pub struct SystemCertificationsApi(Node);
 impl SystemCertificationsApi {
     /// `GET system/certifications/{id}` (`getSystemCertificationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Certification>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Certification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -788,7 +786,7 @@ impl SystemCertificationsApi {
         &self,
         id: i64,
         body: &Certification,
-    ) -> impl Future<Output = Result<Certification>> + Send + 'static {
+    ) -> impl Future<Output = Result<Certification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -798,7 +796,7 @@ impl SystemCertificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Certification>> + Send + 'static {
+    ) -> impl Future<Output = Result<Certification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -807,7 +805,7 @@ impl SystemCertificationsApi {
 
     /// `DELETE system/certifications/{id}` (`deleteSystemCertificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -822,13 +820,13 @@ impl SystemCertificationsApi {
     pub fn create(
         &self,
         body: &Certification,
-    ) -> impl Future<Output = Result<Certification>> + Send + 'static {
+    ) -> impl Future<Output = Result<Certification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/certifications/count` (`getSystemCertificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -877,7 +875,7 @@ impl SystemConnectWiseHostedScreensApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConnectWiseHostedScreen>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConnectWiseHostedScreen>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -889,7 +887,7 @@ impl SystemConnectWiseHostedScreensApi {
 
     /// `GET system/connectWiseHostedScreens/count` (`getSystemConnectWiseHostedScreensCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -904,7 +902,7 @@ impl SystemConnectwisehostedsetupsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -914,7 +912,7 @@ impl SystemConnectwisehostedsetupsApi {
         &self,
         id: i64,
         body: &ConnectWiseHostedSetup,
-    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -924,7 +922,7 @@ impl SystemConnectwisehostedsetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -933,7 +931,7 @@ impl SystemConnectwisehostedsetupsApi {
 
     /// `DELETE system/connectwisehostedsetups/{id}` (`deleteSystemConnectwisehostedsetupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -948,13 +946,13 @@ impl SystemConnectwisehostedsetupsApi {
     pub fn create(
         &self,
         body: &ConnectWiseHostedSetup,
-    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<ConnectWiseHostedSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/connectwisehostedsetups/count` (`getSystemConnectwisehostedsetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -966,7 +964,7 @@ pub struct SystemCustomReportsApi(Node);
 impl SystemCustomReportsApi {
     /// `GET system/customReports/{id}` (`getSystemCustomReportsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CustomReport>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CustomReport>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -976,7 +974,7 @@ impl SystemCustomReportsApi {
         &self,
         id: i64,
         body: &CustomReport,
-    ) -> impl Future<Output = Result<CustomReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReport>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -986,7 +984,7 @@ impl SystemCustomReportsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CustomReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReport>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -995,7 +993,7 @@ impl SystemCustomReportsApi {
 
     /// `DELETE system/customReports/{id}` (`deleteSystemCustomReportsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1010,13 +1008,13 @@ impl SystemCustomReportsApi {
     pub fn create(
         &self,
         body: &CustomReport,
-    ) -> impl Future<Output = Result<CustomReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReport>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/customReports/count` (`getSystemCustomReportsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1036,7 +1034,7 @@ impl SystemCustomReportsParametersApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1046,7 +1044,7 @@ impl SystemCustomReportsParametersApi {
         &self,
         id: i64,
         body: &CustomReportParameter,
-    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1056,7 +1054,7 @@ impl SystemCustomReportsParametersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1065,7 +1063,7 @@ impl SystemCustomReportsParametersApi {
 
     /// `DELETE system/customReports/{parentId}/parameters/{id}` (`deleteSystemCustomReportsByParentIdParametersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1080,13 +1078,13 @@ impl SystemCustomReportsParametersApi {
     pub fn create(
         &self,
         body: &CustomReportParameter,
-    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<CustomReportParameter>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/customReports/{parentId}/parameters/count` (`getSystemCustomReportsByParentIdParametersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1098,7 +1096,7 @@ pub struct SystemCwTimeZonesApi(Node);
 impl SystemCwTimeZonesApi {
     /// `GET system/cwTimeZones/{id}` (`getSystemCwTimeZonesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<CwTimeZone>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CwTimeZone>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1110,7 +1108,7 @@ impl SystemCwTimeZonesApi {
 
     /// `GET system/cwTimeZones/count` (`getSystemCwTimeZonesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1122,7 +1120,7 @@ pub struct SystemDepartmentsApi(Node);
 impl SystemDepartmentsApi {
     /// `GET system/departments/{id}` (`getSystemDepartmentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Department>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Department>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1132,7 +1130,7 @@ impl SystemDepartmentsApi {
         &self,
         id: i64,
         body: &Department,
-    ) -> impl Future<Output = Result<Department>> + Send + 'static {
+    ) -> impl Future<Output = Result<Department>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1142,7 +1140,7 @@ impl SystemDepartmentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Department>> + Send + 'static {
+    ) -> impl Future<Output = Result<Department>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1151,7 +1149,7 @@ impl SystemDepartmentsApi {
 
     /// `DELETE system/departments/{id}` (`deleteSystemDepartmentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1166,13 +1164,13 @@ impl SystemDepartmentsApi {
     pub fn create(
         &self,
         body: &Department,
-    ) -> impl Future<Output = Result<Department>> + Send + 'static {
+    ) -> impl Future<Output = Result<Department>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/departments/count` (`getSystemDepartmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1194,10 +1192,7 @@ pub struct SystemDepartmentsLocationsApi(Node);
 impl SystemDepartmentsLocationsApi {
     /// `GET system/departments/{parentId}/locations/{id}` (`getSystemDepartmentsByParentIdLocationsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<DepartmentLocation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1207,7 +1202,7 @@ impl SystemDepartmentsLocationsApi {
         &self,
         id: i64,
         body: &DepartmentLocation,
-    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1217,7 +1212,7 @@ impl SystemDepartmentsLocationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1226,7 +1221,7 @@ impl SystemDepartmentsLocationsApi {
 
     /// `DELETE system/departments/{parentId}/locations/{id}` (`deleteSystemDepartmentsByParentIdLocationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1241,13 +1236,13 @@ impl SystemDepartmentsLocationsApi {
     pub fn create(
         &self,
         body: &DepartmentLocation,
-    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<DepartmentLocation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/departments/{parentId}/locations/count` (`getSystemDepartmentsByParentIdLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1288,19 +1283,19 @@ pub struct SystemDocumentsApi(Node);
 impl SystemDocumentsApi {
     /// `GET system/documents/{id}` (`getSystemDocumentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<DocumentInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<DocumentInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `POST system/documents/{id}` (`postSystemDocumentsById`).
     #[inline]
-    pub fn post(&self, id: i64) -> impl Future<Output = Result<DocumentInfo>> + Send + 'static {
+    pub fn post(&self, id: i64) -> impl Future<Output = Result<DocumentInfo>> + Send + use<> {
         self.0.call(Method::POST, Some(&id)).send_json()
     }
 
     /// `DELETE system/documents/{id}` (`deleteSystemDocumentsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1327,7 +1322,7 @@ impl SystemDocumentsApi {
         query: &Query,
         record_id: Option<i64>,
         record_type: Option<&str>,
-    ) -> impl Future<Output = Result<u64>> + Send + 'static {
+    ) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(
             &query
                 .clone()
@@ -1338,7 +1333,7 @@ impl SystemDocumentsApi {
 
     /// `GET system/documents/uploadsample` (`getSystemDocumentsUploadsample`).
     #[inline]
-    pub fn uploadsample(&self) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    pub fn uploadsample(&self) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child("uploadsample")
             .call(Method::GET, None)
@@ -1351,7 +1346,7 @@ impl SystemDocumentsApi {
         &self,
         parent_id: i64,
         last_modified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "download")
             .call(Method::GET, None)
@@ -1365,7 +1360,7 @@ impl SystemDocumentsApi {
         &self,
         parent_id: i64,
         last_modified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "thumbnail")
             .call(Method::GET, None)
@@ -1381,7 +1376,7 @@ pub struct SystemEPayConfigurationsApi(Node);
 impl SystemEPayConfigurationsApi {
     /// `GET system/ePayConfigurations/{id}` (`getSystemEPayConfigurationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EPayConfiguration>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EPayConfiguration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1391,7 +1386,7 @@ impl SystemEPayConfigurationsApi {
         &self,
         id: i64,
         body: &EPayConfiguration,
-    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1401,7 +1396,7 @@ impl SystemEPayConfigurationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1410,7 +1405,7 @@ impl SystemEPayConfigurationsApi {
 
     /// `DELETE system/ePayConfigurations/{id}` (`deleteSystemEPayConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1425,13 +1420,13 @@ impl SystemEPayConfigurationsApi {
     pub fn create(
         &self,
         body: &EPayConfiguration,
-    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<EPayConfiguration>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/ePayConfigurations/count` (`getSystemEPayConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1443,7 +1438,7 @@ pub struct SystemEmailConnectorsApi(Node);
 impl SystemEmailConnectorsApi {
     /// `GET system/emailConnectors/{id}` (`getSystemEmailConnectorsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailConnector>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailConnector>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1453,7 +1448,7 @@ impl SystemEmailConnectorsApi {
         &self,
         id: i64,
         body: &EmailConnector,
-    ) -> impl Future<Output = Result<EmailConnector>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnector>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1463,7 +1458,7 @@ impl SystemEmailConnectorsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailConnector>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnector>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1472,7 +1467,7 @@ impl SystemEmailConnectorsApi {
 
     /// `DELETE system/emailConnectors/{id}` (`deleteSystemEmailConnectorsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1487,13 +1482,13 @@ impl SystemEmailConnectorsApi {
     pub fn create(
         &self,
         body: &EmailConnector,
-    ) -> impl Future<Output = Result<EmailConnector>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnector>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/emailConnectors/count` (`getSystemEmailConnectorsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1507,7 +1502,7 @@ impl SystemEmailConnectorsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<EmailConnectorInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1533,7 +1528,7 @@ impl SystemEmailConnectorsInfoApi {
 
     /// `GET system/emailConnectors/info/count` (`getSystemEmailConnectorsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1548,7 +1543,7 @@ impl SystemEmailConnectorsParsingStylesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1558,7 +1553,7 @@ impl SystemEmailConnectorsParsingStylesApi {
         &self,
         id: i64,
         body: &EmailConnectorParsingStyle,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1568,7 +1563,7 @@ impl SystemEmailConnectorsParsingStylesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1577,7 +1572,7 @@ impl SystemEmailConnectorsParsingStylesApi {
 
     /// `DELETE system/emailConnectors/{parentId}/parsingStyles/{id}` (`deleteSystemEmailConnectorsByParentIdParsingStylesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1592,13 +1587,13 @@ impl SystemEmailConnectorsParsingStylesApi {
     pub fn create(
         &self,
         body: &EmailConnectorParsingStyle,
-    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingStyle>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/emailConnectors/{parentId}/parsingStyles/count` (`getSystemEmailConnectorsByParentIdParsingStylesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1623,7 +1618,7 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1633,7 +1628,7 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
         &self,
         id: i64,
         body: &EmailConnectorParsingRule,
-    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1643,7 +1638,7 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1652,7 +1647,7 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
 
     /// `DELETE system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules/{id}` (`deleteSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRulesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1667,13 +1662,13 @@ impl SystemEmailConnectorsParsingStylesParsingRulesApi {
     pub fn create(
         &self,
         body: &EmailConnectorParsingRule,
-    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailConnectorParsingRule>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/emailConnectors/{grandparentId}/parsingStyles/{parentId}/parsingRules/count` (`getSystemEmailConnectorsByGrandparentIdParsingStylesByParentIdParsingRulesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1685,7 +1680,7 @@ pub struct SystemEmailExclusionsApi(Node);
 impl SystemEmailExclusionsApi {
     /// `GET system/emailExclusions/{id}` (`getSystemEmailExclusionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailExclusion>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailExclusion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1695,7 +1690,7 @@ impl SystemEmailExclusionsApi {
         &self,
         id: i64,
         body: &EmailExclusion,
-    ) -> impl Future<Output = Result<EmailExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailExclusion>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1705,7 +1700,7 @@ impl SystemEmailExclusionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<EmailExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailExclusion>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1714,7 +1709,7 @@ impl SystemEmailExclusionsApi {
 
     /// `DELETE system/emailExclusions/{id}` (`deleteSystemEmailExclusionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1729,13 +1724,13 @@ impl SystemEmailExclusionsApi {
     pub fn create(
         &self,
         body: &EmailExclusion,
-    ) -> impl Future<Output = Result<EmailExclusion>> + Send + 'static {
+    ) -> impl Future<Output = Result<EmailExclusion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/emailExclusions/count` (`getSystemEmailExclusionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1747,7 +1742,7 @@ pub struct SystemEmailTokensApi(Node);
 impl SystemEmailTokensApi {
     /// `GET system/emailTokens/{id}` (`getSystemEmailTokensById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailToken>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<EmailToken>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1759,7 +1754,7 @@ impl SystemEmailTokensApi {
 
     /// `GET system/emailTokens/count` (`getSystemEmailTokensCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1771,7 +1766,7 @@ pub struct SystemExperimentsApi(Node);
 impl SystemExperimentsApi {
     /// `GET system/experiments/{id}` (`getSystemExperimentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Experiment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Experiment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1783,7 +1778,7 @@ impl SystemExperimentsApi {
 
     /// `GET system/experiments/count` (`getSystemExperimentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1795,7 +1790,7 @@ pub struct SystemFileuploadsettingsApi(Node);
 impl SystemFileuploadsettingsApi {
     /// `GET system/fileuploadsettings/{id}` (`getSystemFileuploadsettingsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<FileUploadSetting>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<FileUploadSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1805,7 +1800,7 @@ impl SystemFileuploadsettingsApi {
         &self,
         id: i64,
         body: &FileUploadSetting,
-    ) -> impl Future<Output = Result<FileUploadSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<FileUploadSetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1815,7 +1810,7 @@ impl SystemFileuploadsettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<FileUploadSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<FileUploadSetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1830,7 +1825,7 @@ impl SystemFileuploadsettingsApi {
 
     /// `GET system/fileuploadsettings/count` (`getSystemFileuploadsettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1842,7 +1837,7 @@ pub struct SystemGoogleemailsetupApi(Node);
 impl SystemGoogleemailsetupApi {
     /// `GET system/googleemailsetup/{id}` (`getSystemGoogleemailsetupById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1852,7 +1847,7 @@ impl SystemGoogleemailsetupApi {
         &self,
         id: i64,
         body: &GoogleEmailSetup,
-    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1862,7 +1857,7 @@ impl SystemGoogleemailsetupApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1871,7 +1866,7 @@ impl SystemGoogleemailsetupApi {
 
     /// `DELETE system/googleemailsetup/{id}` (`deleteSystemGoogleemailsetupById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1886,13 +1881,13 @@ impl SystemGoogleemailsetupApi {
     pub fn create(
         &self,
         body: &GoogleEmailSetup,
-    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<GoogleEmailSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/googleemailsetup/count` (`getSystemGoogleemailsetupCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1901,7 +1896,7 @@ impl SystemGoogleemailsetupApi {
     pub fn test_connection(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
@@ -1916,7 +1911,7 @@ pub struct SystemImapsApi(Node);
 impl SystemImapsApi {
     /// `GET system/imaps/{id}` (`getSystemImapsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Imap>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Imap>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1926,7 +1921,7 @@ impl SystemImapsApi {
         &self,
         id: i64,
         body: &Imap,
-    ) -> impl Future<Output = Result<Imap>> + Send + 'static {
+    ) -> impl Future<Output = Result<Imap>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1936,7 +1931,7 @@ impl SystemImapsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Imap>> + Send + 'static {
+    ) -> impl Future<Output = Result<Imap>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1945,7 +1940,7 @@ impl SystemImapsApi {
 
     /// `DELETE system/imaps/{id}` (`deleteSystemImapsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1957,13 +1952,13 @@ impl SystemImapsApi {
 
     /// `POST system/imaps` (`postSystemImaps`).
     #[inline]
-    pub fn create(&self, body: &Imap) -> impl Future<Output = Result<Imap>> + Send + 'static {
+    pub fn create(&self, body: &Imap) -> impl Future<Output = Result<Imap>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/imaps/count` (`getSystemImapsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1977,7 +1972,7 @@ impl SystemImapsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ImapInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ImapInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1998,7 +1993,7 @@ impl SystemImapsInfoApi {
 
     /// `GET system/imaps/info/count` (`getSystemImapsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2013,7 +2008,7 @@ impl SystemImportMassMaintenanceApi {
     pub fn post(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ImportMassMaintenance>> + Send + 'static {
+    ) -> impl Future<Output = Result<ImportMassMaintenance>> + Send + use<> {
         self.0.call(Method::POST, Some(&id)).send_json()
     }
 }
@@ -2025,7 +2020,7 @@ pub struct SystemInOutBoardsApi(Node);
 impl SystemInOutBoardsApi {
     /// `GET system/inOutBoards/{id}` (`getSystemInOutBoardsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<InOutBoard>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<InOutBoard>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2035,7 +2030,7 @@ impl SystemInOutBoardsApi {
         &self,
         id: i64,
         body: &InOutBoard,
-    ) -> impl Future<Output = Result<InOutBoard>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutBoard>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2045,7 +2040,7 @@ impl SystemInOutBoardsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<InOutBoard>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutBoard>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2054,7 +2049,7 @@ impl SystemInOutBoardsApi {
 
     /// `DELETE system/inOutBoards/{id}` (`deleteSystemInOutBoardsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2069,13 +2064,13 @@ impl SystemInOutBoardsApi {
     pub fn create(
         &self,
         body: &InOutBoard,
-    ) -> impl Future<Output = Result<InOutBoard>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutBoard>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/inOutBoards/count` (`getSystemInOutBoardsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2087,7 +2082,7 @@ pub struct SystemInOutTypesApi(Node);
 impl SystemInOutTypesApi {
     /// `GET system/inOutTypes/{id}` (`getSystemInOutTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<InOutType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<InOutType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2097,7 +2092,7 @@ impl SystemInOutTypesApi {
         &self,
         id: i64,
         body: &InOutType,
-    ) -> impl Future<Output = Result<InOutType>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2107,7 +2102,7 @@ impl SystemInOutTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<InOutType>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2116,7 +2111,7 @@ impl SystemInOutTypesApi {
 
     /// `DELETE system/inOutTypes/{id}` (`deleteSystemInOutTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2131,13 +2126,13 @@ impl SystemInOutTypesApi {
     pub fn create(
         &self,
         body: &InOutType,
-    ) -> impl Future<Output = Result<InOutType>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/inOutTypes/count` (`getSystemInOutTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2156,7 +2151,7 @@ impl SystemInOutTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<InOutTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<InOutTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2171,7 +2166,7 @@ pub struct SystemInOutTypesCountApi(Node);
 impl SystemInOutTypesCountApi {
     /// `GET system/inOutTypes/count/info` (`getSystemInOutTypesCountInfo`).
     #[inline]
-    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + 'static {
+    pub fn info(&self) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0.child("info").call(Method::GET, None).send_json()
     }
 }
@@ -2195,7 +2190,7 @@ pub struct SystemInfoApi(Node);
 impl SystemInfoApi {
     /// `GET system/info` (`getSystemInfo`).
     #[inline]
-    pub fn get(&self) -> impl Future<Output = Result<Info>> + Send + 'static {
+    pub fn get(&self) -> impl Future<Output = Result<Info>> + Send + use<> {
         self.0.call(Method::GET, None).send_json()
     }
 
@@ -2250,7 +2245,7 @@ impl SystemInfoDepartmentlocationsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<DepartmentLocationInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<DepartmentLocationInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2262,7 +2257,7 @@ impl SystemInfoDepartmentlocationsApi {
 
     /// `GET system/info/departmentlocations/count` (`getSystemInfoDepartmentlocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2274,7 +2269,7 @@ pub struct SystemInfoDepartmentsApi(Node);
 impl SystemInfoDepartmentsApi {
     /// `GET system/info/departments/{id}` (`getSystemInfoDepartmentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<DepartmentInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<DepartmentInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2286,7 +2281,7 @@ impl SystemInfoDepartmentsApi {
 
     /// `GET system/info/departments/count` (`getSystemInfoDepartmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2298,7 +2293,7 @@ pub struct SystemInfoLinksApi(Node);
 impl SystemInfoLinksApi {
     /// `GET system/info/links/{id}` (`getSystemInfoLinksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LinkInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LinkInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2310,7 +2305,7 @@ impl SystemInfoLinksApi {
 
     /// `GET system/info/links/count` (`getSystemInfoLinksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2320,7 +2315,7 @@ impl SystemInfoLinksApi {
         &self,
         parent_id: i64,
         body: &LinkResolveUrlInfo,
-    ) -> impl Future<Output = Result<LinkResolveUrlInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<LinkResolveUrlInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "resolveurl")
             .call(Method::POST, None)
@@ -2336,7 +2331,7 @@ pub struct SystemInfoLocalesApi(Node);
 impl SystemInfoLocalesApi {
     /// `GET system/info/locales/{id}` (`getSystemInfoLocalesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocaleInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocaleInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2348,7 +2343,7 @@ impl SystemInfoLocalesApi {
 
     /// `GET system/info/locales/count` (`getSystemInfoLocalesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2360,7 +2355,7 @@ pub struct SystemInfoLocationsApi(Node);
 impl SystemInfoLocationsApi {
     /// `GET system/info/locations/{id}` (`getSystemInfoLocationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocationInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocationInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2372,7 +2367,7 @@ impl SystemInfoLocationsApi {
 
     /// `GET system/info/locations/count` (`getSystemInfoLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2384,7 +2379,7 @@ pub struct SystemInfoMembersApi(Node);
 impl SystemInfoMembersApi {
     /// `GET system/info/members/{id}` (`getSystemInfoMembersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2393,7 +2388,7 @@ impl SystemInfoMembersApi {
     pub fn get_by_member_identifier(
         &self,
         member_identifier: &str,
-    ) -> impl Future<Output = Result<MemberInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberInfo>> + Send + use<> {
         self.0
             .call(Method::GET, Some(&member_identifier))
             .send_json()
@@ -2407,7 +2402,7 @@ impl SystemInfoMembersApi {
 
     /// `GET system/info/members/count` (`getSystemInfoMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2419,7 +2414,7 @@ pub struct SystemInfoPersonasApi(Node);
 impl SystemInfoPersonasApi {
     /// `GET system/info/personas/{id}` (`getSystemInfoPersonasById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PersonasInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PersonasInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2431,7 +2426,7 @@ impl SystemInfoPersonasApi {
 
     /// `GET system/info/personas/count` (`getSystemInfoPersonasCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2443,7 +2438,7 @@ pub struct SystemInfoStandardNotesApi(Node);
 impl SystemInfoStandardNotesApi {
     /// `GET system/info/standardNotes/{id}` (`getSystemInfoStandardNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<StandardNoteInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<StandardNoteInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2455,7 +2450,7 @@ impl SystemInfoStandardNotesApi {
 
     /// `GET system/info/standardNotes/count` (`getSystemInfoStandardNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2467,7 +2462,7 @@ pub struct SystemIntegratorTagsApi(Node);
 impl SystemIntegratorTagsApi {
     /// `GET system/integratorTags/{id}` (`getSystemIntegratorTagsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<IntegratorTag>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<IntegratorTag>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2477,7 +2472,7 @@ impl SystemIntegratorTagsApi {
         &self,
         id: i64,
         body: &IntegratorTag,
-    ) -> impl Future<Output = Result<IntegratorTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorTag>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2487,7 +2482,7 @@ impl SystemIntegratorTagsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<IntegratorTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorTag>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2496,7 +2491,7 @@ impl SystemIntegratorTagsApi {
 
     /// `DELETE system/integratorTags/{id}` (`deleteSystemIntegratorTagsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2511,13 +2506,13 @@ impl SystemIntegratorTagsApi {
     pub fn create(
         &self,
         body: &IntegratorTag,
-    ) -> impl Future<Output = Result<IntegratorTag>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorTag>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/integratorTags/count` (`getSystemIntegratorTagsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2529,7 +2524,7 @@ pub struct SystemIntegratorloginsApi(Node);
 impl SystemIntegratorloginsApi {
     /// `GET system/integratorlogins/{id}` (`getSystemIntegratorloginsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<IntegratorLogin>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<IntegratorLogin>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2539,7 +2534,7 @@ impl SystemIntegratorloginsApi {
         &self,
         id: i64,
         body: &IntegratorLogin,
-    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2549,7 +2544,7 @@ impl SystemIntegratorloginsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2558,7 +2553,7 @@ impl SystemIntegratorloginsApi {
 
     /// `DELETE system/integratorlogins/{id}` (`deleteSystemIntegratorloginsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2573,13 +2568,13 @@ impl SystemIntegratorloginsApi {
     pub fn create(
         &self,
         body: &IntegratorLogin,
-    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + 'static {
+    ) -> impl Future<Output = Result<IntegratorLogin>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/integratorlogins/count` (`getSystemIntegratorloginsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2591,7 +2586,7 @@ pub struct SystemKpiCategoriesApi(Node);
 impl SystemKpiCategoriesApi {
     /// `GET system/kpiCategories/{id}` (`getSystemKpiCategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<KPICategory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<KPICategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2603,7 +2598,7 @@ impl SystemKpiCategoriesApi {
 
     /// `GET system/kpiCategories/count` (`getSystemKpiCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2615,7 +2610,7 @@ pub struct SystemKpisApi(Node);
 impl SystemKpisApi {
     /// `GET system/kpis/{id}` (`getSystemKpisById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<KPI>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<KPI>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2627,7 +2622,7 @@ impl SystemKpisApi {
 
     /// `GET system/kpis/count` (`getSystemKpisCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2639,7 +2634,7 @@ pub struct SystemLdapConfigurationsApi(Node);
 impl SystemLdapConfigurationsApi {
     /// `GET system/ldapConfigurations/{id}` (`getSystemLdapConfigurationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LdapConfiguration>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LdapConfiguration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2649,7 +2644,7 @@ impl SystemLdapConfigurationsApi {
         &self,
         id: i64,
         body: &LdapConfiguration,
-    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2659,7 +2654,7 @@ impl SystemLdapConfigurationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2668,7 +2663,7 @@ impl SystemLdapConfigurationsApi {
 
     /// `DELETE system/ldapConfigurations/{id}` (`deleteSystemLdapConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2683,13 +2678,13 @@ impl SystemLdapConfigurationsApi {
     pub fn create(
         &self,
         body: &LdapConfiguration,
-    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<LdapConfiguration>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/ldapConfigurations/count` (`getSystemLdapConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2703,7 +2698,7 @@ impl SystemLdapConfigurationsApi {
     pub fn test_link(
         &self,
         body: &LdapConfigurationTestLink,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child("testLink")
             .call(Method::POST, None)
@@ -2716,7 +2711,7 @@ impl SystemLdapConfigurationsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<LdapConfigurationInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<LdapConfigurationInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -2737,7 +2732,7 @@ impl SystemLdapConfigurationsInfoApi {
 
     /// `GET system/ldapConfigurations/info/count` (`getSystemLdapConfigurationsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2749,7 +2744,7 @@ pub struct SystemLinksApi(Node);
 impl SystemLinksApi {
     /// `GET system/links/{id}` (`getSystemLinksById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Link>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Link>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2759,7 +2754,7 @@ impl SystemLinksApi {
         &self,
         id: i64,
         body: &Link,
-    ) -> impl Future<Output = Result<Link>> + Send + 'static {
+    ) -> impl Future<Output = Result<Link>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2769,7 +2764,7 @@ impl SystemLinksApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Link>> + Send + 'static {
+    ) -> impl Future<Output = Result<Link>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2778,7 +2773,7 @@ impl SystemLinksApi {
 
     /// `DELETE system/links/{id}` (`deleteSystemLinksById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2790,13 +2785,13 @@ impl SystemLinksApi {
 
     /// `POST system/links` (`postSystemLinks`).
     #[inline]
-    pub fn create(&self, body: &Link) -> impl Future<Output = Result<Link>> + Send + 'static {
+    pub fn create(&self, body: &Link) -> impl Future<Output = Result<Link>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/links/count` (`getSystemLinksCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2808,7 +2803,7 @@ pub struct SystemLocationsApi(Node);
 impl SystemLocationsApi {
     /// `GET system/locations/{id}` (`getSystemLocationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Location>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Location>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2818,7 +2813,7 @@ impl SystemLocationsApi {
         &self,
         id: i64,
         body: &Location,
-    ) -> impl Future<Output = Result<Location>> + Send + 'static {
+    ) -> impl Future<Output = Result<Location>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2828,7 +2823,7 @@ impl SystemLocationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Location>> + Send + 'static {
+    ) -> impl Future<Output = Result<Location>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2837,7 +2832,7 @@ impl SystemLocationsApi {
 
     /// `DELETE system/locations/{id}` (`deleteSystemLocationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -2849,16 +2844,13 @@ impl SystemLocationsApi {
 
     /// `POST system/locations` (`postSystemLocations`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Location,
-    ) -> impl Future<Output = Result<Location>> + Send + 'static {
+    pub fn create(&self, body: &Location) -> impl Future<Output = Result<Location>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/locations/count` (`getSystemLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -2885,10 +2877,7 @@ pub struct SystemLocationsDepartmentsApi(Node);
 impl SystemLocationsDepartmentsApi {
     /// `GET system/locations/{parentId}/departments/{id}` (`getSystemLocationsByParentIdDepartmentsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<LocationDepartment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocationDepartment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2900,7 +2889,7 @@ impl SystemLocationsDepartmentsApi {
 
     /// `GET system/locations/{parentId}/departments/count` (`getSystemLocationsByParentIdDepartmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2941,7 +2930,7 @@ pub struct SystemLocationsWorkRolesApi(Node);
 impl SystemLocationsWorkRolesApi {
     /// `GET system/locations/{parentId}/workRoles/{id}` (`getSystemLocationsByParentIdWorkRolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocationWorkRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<LocationWorkRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2953,7 +2942,7 @@ impl SystemLocationsWorkRolesApi {
 
     /// `GET system/locations/{parentId}/workRoles/count` (`getSystemLocationsByParentIdWorkRolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -2968,7 +2957,7 @@ impl SystemManagementNetworkSecuritiesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -2978,7 +2967,7 @@ impl SystemManagementNetworkSecuritiesApi {
         &self,
         id: i64,
         body: &ManagementNetworkSecurity,
-    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -2988,7 +2977,7 @@ impl SystemManagementNetworkSecuritiesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -2997,7 +2986,7 @@ impl SystemManagementNetworkSecuritiesApi {
 
     /// `DELETE system/managementNetworkSecurities/{id}` (`deleteSystemManagementNetworkSecuritiesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3012,13 +3001,13 @@ impl SystemManagementNetworkSecuritiesApi {
     pub fn create(
         &self,
         body: &ManagementNetworkSecurity,
-    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + 'static {
+    ) -> impl Future<Output = Result<ManagementNetworkSecurity>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/managementNetworkSecurities/count` (`getSystemManagementNetworkSecuritiesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3027,7 +3016,7 @@ impl SystemManagementNetworkSecuritiesApi {
     pub fn test_credentials(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "testCredentials")
             .call(Method::GET, None)
@@ -3050,7 +3039,7 @@ impl SystemMarketplaceimportApi {
     pub fn import(
         &self,
         body: &MarketplaceImport,
-    ) -> impl Future<Output = Result<MarketplaceImport>> + Send + 'static {
+    ) -> impl Future<Output = Result<MarketplaceImport>> + Send + use<> {
         self.0
             .child("import")
             .call(Method::POST, None)
@@ -3066,7 +3055,7 @@ pub struct SystemMarketplaceimportGetdefinitionApi(Node);
 impl SystemMarketplaceimportGetdefinitionApi {
     /// `GET system/marketplaceimport/getdefinition/{id}` (`getSystemMarketplaceimportGetdefinitionById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketplaceImport>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MarketplaceImport>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 }
@@ -3078,7 +3067,7 @@ pub struct SystemMembersApi(Node);
 impl SystemMembersApi {
     /// `GET system/members/{id}` (`getSystemMembersById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Member>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Member>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3088,7 +3077,7 @@ impl SystemMembersApi {
         &self,
         id: i64,
         body: &Member,
-    ) -> impl Future<Output = Result<Member>> + Send + 'static {
+    ) -> impl Future<Output = Result<Member>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3098,7 +3087,7 @@ impl SystemMembersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Member>> + Send + 'static {
+    ) -> impl Future<Output = Result<Member>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3110,7 +3099,7 @@ impl SystemMembersApi {
     pub fn get_by_member_identifier(
         &self,
         member_identifier: &str,
-    ) -> impl Future<Output = Result<Member>> + Send + 'static {
+    ) -> impl Future<Output = Result<Member>> + Send + use<> {
         self.0
             .call(Method::GET, Some(&member_identifier))
             .send_json()
@@ -3124,13 +3113,13 @@ impl SystemMembersApi {
 
     /// `POST system/members` (`postSystemMembers`).
     #[inline]
-    pub fn create(&self, body: &Member) -> impl Future<Output = Result<Member>> + Send + 'static {
+    pub fn create(&self, body: &Member) -> impl Future<Output = Result<Member>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/count` (`getSystemMembersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3160,7 +3149,7 @@ impl SystemMembersApi {
         &self,
         parent_id: i64,
         body: &MemberDeactivation,
-    ) -> impl Future<Output = Result<MemberDeactivation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDeactivation>> + Send + use<> {
         self.0
             .child_of(&parent_id, "deactivate")
             .call(Method::POST, None)
@@ -3180,7 +3169,7 @@ impl SystemMembersApi {
         parent_id: i64,
         use_default_flag: Option<bool>,
         lastmodified: Option<&str>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .child_of(&parent_id, "image")
             .call(Method::GET, None)
@@ -3195,7 +3184,7 @@ impl SystemMembersApi {
         &self,
         parent_id: i64,
         body: &MemberLinkSsoUser,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "linkSsoUser")
             .call(Method::POST, None)
@@ -3234,7 +3223,7 @@ impl SystemMembersApi {
         &self,
         parent_id: i64,
         body: &MemberSsoToken,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "submit")
             .call(Method::POST, None)
@@ -3247,7 +3236,7 @@ impl SystemMembersApi {
     pub fn tokens(
         &self,
         member_identifier: &str,
-    ) -> impl Future<Output = Result<Token>> + Send + 'static {
+    ) -> impl Future<Output = Result<Token>> + Send + use<> {
         self.0
             .child_of(&member_identifier, "tokens")
             .call(Method::POST, None)
@@ -3259,7 +3248,7 @@ impl SystemMembersApi {
     pub fn unlink_sso_user(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "unlinkSsoUser")
             .call(Method::POST, None)
@@ -3271,7 +3260,7 @@ impl SystemMembersApi {
     pub fn unused_time_sheets(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0
             .child_of(&parent_id, "unusedTimeSheets")
             .call(Method::DELETE, None)
@@ -3291,7 +3280,7 @@ pub struct SystemMembersTypesApi(Node);
 impl SystemMembersTypesApi {
     /// `GET system/members/types/{id}` (`getSystemMembersTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3301,7 +3290,7 @@ impl SystemMembersTypesApi {
         &self,
         id: i64,
         body: &MemberType,
-    ) -> impl Future<Output = Result<MemberType>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3311,7 +3300,7 @@ impl SystemMembersTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberType>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3320,7 +3309,7 @@ impl SystemMembersTypesApi {
 
     /// `DELETE system/members/types/{id}` (`deleteSystemMembersTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3335,13 +3324,13 @@ impl SystemMembersTypesApi {
     pub fn create(
         &self,
         body: &MemberType,
-    ) -> impl Future<Output = Result<MemberType>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/types/count` (`getSystemMembersTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3355,7 +3344,7 @@ impl SystemMembersTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<MemberTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -3376,7 +3365,7 @@ impl SystemMembersTypesInfoApi {
 
     /// `GET system/members/types/info/count` (`getSystemMembersTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3400,7 +3389,7 @@ pub struct SystemMembersAccrualsApi(Node);
 impl SystemMembersAccrualsApi {
     /// `GET system/members/{parentId}/accruals/{id}` (`getSystemMembersByParentIdAccrualsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberAccrual>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberAccrual>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3410,7 +3399,7 @@ impl SystemMembersAccrualsApi {
         &self,
         id: i64,
         body: &MemberAccrual,
-    ) -> impl Future<Output = Result<MemberAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberAccrual>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3420,7 +3409,7 @@ impl SystemMembersAccrualsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberAccrual>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3429,7 +3418,7 @@ impl SystemMembersAccrualsApi {
 
     /// `DELETE system/members/{parentId}/accruals/{id}` (`deleteSystemMembersByParentIdAccrualsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3444,13 +3433,13 @@ impl SystemMembersAccrualsApi {
     pub fn create(
         &self,
         body: &MemberAccrual,
-    ) -> impl Future<Output = Result<MemberAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberAccrual>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/accruals/count` (`getSystemMembersByParentIdAccrualsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3462,10 +3451,7 @@ pub struct SystemMembersCertificationsApi(Node);
 impl SystemMembersCertificationsApi {
     /// `GET system/members/{parentId}/certifications/{id}` (`getSystemMembersByParentIdCertificationsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3475,7 +3461,7 @@ impl SystemMembersCertificationsApi {
         &self,
         id: i64,
         body: &MemberCertification,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3485,7 +3471,7 @@ impl SystemMembersCertificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3494,7 +3480,7 @@ impl SystemMembersCertificationsApi {
 
     /// `DELETE system/members/{parentId}/certifications/{id}` (`deleteSystemMembersByParentIdCertificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3509,13 +3495,13 @@ impl SystemMembersCertificationsApi {
     pub fn create(
         &self,
         body: &MemberCertification,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/certifications/count` (`getSystemMembersByParentIdCertificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3527,7 +3513,7 @@ pub struct SystemMembersDelegationsApi(Node);
 impl SystemMembersDelegationsApi {
     /// `GET system/members/{parentId}/delegations/{id}` (`getSystemMembersByParentIdDelegationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3537,7 +3523,7 @@ impl SystemMembersDelegationsApi {
         &self,
         id: i64,
         body: &MemberDelegation,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3547,7 +3533,7 @@ impl SystemMembersDelegationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3556,7 +3542,7 @@ impl SystemMembersDelegationsApi {
 
     /// `DELETE system/members/{parentId}/delegations/{id}` (`deleteSystemMembersByParentIdDelegationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3571,13 +3557,13 @@ impl SystemMembersDelegationsApi {
     pub fn create(
         &self,
         body: &MemberDelegation,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/delegations/count` (`getSystemMembersByParentIdDelegationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3609,7 +3595,7 @@ impl SystemMembersManagedDeviceAccountsBulkApi {
     pub fn update(
         &self,
         body: &[ManagedDeviceAccount],
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::PUT, None).json(&body).send_json()
     }
 
@@ -3618,7 +3604,7 @@ impl SystemMembersManagedDeviceAccountsBulkApi {
     pub fn delete(
         &self,
         body: &IdCollection,
-    ) -> impl Future<Output = Result<BulkResult>> + Send + 'static {
+    ) -> impl Future<Output = Result<BulkResult>> + Send + use<> {
         self.0.call(Method::DELETE, None).json(body).send_json()
     }
 }
@@ -3630,10 +3616,7 @@ pub struct SystemMembersMycertificationsApi(Node);
 impl SystemMembersMycertificationsApi {
     /// `GET system/members/{parentId}/mycertifications/{id}` (`getSystemMembersByParentIdMycertificationsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3643,7 +3626,7 @@ impl SystemMembersMycertificationsApi {
         &self,
         id: i64,
         body: &MemberCertification,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3653,7 +3636,7 @@ impl SystemMembersMycertificationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3662,7 +3645,7 @@ impl SystemMembersMycertificationsApi {
 
     /// `DELETE system/members/{parentId}/mycertifications/{id}` (`deleteSystemMembersByParentIdMycertificationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3677,13 +3660,13 @@ impl SystemMembersMycertificationsApi {
     pub fn create(
         &self,
         body: &MemberCertification,
-    ) -> impl Future<Output = Result<MemberCertification>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberCertification>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/mycertifications/count` (`getSystemMembersByParentIdMycertificationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3698,7 +3681,7 @@ impl SystemMembersNotificationSettingsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3708,7 +3691,7 @@ impl SystemMembersNotificationSettingsApi {
         &self,
         id: i64,
         body: &MemberNotificationSetting,
-    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3718,7 +3701,7 @@ impl SystemMembersNotificationSettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3727,7 +3710,7 @@ impl SystemMembersNotificationSettingsApi {
 
     /// `DELETE system/members/{parentId}/notificationSettings/{id}` (`deleteSystemMembersByParentIdNotificationSettingsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3742,13 +3725,13 @@ impl SystemMembersNotificationSettingsApi {
     pub fn create(
         &self,
         body: &MemberNotificationSetting,
-    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberNotificationSetting>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/notificationSettings/count` (`getSystemMembersByParentIdNotificationSettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3760,7 +3743,7 @@ pub struct SystemMembersPersonasApi(Node);
 impl SystemMembersPersonasApi {
     /// `GET system/members/{parentId}/personas/{id}` (`getSystemMembersByParentIdPersonasById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberPersona>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberPersona>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3772,7 +3755,7 @@ impl SystemMembersPersonasApi {
 
     /// `GET system/members/{parentId}/personas/count` (`getSystemMembersByParentIdPersonasCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3784,7 +3767,7 @@ pub struct SystemMembersSkillsApi(Node);
 impl SystemMembersSkillsApi {
     /// `GET system/members/{parentId}/skills/{id}` (`getSystemMembersByParentIdSkillsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3794,7 +3777,7 @@ impl SystemMembersSkillsApi {
         &self,
         id: i64,
         body: &MemberSkill,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3804,7 +3787,7 @@ impl SystemMembersSkillsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3813,7 +3796,7 @@ impl SystemMembersSkillsApi {
 
     /// `DELETE system/members/{parentId}/skills/{id}` (`deleteSystemMembersByParentIdSkillsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3828,13 +3811,13 @@ impl SystemMembersSkillsApi {
     pub fn create(
         &self,
         body: &MemberSkill,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/members/{parentId}/skills/count` (`getSystemMembersByParentIdSkillsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -3875,7 +3858,7 @@ pub struct SystemMenuentriesApi(Node);
 impl SystemMenuentriesApi {
     /// `GET system/menuentries/{id}` (`getSystemMenuentriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MenuEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MenuEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -3885,7 +3868,7 @@ impl SystemMenuentriesApi {
         &self,
         id: i64,
         body: &MenuEntry,
-    ) -> impl Future<Output = Result<MenuEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<MenuEntry>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -3895,7 +3878,7 @@ impl SystemMenuentriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MenuEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<MenuEntry>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -3904,7 +3887,7 @@ impl SystemMenuentriesApi {
 
     /// `DELETE system/menuentries/{id}` (`deleteSystemMenuentriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3919,13 +3902,13 @@ impl SystemMenuentriesApi {
     pub fn create(
         &self,
         body: &MenuEntry,
-    ) -> impl Future<Output = Result<MenuEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<MenuEntry>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/menuentries/count` (`getSystemMenuentriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -3951,7 +3934,7 @@ impl SystemMenuentriesImageApi {
         &self,
         lastmodified: Option<&str>,
         large_flag: Option<bool>,
-    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + 'static {
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send + use<> {
         self.0
             .call(Method::GET, None)
             .param_opt("lastmodified", lastmodified)
@@ -3961,7 +3944,7 @@ impl SystemMenuentriesImageApi {
 
     /// `POST system/menuentries/{id}/image` (`postSystemMenuentriesByIdImage`).
     #[inline]
-    pub fn create(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn create(&self) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::POST, None).send_empty()
     }
 }
@@ -3973,13 +3956,13 @@ pub struct SystemMenuentriesLocationsApi(Node);
 impl SystemMenuentriesLocationsApi {
     /// `GET system/menuentries/{parentId}/locations/{id}` (`getSystemMenuEntriesByParentIdLocationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MenuEntryLocation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MenuEntryLocation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE system/menuentries/{parentId}/locations/{id}` (`deleteSystemMenuEntriesByParentIdLocationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -3994,13 +3977,13 @@ impl SystemMenuentriesLocationsApi {
     pub fn create(
         &self,
         body: &MenuEntryLocation,
-    ) -> impl Future<Output = Result<MenuEntryLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MenuEntryLocation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/menuentries/{parentId}/locations/count` (`getSystemMenuEntriesByParentIdLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4012,7 +3995,7 @@ pub struct SystemMyAccountApi(Node);
 impl SystemMyAccountApi {
     /// `GET system/myAccount/{id}` (`getSystemMyAccountById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MyAccount>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MyAccount>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4022,7 +4005,7 @@ impl SystemMyAccountApi {
         &self,
         id: i64,
         body: &MyAccount,
-    ) -> impl Future<Output = Result<MyAccount>> + Send + 'static {
+    ) -> impl Future<Output = Result<MyAccount>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4032,7 +4015,7 @@ impl SystemMyAccountApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MyAccount>> + Send + 'static {
+    ) -> impl Future<Output = Result<MyAccount>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4057,7 +4040,7 @@ pub struct SystemMyAccountDelegationsApi(Node);
 impl SystemMyAccountDelegationsApi {
     /// `GET system/myAccount/{parentId}/delegations/{id}` (`getSystemMyAccountByParentIdDelegationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4067,7 +4050,7 @@ impl SystemMyAccountDelegationsApi {
         &self,
         id: i64,
         body: &MemberDelegation,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4077,7 +4060,7 @@ impl SystemMyAccountDelegationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4086,7 +4069,7 @@ impl SystemMyAccountDelegationsApi {
 
     /// `DELETE system/myAccount/{parentId}/delegations/{id}` (`deleteSystemMyAccountByParentIdDelegationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4101,13 +4084,13 @@ impl SystemMyAccountDelegationsApi {
     pub fn create(
         &self,
         body: &MemberDelegation,
-    ) -> impl Future<Output = Result<MemberDelegation>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberDelegation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/myAccount/{parentId}/delegations/count` (`getSystemMyAccountByParentIdDelegationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4119,7 +4102,7 @@ pub struct SystemMyAccountSkillsApi(Node);
 impl SystemMyAccountSkillsApi {
     /// `GET system/myAccount/{parentId}/skills/{id}` (`getSystemMyAccountByParentIdSkillsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4129,7 +4112,7 @@ impl SystemMyAccountSkillsApi {
         &self,
         id: i64,
         body: &MemberSkill,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4139,7 +4122,7 @@ impl SystemMyAccountSkillsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4148,7 +4131,7 @@ impl SystemMyAccountSkillsApi {
 
     /// `DELETE system/myAccount/{parentId}/skills/{id}` (`deleteSystemMyAccountByParentIdSkillsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4163,13 +4146,13 @@ impl SystemMyAccountSkillsApi {
     pub fn create(
         &self,
         body: &MemberSkill,
-    ) -> impl Future<Output = Result<MemberSkill>> + Send + 'static {
+    ) -> impl Future<Output = Result<MemberSkill>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/myAccount/{parentId}/skills/count` (`getSystemMyAccountByParentIdSkillsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4232,10 +4215,7 @@ pub struct SystemMyCompanyCorporateStructureApi(Node);
 impl SystemMyCompanyCorporateStructureApi {
     /// `GET system/myCompany/corporateStructure/{id}` (`getSystemMyCompanyCorporateStructureById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<CorporateStructure>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<CorporateStructure>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4245,7 +4225,7 @@ impl SystemMyCompanyCorporateStructureApi {
         &self,
         id: i64,
         body: &CorporateStructure,
-    ) -> impl Future<Output = Result<CorporateStructure>> + Send + 'static {
+    ) -> impl Future<Output = Result<CorporateStructure>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4255,7 +4235,7 @@ impl SystemMyCompanyCorporateStructureApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<CorporateStructure>> + Send + 'static {
+    ) -> impl Future<Output = Result<CorporateStructure>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4270,7 +4250,7 @@ impl SystemMyCompanyCorporateStructureApi {
 
     /// `GET system/myCompany/corporateStructure/count` (`getSystemMyCompanyCorporateStructureCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4284,7 +4264,7 @@ impl SystemMyCompanyCorporateStructureApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<CorporateStructureInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<CorporateStructureInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -4305,7 +4285,7 @@ impl SystemMyCompanyCorporateStructureInfoApi {
 
     /// `GET system/myCompany/corporateStructure/info/count` (`getSystemMyCompanyCorporateStructureInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4320,7 +4300,7 @@ impl SystemMyCompanyCorporateStructureLevelsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<CorporateStructureLevel>> + Send + 'static {
+    ) -> impl Future<Output = Result<CorporateStructureLevel>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4332,7 +4312,7 @@ impl SystemMyCompanyCorporateStructureLevelsApi {
 
     /// `GET system/myCompany/corporateStructureLevels/count` (`getSystemMyCompanyCorporateStructureLevelsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4344,17 +4324,13 @@ pub struct SystemMyCompanyCrmApi(Node);
 impl SystemMyCompanyCrmApi {
     /// `GET system/myCompany/crm/{id}` (`getSystemMyCompanyCrmById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Crm>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Crm>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `PUT system/myCompany/crm/{id}` (`putSystemMyCompanyCrmById`).
     #[inline]
-    pub fn update(
-        &self,
-        id: i64,
-        body: &Crm,
-    ) -> impl Future<Output = Result<Crm>> + Send + 'static {
+    pub fn update(&self, id: i64, body: &Crm) -> impl Future<Output = Result<Crm>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4364,7 +4340,7 @@ impl SystemMyCompanyCrmApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Crm>> + Send + 'static {
+    ) -> impl Future<Output = Result<Crm>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4379,7 +4355,7 @@ impl SystemMyCompanyCrmApi {
 
     /// `GET system/myCompany/crm/count` (`getSystemMyCompanyCrmCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4390,10 +4366,7 @@ impl SystemMyCompanyCrmApi {
 
     /// `GET system/myCompany/crm/{id}/info` (`getSystemMyCompanyCrmByIdInfo`).
     #[inline]
-    pub fn info_for(
-        &self,
-        parent_id: i64,
-    ) -> impl Future<Output = Result<CrmInfo>> + Send + 'static {
+    pub fn info_for(&self, parent_id: i64) -> impl Future<Output = Result<CrmInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -4414,7 +4387,7 @@ impl SystemMyCompanyCrmInfoApi {
 
     /// `GET system/myCompany/crm/info/count` (`getSystemMyCompanyCrmInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4426,7 +4399,7 @@ pub struct SystemMyCompanyDocumentsApi(Node);
 impl SystemMyCompanyDocumentsApi {
     /// `GET system/myCompany/documents/{id}` (`getSystemMycompanyDocumentsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<DocumentSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<DocumentSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4436,7 +4409,7 @@ impl SystemMyCompanyDocumentsApi {
         &self,
         id: i64,
         body: &DocumentSetup,
-    ) -> impl Future<Output = Result<DocumentSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<DocumentSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4446,7 +4419,7 @@ impl SystemMyCompanyDocumentsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<DocumentSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<DocumentSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4478,7 +4451,7 @@ pub struct SystemMyCompanyInfoServicesApi(Node);
 impl SystemMyCompanyInfoServicesApi {
     /// `GET system/myCompany/info/services/{id}` (`getSystemMycompanyInfoServicesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceInfo>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ServiceInfo>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4496,7 +4469,7 @@ pub struct SystemMyCompanyOtherApi(Node);
 impl SystemMyCompanyOtherApi {
     /// `GET system/myCompany/other/{id}` (`getSystemMyCompanyOtherById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Other>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Other>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4506,7 +4479,7 @@ impl SystemMyCompanyOtherApi {
         &self,
         id: i64,
         body: &Other,
-    ) -> impl Future<Output = Result<Other>> + Send + 'static {
+    ) -> impl Future<Output = Result<Other>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4516,7 +4489,7 @@ impl SystemMyCompanyOtherApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Other>> + Send + 'static {
+    ) -> impl Future<Output = Result<Other>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4531,7 +4504,7 @@ impl SystemMyCompanyOtherApi {
 
     /// `GET system/myCompany/other/count` (`getSystemMyCompanyOtherCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4543,7 +4516,7 @@ pub struct SystemMyCompanyReportingServicesApi(Node);
 impl SystemMyCompanyReportingServicesApi {
     /// `GET system/myCompany/reportingServices/{id}` (`getSystemMycompanyReportingServicesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportingService>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportingService>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4553,7 +4526,7 @@ impl SystemMyCompanyReportingServicesApi {
         &self,
         id: i64,
         body: &ReportingService,
-    ) -> impl Future<Output = Result<ReportingService>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportingService>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4563,7 +4536,7 @@ impl SystemMyCompanyReportingServicesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ReportingService>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportingService>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4581,7 +4554,7 @@ impl SystemMyCompanyReportingServicesApi {
     pub fn test_connection(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
@@ -4596,7 +4569,7 @@ pub struct SystemMyCompanyServicesApi(Node);
 impl SystemMyCompanyServicesApi {
     /// `GET system/myCompany/services/{id}` (`getSystemMycompanyServicesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Service>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Service>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4606,7 +4579,7 @@ impl SystemMyCompanyServicesApi {
         &self,
         id: i64,
         body: &Service,
-    ) -> impl Future<Output = Result<Service>> + Send + 'static {
+    ) -> impl Future<Output = Result<Service>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4616,7 +4589,7 @@ impl SystemMyCompanyServicesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Service>> + Send + 'static {
+    ) -> impl Future<Output = Result<Service>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4637,7 +4610,7 @@ pub struct SystemMyCompanyTimeExpenseApi(Node);
 impl SystemMyCompanyTimeExpenseApi {
     /// `GET system/myCompany/timeExpense/{id}` (`getSystemMyCompanyTimeExpenseById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeExpense>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeExpense>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4647,7 +4620,7 @@ impl SystemMyCompanyTimeExpenseApi {
         &self,
         id: i64,
         body: &TimeExpense,
-    ) -> impl Future<Output = Result<TimeExpense>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeExpense>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4657,7 +4630,7 @@ impl SystemMyCompanyTimeExpenseApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimeExpense>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeExpense>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4672,7 +4645,7 @@ impl SystemMyCompanyTimeExpenseApi {
 
     /// `GET system/myCompany/timeExpense/count` (`getSystemMyCompanyTimeExpenseCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4684,13 +4657,13 @@ pub struct SystemMyMembersApi(Node);
 impl SystemMyMembersApi {
     /// `GET system/myMembers` (`getSystemMyMembers`).
     #[inline]
-    pub fn get(&self) -> impl Future<Output = Result<MyMember>> + Send + 'static {
+    pub fn get(&self) -> impl Future<Output = Result<MyMember>> + Send + use<> {
         self.0.call(Method::GET, None).send_json()
     }
 
     /// `GET system/myMembers/info` (`getSystemMyMembersInfo`).
     #[inline]
-    pub fn info(&self) -> impl Future<Output = Result<MyMemberInfo>> + Send + 'static {
+    pub fn info(&self) -> impl Future<Output = Result<MyMemberInfo>> + Send + use<> {
         self.0.child("info").call(Method::GET, None).send_json()
     }
 }
@@ -4734,7 +4707,7 @@ impl SystemNotificationRecipientsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<NotificationRecipient>> + Send + 'static {
+    ) -> impl Future<Output = Result<NotificationRecipient>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4746,7 +4719,7 @@ impl SystemNotificationRecipientsApi {
 
     /// `GET system/notificationRecipients/count` (`getSystemNotificationRecipientsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4769,10 +4742,7 @@ pub struct SystemOffice365EmailSetupsApi(Node);
 impl SystemOffice365EmailSetupsApi {
     /// `GET system/office365/emailSetups/{id}` (`getSystemOffice365EmailSetupsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Office365EmailSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4782,7 +4752,7 @@ impl SystemOffice365EmailSetupsApi {
         &self,
         id: i64,
         body: &Office365EmailSetup,
-    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4792,7 +4762,7 @@ impl SystemOffice365EmailSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4801,7 +4771,7 @@ impl SystemOffice365EmailSetupsApi {
 
     /// `DELETE system/office365/emailSetups/{id}` (`deleteSystemOffice365EmailSetupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4816,13 +4786,13 @@ impl SystemOffice365EmailSetupsApi {
     pub fn create(
         &self,
         body: &Office365EmailSetup,
-    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<Office365EmailSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/office365/emailSetups/count` (`getSystemOffice365EmailSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -4831,7 +4801,7 @@ impl SystemOffice365EmailSetupsApi {
     pub fn authorize(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "authorize")
             .call(Method::POST, None)
@@ -4843,7 +4813,7 @@ impl SystemOffice365EmailSetupsApi {
     pub fn test_connection(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "testConnection")
             .call(Method::POST, None)
@@ -4858,7 +4828,7 @@ pub struct SystemOsgradeweightsApi(Node);
 impl SystemOsgradeweightsApi {
     /// `GET system/osgradeweights/{id}` (`getSystemOsgradeweightsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<OsGradeWeight>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<OsGradeWeight>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4868,7 +4838,7 @@ impl SystemOsgradeweightsApi {
         &self,
         id: i64,
         body: &OsGradeWeight,
-    ) -> impl Future<Output = Result<OsGradeWeight>> + Send + 'static {
+    ) -> impl Future<Output = Result<OsGradeWeight>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4878,7 +4848,7 @@ impl SystemOsgradeweightsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<OsGradeWeight>> + Send + 'static {
+    ) -> impl Future<Output = Result<OsGradeWeight>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4893,7 +4863,7 @@ impl SystemOsgradeweightsApi {
 
     /// `GET system/osgradeweights/count` (`getSystemOsgradeweightsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4905,7 +4875,7 @@ pub struct SystemParsingTypesApi(Node);
 impl SystemParsingTypesApi {
     /// `GET system/parsingTypes/{id}` (`getSystemParsingTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ParsingType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ParsingType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4917,7 +4887,7 @@ impl SystemParsingTypesApi {
 
     /// `GET system/parsingTypes/count` (`getSystemParsingTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4929,7 +4899,7 @@ pub struct SystemParsingVariablesApi(Node);
 impl SystemParsingVariablesApi {
     /// `GET system/parsingVariables/{id}` (`getSystemParsingVariablesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ParsingVariable>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ParsingVariable>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4941,7 +4911,7 @@ impl SystemParsingVariablesApi {
 
     /// `GET system/parsingVariables/count` (`getSystemParsingVariablesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -4953,7 +4923,7 @@ pub struct SystemPortalReportsApi(Node);
 impl SystemPortalReportsApi {
     /// `GET system/portalReports/{id}` (`getSystemPortalReportsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalReport>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<PortalReport>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -4963,7 +4933,7 @@ impl SystemPortalReportsApi {
         &self,
         id: i64,
         body: &PortalReport,
-    ) -> impl Future<Output = Result<PortalReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalReport>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -4973,7 +4943,7 @@ impl SystemPortalReportsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<PortalReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalReport>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -4982,7 +4952,7 @@ impl SystemPortalReportsApi {
 
     /// `DELETE system/portalReports/{id}` (`deleteSystemPortalReportsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -4997,13 +4967,13 @@ impl SystemPortalReportsApi {
     pub fn create(
         &self,
         body: &PortalReport,
-    ) -> impl Future<Output = Result<PortalReport>> + Send + 'static {
+    ) -> impl Future<Output = Result<PortalReport>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/portalReports/count` (`getSystemPortalReportsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5015,7 +4985,7 @@ pub struct SystemQuoteLinkSetupApi(Node);
 impl SystemQuoteLinkSetupApi {
     /// `GET system/quoteLinkSetup/{id}` (`getSystemQuoteLinkSetupById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<QuoteLink>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<QuoteLink>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5025,7 +4995,7 @@ impl SystemQuoteLinkSetupApi {
         &self,
         id: i64,
         body: &QuoteLink,
-    ) -> impl Future<Output = Result<QuoteLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<QuoteLink>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5035,7 +5005,7 @@ impl SystemQuoteLinkSetupApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<QuoteLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<QuoteLink>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5044,7 +5014,7 @@ impl SystemQuoteLinkSetupApi {
 
     /// `DELETE system/quoteLinkSetup/{id}` (`deleteSystemQuoteLinkSetupById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5059,13 +5029,13 @@ impl SystemQuoteLinkSetupApi {
     pub fn create(
         &self,
         body: &QuoteLink,
-    ) -> impl Future<Output = Result<QuoteLink>> + Send + 'static {
+    ) -> impl Future<Output = Result<QuoteLink>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/quoteLinkSetup/count` (`getSystemQuoteLinkSetupCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5074,7 +5044,7 @@ impl SystemQuoteLinkSetupApi {
     pub fn test_connection(
         &self,
         url: Option<&str>,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child("testConnection")
             .call(Method::GET, None)
@@ -5090,7 +5060,7 @@ pub struct SystemReportCardsApi(Node);
 impl SystemReportCardsApi {
     /// `GET system/reportCards/{id}` (`getSystemReportCardsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportCard>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportCard>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5100,7 +5070,7 @@ impl SystemReportCardsApi {
         &self,
         id: i64,
         body: &ReportCard,
-    ) -> impl Future<Output = Result<ReportCard>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCard>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5110,7 +5080,7 @@ impl SystemReportCardsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ReportCard>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCard>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5119,7 +5089,7 @@ impl SystemReportCardsApi {
 
     /// `DELETE system/reportCards/{id}` (`deleteSystemReportCardsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5134,13 +5104,13 @@ impl SystemReportCardsApi {
     pub fn create(
         &self,
         body: &ReportCard,
-    ) -> impl Future<Output = Result<ReportCard>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCard>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/reportCards/count` (`getSystemReportCardsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5159,7 +5129,7 @@ impl SystemReportCardsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ReportCardInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCardInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5180,7 +5150,7 @@ impl SystemReportCardsInfoApi {
 
     /// `GET system/reportCards/info/count` (`getSystemReportCardsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5192,7 +5162,7 @@ pub struct SystemReportCardsDetailsApi(Node);
 impl SystemReportCardsDetailsApi {
     /// `GET system/reportCards/{parentId}/details/{id}` (`getSystemReportCardsByParentIdDetailsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportCardDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ReportCardDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5202,7 +5172,7 @@ impl SystemReportCardsDetailsApi {
         &self,
         id: i64,
         body: &ReportCardDetail,
-    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5212,7 +5182,7 @@ impl SystemReportCardsDetailsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5221,7 +5191,7 @@ impl SystemReportCardsDetailsApi {
 
     /// `DELETE system/reportCards/{parentId}/details/{id}` (`deleteSystemReportCardsByParentIdDetailsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5236,13 +5206,13 @@ impl SystemReportCardsDetailsApi {
     pub fn create(
         &self,
         body: &ReportCardDetail,
-    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportCardDetail>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/reportCards/{parentId}/details/count` (`getSystemReportCardsByParentIdDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5257,7 +5227,7 @@ impl SystemReportsApi {
     pub fn get(
         &self,
         report_name: &str,
-    ) -> impl Future<Output = Result<ReportDataResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<ReportDataResponse>> + Send + use<> {
         self.0.call(Method::GET, Some(&report_name)).send_json()
     }
 
@@ -5275,7 +5245,7 @@ impl SystemReportsApi {
     ) -> impl Future<
         Output = Result<Vec<std::collections::BTreeMap<String, ReportColumnDefinition>>>,
     > + Send
-    + 'static {
+    + use<> {
         self.0
             .child_of(&report_name, "columns")
             .call(Method::GET, None)
@@ -5284,7 +5254,7 @@ impl SystemReportsApi {
 
     /// `GET system/reports/{reportName}/count` (`getSystemReportsByReportNameCount`).
     #[inline]
-    pub fn count(&self, report_name: &str) -> impl Future<Output = Result<Count>> + Send + 'static {
+    pub fn count(&self, report_name: &str) -> impl Future<Output = Result<Count>> + Send + use<> {
         self.0
             .child_of(&report_name, "count")
             .call(Method::GET, None)
@@ -5299,13 +5269,13 @@ pub struct SystemSecurityrolesApi(Node);
 impl SystemSecurityrolesApi {
     /// `GET system/securityroles/{id}` (`getSystemSecurityrolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SecurityRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SecurityRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
     /// `DELETE system/securityroles/{id}` (`deleteSystemSecurityrolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5320,13 +5290,13 @@ impl SystemSecurityrolesApi {
     pub fn create(
         &self,
         body: &SecurityRole,
-    ) -> impl Future<Output = Result<SecurityRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<SecurityRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/securityroles/count` (`getSystemSecurityrolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5340,7 +5310,7 @@ impl SystemSecurityrolesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SecurityRoleInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SecurityRoleInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5366,7 +5336,7 @@ impl SystemSecurityrolesInfoApi {
 
     /// `GET system/securityroles/info/count` (`getSystemSecurityrolesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5378,10 +5348,7 @@ pub struct SystemSecurityrolesSettingsApi(Node);
 impl SystemSecurityrolesSettingsApi {
     /// `GET system/securityroles/{parentId}/settings/{id}` (`getSystemSecurityRolesByParentIdSettingsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<SecurityRoleSetting>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SecurityRoleSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5393,7 +5360,7 @@ impl SystemSecurityrolesSettingsApi {
 
     /// `GET system/securityroles/{parentId}/settings/count` (`getSystemSecurityRolesByParentIdSettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5405,7 +5372,7 @@ pub struct SystemSettingsApi(Node);
 impl SystemSettingsApi {
     /// `GET system/settings/{id}` (`getSystemSettingsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SystemSetting>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SystemSetting>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5415,7 +5382,7 @@ impl SystemSettingsApi {
         &self,
         id: i64,
         body: &SystemSetting,
-    ) -> impl Future<Output = Result<SystemSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<SystemSetting>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5425,7 +5392,7 @@ impl SystemSettingsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SystemSetting>> + Send + 'static {
+    ) -> impl Future<Output = Result<SystemSetting>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5440,7 +5407,7 @@ impl SystemSettingsApi {
 
     /// `GET system/settings/count` (`getSystemSettingsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5452,7 +5419,7 @@ pub struct SystemSetupScreensApi(Node);
 impl SystemSetupScreensApi {
     /// `GET system/setupScreens/{id}` (`getSystemSetupScreensById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SetupScreen>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SetupScreen>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5464,7 +5431,7 @@ impl SystemSetupScreensApi {
 
     /// `GET system/setupScreens/count` (`getSystemSetupScreensCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5476,7 +5443,7 @@ pub struct SystemSkillCategoriesApi(Node);
 impl SystemSkillCategoriesApi {
     /// `GET system/skillCategories/{id}` (`getSystemSkillCategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SkillCategory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SkillCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5486,7 +5453,7 @@ impl SystemSkillCategoriesApi {
         &self,
         id: i64,
         body: &SkillCategory,
-    ) -> impl Future<Output = Result<SkillCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SkillCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5496,7 +5463,7 @@ impl SystemSkillCategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SkillCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SkillCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5505,7 +5472,7 @@ impl SystemSkillCategoriesApi {
 
     /// `DELETE system/skillCategories/{id}` (`deleteSystemSkillCategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5520,13 +5487,13 @@ impl SystemSkillCategoriesApi {
     pub fn create(
         &self,
         body: &SkillCategory,
-    ) -> impl Future<Output = Result<SkillCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<SkillCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/skillCategories/count` (`getSystemSkillCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5538,7 +5505,7 @@ pub struct SystemSkillsApi(Node);
 impl SystemSkillsApi {
     /// `GET system/skills/{id}` (`getSystemSkillsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Skill>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Skill>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5548,7 +5515,7 @@ impl SystemSkillsApi {
         &self,
         id: i64,
         body: &Skill,
-    ) -> impl Future<Output = Result<Skill>> + Send + 'static {
+    ) -> impl Future<Output = Result<Skill>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5558,7 +5525,7 @@ impl SystemSkillsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Skill>> + Send + 'static {
+    ) -> impl Future<Output = Result<Skill>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5567,7 +5534,7 @@ impl SystemSkillsApi {
 
     /// `DELETE system/skills/{id}` (`deleteSystemSkillsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5579,13 +5546,13 @@ impl SystemSkillsApi {
 
     /// `POST system/skills` (`postSystemSkills`).
     #[inline]
-    pub fn create(&self, body: &Skill) -> impl Future<Output = Result<Skill>> + Send + 'static {
+    pub fn create(&self, body: &Skill) -> impl Future<Output = Result<Skill>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/skills/count` (`getSystemSkillsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5599,7 +5566,7 @@ impl SystemSkillsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SkillInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SkillInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5620,7 +5587,7 @@ impl SystemSkillsInfoApi {
 
     /// `GET system/skills/info/count` (`getSystemSkillsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5632,7 +5599,7 @@ pub struct SystemSsoConfigurationsApi(Node);
 impl SystemSsoConfigurationsApi {
     /// `GET system/ssoConfigurations/{id}` (`getSystemSsoConfigurationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5642,7 +5609,7 @@ impl SystemSsoConfigurationsApi {
         &self,
         id: i64,
         body: &SsoConfiguration,
-    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5652,7 +5619,7 @@ impl SystemSsoConfigurationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5661,7 +5628,7 @@ impl SystemSsoConfigurationsApi {
 
     /// `DELETE system/ssoConfigurations/{id}` (`deleteSystemSsoConfigurationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5676,13 +5643,13 @@ impl SystemSsoConfigurationsApi {
     pub fn create(
         &self,
         body: &SsoConfiguration,
-    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/ssoConfigurations/count` (`getSystemSsoConfigurationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5692,7 +5659,7 @@ impl SystemSsoConfigurationsApi {
         &self,
         parent_id: i64,
         body: &SsoConfiguration,
-    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0
             .child_of(&parent_id, "registertoken")
             .call(Method::POST, None)
@@ -5706,7 +5673,7 @@ impl SystemSsoConfigurationsApi {
         &self,
         parent_id: i64,
         body: &SsoConfiguration,
-    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + 'static {
+    ) -> impl Future<Output = Result<SsoConfiguration>> + Send + use<> {
         self.0
             .child_of(&parent_id, "submitmembers")
             .call(Method::POST, None)
@@ -5722,7 +5689,7 @@ pub struct SystemSsoUsersApi(Node);
 impl SystemSsoUsersApi {
     /// `GET system/ssoUsers/{externalId}` (`getSystemSsoUsersByExternalId`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SsoUser>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SsoUser>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5734,7 +5701,7 @@ impl SystemSsoUsersApi {
 
     /// `GET system/ssoUsers/count` (`getSystemSsoUsersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5746,7 +5713,7 @@ pub struct SystemStandardNotesApi(Node);
 impl SystemStandardNotesApi {
     /// `GET system/standardNotes/{id}` (`getSystemStandardNotesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<StandardNote>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<StandardNote>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5756,7 +5723,7 @@ impl SystemStandardNotesApi {
         &self,
         id: i64,
         body: &StandardNote,
-    ) -> impl Future<Output = Result<StandardNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<StandardNote>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5766,7 +5733,7 @@ impl SystemStandardNotesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<StandardNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<StandardNote>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5775,7 +5742,7 @@ impl SystemStandardNotesApi {
 
     /// `DELETE system/standardNotes/{id}` (`deleteSystemStandardNotesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5790,13 +5757,13 @@ impl SystemStandardNotesApi {
     pub fn create(
         &self,
         body: &StandardNote,
-    ) -> impl Future<Output = Result<StandardNote>> + Send + 'static {
+    ) -> impl Future<Output = Result<StandardNote>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/standardNotes/count` (`getSystemStandardNotesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5808,7 +5775,7 @@ pub struct SystemSurveysApi(Node);
 impl SystemSurveysApi {
     /// `GET system/surveys/{id}` (`getSystemSurveysById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Survey>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5818,7 +5785,7 @@ impl SystemSurveysApi {
         &self,
         id: i64,
         body: &Survey,
-    ) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    ) -> impl Future<Output = Result<Survey>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5828,7 +5795,7 @@ impl SystemSurveysApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    ) -> impl Future<Output = Result<Survey>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5837,7 +5804,7 @@ impl SystemSurveysApi {
 
     /// `DELETE system/surveys/{id}` (`deleteSystemSurveysById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5849,13 +5816,13 @@ impl SystemSurveysApi {
 
     /// `POST system/surveys` (`postSystemSurveys`).
     #[inline]
-    pub fn create(&self, body: &Survey) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    pub fn create(&self, body: &Survey) -> impl Future<Output = Result<Survey>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/surveys/count` (`getSystemSurveysCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5866,7 +5833,7 @@ impl SystemSurveysApi {
 
     /// `POST system/surveys/{id}/copy` (`postSystemSurveysByIdCopy`).
     #[inline]
-    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Survey>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Survey>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -5878,7 +5845,7 @@ impl SystemSurveysApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SurveyInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -5904,7 +5871,7 @@ impl SystemSurveysInfoApi {
 
     /// `GET system/surveys/info/count` (`getSystemSurveysInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -5916,7 +5883,7 @@ pub struct SystemSurveysQuestionsApi(Node);
 impl SystemSurveysQuestionsApi {
     /// `GET system/surveys/{parentId}/questions/{id}` (`getSystemSurveysByParentIdQuestionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyQuestion>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5926,7 +5893,7 @@ impl SystemSurveysQuestionsApi {
         &self,
         id: i64,
         body: &SurveyQuestion,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -5936,7 +5903,7 @@ impl SystemSurveysQuestionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -5945,7 +5912,7 @@ impl SystemSurveysQuestionsApi {
 
     /// `DELETE system/surveys/{parentId}/questions/{id}` (`deleteSystemSurveysByParentIdQuestionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -5960,13 +5927,13 @@ impl SystemSurveysQuestionsApi {
     pub fn create(
         &self,
         body: &SurveyQuestion,
-    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestion>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/surveys/{parentId}/questions/count` (`getSystemSurveysByParentIdQuestionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -5983,10 +5950,7 @@ pub struct SystemSurveysQuestionsValuesApi(Node);
 impl SystemSurveysQuestionsValuesApi {
     /// `GET system/surveys/{grandparentId}/questions/{parentId}/values/{id}` (`getSystemSurveysByGrandparentIdQuestionsByParentIdValuesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -5996,7 +5960,7 @@ impl SystemSurveysQuestionsValuesApi {
         &self,
         id: i64,
         body: &SurveyQuestionValue,
-    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6006,7 +5970,7 @@ impl SystemSurveysQuestionsValuesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6015,7 +5979,7 @@ impl SystemSurveysQuestionsValuesApi {
 
     /// `DELETE system/surveys/{grandparentId}/questions/{parentId}/values/{id}` (`deleteSystemSurveysByGrandparentIdQuestionsByParentIdValuesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6030,7 +5994,7 @@ impl SystemSurveysQuestionsValuesApi {
     pub fn create(
         &self,
         body: &SurveyQuestionValue,
-    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + 'static {
+    ) -> impl Future<Output = Result<SurveyQuestionValue>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 }
@@ -6042,7 +6006,7 @@ pub struct SystemTimeZoneSetupsApi(Node);
 impl SystemTimeZoneSetupsApi {
     /// `GET system/timeZoneSetups/{id}` (`getSystemTimeZoneSetupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeZoneSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeZoneSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6052,7 +6016,7 @@ impl SystemTimeZoneSetupsApi {
         &self,
         id: i64,
         body: &TimeZoneSetup,
-    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6062,7 +6026,7 @@ impl SystemTimeZoneSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6071,7 +6035,7 @@ impl SystemTimeZoneSetupsApi {
 
     /// `DELETE system/timeZoneSetups/{id}` (`deleteSystemTimeZoneSetupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6086,13 +6050,13 @@ impl SystemTimeZoneSetupsApi {
     pub fn create(
         &self,
         body: &TimeZoneSetup,
-    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeZoneSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/timeZoneSetups/count` (`getSystemTimeZoneSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6106,7 +6070,7 @@ impl SystemTimeZoneSetupsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<TimeZoneSetupInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeZoneSetupInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -6127,7 +6091,7 @@ impl SystemTimeZoneSetupsInfoApi {
 
     /// `GET system/timeZoneSetups/info/count` (`getSystemTimeZoneSetupsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6139,7 +6103,7 @@ pub struct SystemTodayPageCategoriesApi(Node);
 impl SystemTodayPageCategoriesApi {
     /// `GET system/todayPageCategories/{id}` (`getSystemTodayPageCategoriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TodayPageCategory>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TodayPageCategory>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6149,7 +6113,7 @@ impl SystemTodayPageCategoriesApi {
         &self,
         id: i64,
         body: &TodayPageCategory,
-    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6159,7 +6123,7 @@ impl SystemTodayPageCategoriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6168,7 +6132,7 @@ impl SystemTodayPageCategoriesApi {
 
     /// `DELETE system/todayPageCategories/{id}` (`deleteSystemTodayPageCategoriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6183,13 +6147,13 @@ impl SystemTodayPageCategoriesApi {
     pub fn create(
         &self,
         body: &TodayPageCategory,
-    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + 'static {
+    ) -> impl Future<Output = Result<TodayPageCategory>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/todayPageCategories/count` (`getSystemTodayPageCategoriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6201,7 +6165,7 @@ pub struct SystemUserDefinedFieldsApi(Node);
 impl SystemUserDefinedFieldsApi {
     /// `GET system/userDefinedFields/{id}` (`getSystemUserDefinedFieldsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<UserDefinedField>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<UserDefinedField>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6211,7 +6175,7 @@ impl SystemUserDefinedFieldsApi {
         &self,
         id: i64,
         body: &UserDefinedField,
-    ) -> impl Future<Output = Result<UserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<UserDefinedField>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6221,7 +6185,7 @@ impl SystemUserDefinedFieldsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<UserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<UserDefinedField>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6230,7 +6194,7 @@ impl SystemUserDefinedFieldsApi {
 
     /// `DELETE system/userDefinedFields/{id}` (`deleteSystemUserDefinedFieldsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6245,13 +6209,13 @@ impl SystemUserDefinedFieldsApi {
     pub fn create(
         &self,
         body: &UserDefinedField,
-    ) -> impl Future<Output = Result<UserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<UserDefinedField>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/userDefinedFields/count` (`getSystemUserDefinedFieldsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6265,7 +6229,7 @@ impl SystemUserDefinedFieldsApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<UserDefinedFieldInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<UserDefinedFieldInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -6286,7 +6250,7 @@ impl SystemUserDefinedFieldsInfoApi {
 
     /// `GET system/userDefinedFields/info/count` (`getSystemUserDefinedFieldsInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6317,7 +6281,7 @@ impl SystemWorkflowActionsAutomateParametersApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6327,7 +6291,7 @@ impl SystemWorkflowActionsAutomateParametersApi {
         &self,
         id: i64,
         body: &WorkflowActionAutomateParameter,
-    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6337,7 +6301,7 @@ impl SystemWorkflowActionsAutomateParametersApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6346,7 +6310,7 @@ impl SystemWorkflowActionsAutomateParametersApi {
 
     /// `DELETE system/workflowActions/{parentId}/automateParameters/{id}` (`deleteSystemWorkflowActionsByParentIdAutomateParametersById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6364,13 +6328,13 @@ impl SystemWorkflowActionsAutomateParametersApi {
     pub fn create(
         &self,
         body: &WorkflowActionAutomateParameter,
-    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionAutomateParameter>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/workflowActions/{parentId}/automateParameters/count` (`getSystemWorkflowActionsByParentIdAutomateParametersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6382,7 +6346,7 @@ pub struct SystemWorkflowsApi(Node);
 impl SystemWorkflowsApi {
     /// `GET system/workflows/{id}` (`getSystemWorkflowsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<Workflow>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6392,7 +6356,7 @@ impl SystemWorkflowsApi {
         &self,
         id: i64,
         body: &Workflow,
-    ) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+    ) -> impl Future<Output = Result<Workflow>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6402,7 +6366,7 @@ impl SystemWorkflowsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+    ) -> impl Future<Output = Result<Workflow>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6411,7 +6375,7 @@ impl SystemWorkflowsApi {
 
     /// `DELETE system/workflows/{id}` (`deleteSystemWorkflowsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6423,16 +6387,13 @@ impl SystemWorkflowsApi {
 
     /// `POST system/workflows` (`postSystemWorkflows`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &Workflow,
-    ) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+    pub fn create(&self, body: &Workflow) -> impl Future<Output = Result<Workflow>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/workflows/count` (`getSystemWorkflowsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6453,7 +6414,7 @@ impl SystemWorkflowsApi {
 
     /// `POST system/workflows/{id}/copy` (`postSystemWorkflowsByIdCopy`).
     #[inline]
-    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Workflow>> + Send + 'static {
+    pub fn copy(&self, parent_id: i64) -> impl Future<Output = Result<Workflow>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -6483,7 +6444,7 @@ pub struct SystemWorkflowsTableTypesApi(Node);
 impl SystemWorkflowsTableTypesApi {
     /// `GET system/workflows/tableTypes/{id}` (`getSystemWorkflowsTableTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowTableType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowTableType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6495,7 +6456,7 @@ impl SystemWorkflowsTableTypesApi {
 
     /// `GET system/workflows/tableTypes/count` (`getSystemWorkflowsTableTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6509,7 +6470,7 @@ impl SystemWorkflowsTableTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WorkflowTableTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowTableTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -6530,7 +6491,7 @@ impl SystemWorkflowsTableTypesInfoApi {
 
     /// `GET system/workflows/tableTypes/info/count` (`getSystemWorkflowsTableTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6546,7 +6507,7 @@ impl SystemWorkflowsUserdefinedfieldsApi {
         &self,
         id: i64,
         body: &WorkflowActionUserDefinedField,
-    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6556,7 +6517,7 @@ impl SystemWorkflowsUserdefinedfieldsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6581,7 +6542,7 @@ pub struct SystemWorkflowsUserdefinedfieldsActionsApi(Node);
 impl SystemWorkflowsUserdefinedfieldsActionsApi {
     /// `DELETE system/workflows/userdefinedfields/actions/{parentId}` (`deleteSystemWorkflowsUserdefinedfieldsActionsByParentId`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 }
@@ -6597,7 +6558,7 @@ impl SystemWorkflowsUserdefinedfieldsEventsApi {
         &self,
         id: i64,
         body: &WorkflowActionUserDefinedField,
-    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowActionUserDefinedField>> + Send + use<> {
         self.0.call(Method::POST, Some(&id)).json(body).send_json()
     }
 
@@ -6617,7 +6578,7 @@ impl SystemWorkflowsUserdefinedfieldsEventsActionsApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<Vec<WorkflowActionUserDefinedField>>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<WorkflowActionUserDefinedField>>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 }
@@ -6629,10 +6590,7 @@ pub struct SystemWorkflowsAttachmentsApi(Node);
 impl SystemWorkflowsAttachmentsApi {
     /// `GET system/workflows/{parentId}/attachments/{id}` (`getSystemWorkflowsByParentIdAttachmentsById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<WorkflowAttachment>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowAttachment>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6644,7 +6602,7 @@ impl SystemWorkflowsAttachmentsApi {
 
     /// `GET system/workflows/{parentId}/attachments/count` (`getSystemWorkflowsByParentIdAttachmentsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6656,7 +6614,7 @@ pub struct SystemWorkflowsEventsApi(Node);
 impl SystemWorkflowsEventsApi {
     /// `GET system/workflows/{parentId}/events/{id}` (`getSystemWorkflowsByParentIdEventsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowEvent>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6666,7 +6624,7 @@ impl SystemWorkflowsEventsApi {
         &self,
         id: i64,
         body: &WorkflowEvent,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6676,7 +6634,7 @@ impl SystemWorkflowsEventsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6685,7 +6643,7 @@ impl SystemWorkflowsEventsApi {
 
     /// `DELETE system/workflows/{parentId}/events/{id}` (`deleteSystemWorkflowsByParentIdEventsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6700,13 +6658,13 @@ impl SystemWorkflowsEventsApi {
     pub fn create(
         &self,
         body: &WorkflowEvent,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/workflows/{parentId}/events/count` (`getSystemWorkflowsByParentIdEventsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6720,7 +6678,7 @@ impl SystemWorkflowsEventsApi {
     pub fn copy(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowEvent>> + Send + use<> {
         self.0
             .child_of(&parent_id, "copy")
             .call(Method::POST, None)
@@ -6732,7 +6690,7 @@ impl SystemWorkflowsEventsApi {
     pub fn test(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<Vec<serde_json::Map<String, serde_json::Value>>>> + Send + 'static
+    ) -> impl Future<Output = Result<Vec<serde_json::Map<String, serde_json::Value>>>> + Send + use<>
     {
         self.0
             .child_of(&parent_id, "test")
@@ -6748,7 +6706,7 @@ pub struct SystemWorkflowsEventsActionsApi(Node);
 impl SystemWorkflowsEventsActionsApi {
     /// `GET system/workflows/{grandparentId}/events/{parentId}/actions/{id}` (`getSystemWorkflowsByGrandparentIdEventsByParentIdActionsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowAction>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowAction>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6758,7 +6716,7 @@ impl SystemWorkflowsEventsActionsApi {
         &self,
         id: i64,
         body: &WorkflowAction,
-    ) -> impl Future<Output = Result<WorkflowAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowAction>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -6768,7 +6726,7 @@ impl SystemWorkflowsEventsActionsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkflowAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowAction>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -6777,7 +6735,7 @@ impl SystemWorkflowsEventsActionsApi {
 
     /// `DELETE system/workflows/{grandparentId}/events/{parentId}/actions/{id}` (`deleteSystemWorkflowsByGrandparentIdEventsByParentIdActionsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -6792,13 +6750,13 @@ impl SystemWorkflowsEventsActionsApi {
     pub fn create(
         &self,
         body: &WorkflowAction,
-    ) -> impl Future<Output = Result<WorkflowAction>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowAction>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET system/workflows/{grandparentId}/events/{parentId}/actions/count` (`getSystemWorkflowsByGrandparentIdEventsByParentIdActionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6810,10 +6768,7 @@ pub struct SystemWorkflowsNotifyTypesApi(Node);
 impl SystemWorkflowsNotifyTypesApi {
     /// `GET system/workflows/{parentId}/notifyTypes/{id}` (`getSystemWorkflowsByParentIdNotifyTypesById`).
     #[inline]
-    pub fn get(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<WorkflowNotifyType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkflowNotifyType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -6825,7 +6780,7 @@ impl SystemWorkflowsNotifyTypesApi {
 
     /// `GET system/workflows/{parentId}/notifyTypes/count` (`getSystemWorkflowsByParentIdNotifyTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6839,7 +6794,7 @@ impl SystemWorkflowsNotifyTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WorkflowNotifyTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkflowNotifyTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -6860,7 +6815,7 @@ impl SystemWorkflowsNotifyTypesInfoApi {
 
     /// `GET system/workflows/{parentId}/notifyTypes/info/count` (`getSystemWorkflowsByParentIdNotifyTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -6878,7 +6833,7 @@ impl SystemWorkflowsTriggersApi {
 
     /// `GET system/workflows/{parentId}/triggers/count` (`getSystemWorkflowsByParentIdTriggersCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -6901,7 +6856,7 @@ impl SystemWorkflowsTriggersOptionsApi {
 
     /// `GET system/workflows/{grandparentId}/triggers/{parentId}/options/count` (`getSystemWorkflowsByGrandparentIdTriggersByParentIdOptionsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }

@@ -84,7 +84,7 @@ pub struct TimeAccrualsApi(Node);
 impl TimeAccrualsApi {
     /// `GET time/accruals/{id}` (`getTimeAccrualsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeAccrual>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeAccrual>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -94,7 +94,7 @@ impl TimeAccrualsApi {
         &self,
         id: i64,
         body: &TimeAccrual,
-    ) -> impl Future<Output = Result<TimeAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrual>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -104,7 +104,7 @@ impl TimeAccrualsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimeAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrual>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -113,7 +113,7 @@ impl TimeAccrualsApi {
 
     /// `DELETE time/accruals/{id}` (`deleteTimeAccrualsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -128,13 +128,13 @@ impl TimeAccrualsApi {
     pub fn create(
         &self,
         body: &TimeAccrual,
-    ) -> impl Future<Output = Result<TimeAccrual>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrual>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/accruals/count` (`getTimeAccrualsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -151,7 +151,7 @@ pub struct TimeAccrualsDetailsApi(Node);
 impl TimeAccrualsDetailsApi {
     /// `GET time/accruals/{parentId}/details/{id}` (`getTimeAccrualsByParentIdDetailsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -161,7 +161,7 @@ impl TimeAccrualsDetailsApi {
         &self,
         id: i64,
         body: &TimeAccrualDetail,
-    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -171,7 +171,7 @@ impl TimeAccrualsDetailsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -180,7 +180,7 @@ impl TimeAccrualsDetailsApi {
 
     /// `DELETE time/accruals/{parentId}/details/{id}` (`deleteTimeAccrualsByParentIdDetailsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -195,13 +195,13 @@ impl TimeAccrualsDetailsApi {
     pub fn create(
         &self,
         body: &TimeAccrualDetail,
-    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeAccrualDetail>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/accruals/{parentId}/details/count` (`getTimeAccrualsByParentIdDetailsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -213,7 +213,7 @@ pub struct TimeActivitystopwatchesApi(Node);
 impl TimeActivitystopwatchesApi {
     /// `GET time/activitystopwatches/{id}` (`getTimeActivitystopwatchesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityStopwatch>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ActivityStopwatch>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -223,7 +223,7 @@ impl TimeActivitystopwatchesApi {
         &self,
         id: i64,
         body: &ActivityStopwatch,
-    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -233,7 +233,7 @@ impl TimeActivitystopwatchesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -242,7 +242,7 @@ impl TimeActivitystopwatchesApi {
 
     /// `DELETE time/activitystopwatches/{id}` (`deleteTimeActivitystopwatchesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -257,13 +257,13 @@ impl TimeActivitystopwatchesApi {
     pub fn create(
         &self,
         body: &ActivityStopwatch,
-    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ActivityStopwatch>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/activitystopwatches/count` (`getTimeActivitystopwatchesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -275,7 +275,7 @@ pub struct TimeChargeCodesApi(Node);
 impl TimeChargeCodesApi {
     /// `GET time/chargeCodes/{id}` (`getTimeChargeCodesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ChargeCode>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ChargeCode>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -285,7 +285,7 @@ impl TimeChargeCodesApi {
         &self,
         id: i64,
         body: &ChargeCode,
-    ) -> impl Future<Output = Result<ChargeCode>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCode>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -295,7 +295,7 @@ impl TimeChargeCodesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ChargeCode>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCode>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -304,7 +304,7 @@ impl TimeChargeCodesApi {
 
     /// `DELETE time/chargeCodes/{id}` (`deleteTimeChargeCodesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -319,13 +319,13 @@ impl TimeChargeCodesApi {
     pub fn create(
         &self,
         body: &ChargeCode,
-    ) -> impl Future<Output = Result<ChargeCode>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCode>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/chargeCodes/count` (`getTimeChargeCodesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -344,7 +344,7 @@ impl TimeChargeCodesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<ChargeCodeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCodeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -370,7 +370,7 @@ impl TimeChargeCodesInfoApi {
 
     /// `GET time/chargeCodes/info/count` (`getTimeChargeCodesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -385,7 +385,7 @@ impl TimeChargeCodesExpenseTypesApi {
     pub fn get(
         &self,
         id: i64,
-    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -395,7 +395,7 @@ impl TimeChargeCodesExpenseTypesApi {
         &self,
         id: i64,
         body: &ChargeCodeExpenseType,
-    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -405,7 +405,7 @@ impl TimeChargeCodesExpenseTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -414,7 +414,7 @@ impl TimeChargeCodesExpenseTypesApi {
 
     /// `DELETE time/chargeCodes/{parentId}/expenseTypes/{id}` (`deleteTimeChargeCodesByParentIdExpenseTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -429,13 +429,13 @@ impl TimeChargeCodesExpenseTypesApi {
     pub fn create(
         &self,
         body: &ChargeCodeExpenseType,
-    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + 'static {
+    ) -> impl Future<Output = Result<ChargeCodeExpenseType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/chargeCodes/{parentId}/expenseTypes/count` (`getTimeChargeCodesByParentIdExpenseTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -476,7 +476,7 @@ pub struct TimeEntriesApi(Node);
 impl TimeEntriesApi {
     /// `GET time/entries/{id}` (`getTimeEntriesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeEntry>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeEntry>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -486,7 +486,7 @@ impl TimeEntriesApi {
         &self,
         id: i64,
         body: &TimeEntry,
-    ) -> impl Future<Output = Result<TimeEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeEntry>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -496,7 +496,7 @@ impl TimeEntriesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimeEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeEntry>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -505,7 +505,7 @@ impl TimeEntriesApi {
 
     /// `DELETE time/entries/{id}` (`deleteTimeEntriesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -520,13 +520,13 @@ impl TimeEntriesApi {
     pub fn create(
         &self,
         body: &TimeEntry,
-    ) -> impl Future<Output = Result<TimeEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeEntry>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/entries/count` (`getTimeEntriesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -535,7 +535,7 @@ impl TimeEntriesApi {
     pub fn defaults(
         &self,
         body: &TimeEntry,
-    ) -> impl Future<Output = Result<TimeEntry>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimeEntry>> + Send + use<> {
         self.0
             .child("defaults")
             .call(Method::POST, None)
@@ -556,7 +556,7 @@ pub struct TimeEntriesAuditsApi(Node);
 impl TimeEntriesAuditsApi {
     /// `GET time/entries/{parentId}/audits/{id}` (`getTimeEntriesByParentIdAuditsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeEntryAudit>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeEntryAudit>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -568,7 +568,7 @@ impl TimeEntriesAuditsApi {
 
     /// `GET time/entries/{parentId}/audits/count` (`getTimeEntriesByParentIdAuditsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -597,7 +597,7 @@ impl TimeInfoChargeCodeExpenseTypesApi {
 
     /// `GET time/info/chargeCodeExpenseTypes/count` (`getTimeInfoChargeCodeExpenseTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -609,7 +609,7 @@ pub struct TimeSchedulestopwatchesApi(Node);
 impl TimeSchedulestopwatchesApi {
     /// `GET time/schedulestopwatches/{id}` (`getTimeSchedulestopwatchesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -619,7 +619,7 @@ impl TimeSchedulestopwatchesApi {
         &self,
         id: i64,
         body: &ScheduleStopwatch,
-    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -629,7 +629,7 @@ impl TimeSchedulestopwatchesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -638,7 +638,7 @@ impl TimeSchedulestopwatchesApi {
 
     /// `DELETE time/schedulestopwatches/{id}` (`deleteTimeSchedulestopwatchesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -653,13 +653,13 @@ impl TimeSchedulestopwatchesApi {
     pub fn create(
         &self,
         body: &ScheduleStopwatch,
-    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<ScheduleStopwatch>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/schedulestopwatches/count` (`getTimeSchedulestopwatchesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -671,7 +671,7 @@ pub struct TimeSheetsApi(Node);
 impl TimeSheetsApi {
     /// `GET time/sheets/{id}` (`getTimeSheetsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeSheet>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeSheet>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -683,7 +683,7 @@ impl TimeSheetsApi {
 
     /// `GET time/sheets/count` (`getTimeSheetsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -693,7 +693,7 @@ impl TimeSheetsApi {
         &self,
         parent_id: i64,
         body: &TimeSheetTierUpdate,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "approve")
             .call(Method::POST, None)
@@ -711,7 +711,7 @@ impl TimeSheetsApi {
     pub fn reject(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "reject")
             .call(Method::POST, None)
@@ -723,7 +723,7 @@ impl TimeSheetsApi {
     pub fn reverse(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "reverse")
             .call(Method::POST, None)
@@ -735,7 +735,7 @@ impl TimeSheetsApi {
     pub fn submit(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<SuccessResponse>> + Send + 'static {
+    ) -> impl Future<Output = Result<SuccessResponse>> + Send + use<> {
         self.0
             .child_of(&parent_id, "submit")
             .call(Method::POST, None)
@@ -750,7 +750,7 @@ pub struct TimeSheetsAuditsApi(Node);
 impl TimeSheetsAuditsApi {
     /// `GET time/sheets/{parentId}/audits/{id}` (`getTimeSheetsByParentIdAuditsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeSheetAudit>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimeSheetAudit>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -762,7 +762,7 @@ impl TimeSheetsAuditsApi {
 
     /// `GET time/sheets/{parentId}/audits/count` (`getTimeSheetsByParentIdAuditsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -774,7 +774,7 @@ pub struct TimeTicketstopwatchesApi(Node);
 impl TimeTicketstopwatchesApi {
     /// `GET time/ticketstopwatches/{id}` (`getTimeTicketstopwatchesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketStopwatch>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TicketStopwatch>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -784,7 +784,7 @@ impl TimeTicketstopwatchesApi {
         &self,
         id: i64,
         body: &TicketStopwatch,
-    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -794,7 +794,7 @@ impl TimeTicketstopwatchesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -803,7 +803,7 @@ impl TimeTicketstopwatchesApi {
 
     /// `DELETE time/ticketstopwatches/{id}` (`deleteTimeTicketstopwatchesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -818,13 +818,13 @@ impl TimeTicketstopwatchesApi {
     pub fn create(
         &self,
         body: &TicketStopwatch,
-    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + 'static {
+    ) -> impl Future<Output = Result<TicketStopwatch>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/ticketstopwatches/count` (`getTimeTicketstopwatchesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -836,7 +836,7 @@ pub struct TimeTimePeriodSetupsApi(Node);
 impl TimeTimePeriodSetupsApi {
     /// `GET time/timePeriodSetups/{id}` (`getTimeTimePeriodSetupsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimePeriodSetup>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimePeriodSetup>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -846,7 +846,7 @@ impl TimeTimePeriodSetupsApi {
         &self,
         id: i64,
         body: &TimePeriodSetup,
-    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -856,7 +856,7 @@ impl TimeTimePeriodSetupsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -865,7 +865,7 @@ impl TimeTimePeriodSetupsApi {
 
     /// `DELETE time/timePeriodSetups/{id}` (`deleteTimeTimePeriodSetupsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -880,21 +880,19 @@ impl TimeTimePeriodSetupsApi {
     pub fn create(
         &self,
         body: &TimePeriodSetup,
-    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + 'static {
+    ) -> impl Future<Output = Result<TimePeriodSetup>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/timePeriodSetups/count` (`getTimeTimePeriodSetupsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
     /// `GET time/timePeriodSetups/default` (`getTimeTimePeriodSetupsDefault`).
     #[inline]
-    pub fn default(
-        &self,
-    ) -> impl Future<Output = Result<TimePeriodSetupDefaults>> + Send + 'static {
+    pub fn default(&self) -> impl Future<Output = Result<TimePeriodSetupDefaults>> + Send + use<> {
         self.0.child("default").call(Method::GET, None).send_json()
     }
 
@@ -911,7 +909,7 @@ pub struct TimeTimePeriodSetupsPeriodsApi(Node);
 impl TimeTimePeriodSetupsPeriodsApi {
     /// `GET time/timePeriodSetups/{parentId}/periods/{id}` (`getTimeTimePeriodSetupsByParentIdPeriodsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimePeriod>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<TimePeriod>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -923,7 +921,7 @@ impl TimeTimePeriodSetupsPeriodsApi {
 
     /// `GET time/timePeriodSetups/{parentId}/periods/count` (`getTimeTimePeriodSetupsByParentIdPeriodsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -935,7 +933,7 @@ pub struct TimeWorkRolesApi(Node);
 impl TimeWorkRolesApi {
     /// `GET time/workRoles/{id}` (`getTimeWorkRolesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRole>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRole>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -945,7 +943,7 @@ impl TimeWorkRolesApi {
         &self,
         id: i64,
         body: &WorkRole,
-    ) -> impl Future<Output = Result<WorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRole>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -955,7 +953,7 @@ impl TimeWorkRolesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkRole>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRole>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -964,7 +962,7 @@ impl TimeWorkRolesApi {
 
     /// `DELETE time/workRoles/{id}` (`deleteTimeWorkRolesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -976,16 +974,13 @@ impl TimeWorkRolesApi {
 
     /// `POST time/workRoles` (`postTimeWorkRoles`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &WorkRole,
-    ) -> impl Future<Output = Result<WorkRole>> + Send + 'static {
+    pub fn create(&self, body: &WorkRole) -> impl Future<Output = Result<WorkRole>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/workRoles/count` (`getTimeWorkRolesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -999,7 +994,7 @@ impl TimeWorkRolesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WorkRoleInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1030,7 +1025,7 @@ impl TimeWorkRolesInfoApi {
 
     /// `GET time/workRoles/info/count` (`getTimeWorkRolesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1042,7 +1037,7 @@ pub struct TimeWorkRolesLocationsApi(Node);
 impl TimeWorkRolesLocationsApi {
     /// `GET time/workRoles/{parentId}/locations/{id}` (`getTimeWorkRolesByParentIdLocationsById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleLocation>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkRoleLocation>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1052,7 +1047,7 @@ impl TimeWorkRolesLocationsApi {
         &self,
         id: i64,
         body: &WorkRoleLocation,
-    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1062,7 +1057,7 @@ impl TimeWorkRolesLocationsApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1071,7 +1066,7 @@ impl TimeWorkRolesLocationsApi {
 
     /// `DELETE time/workRoles/{parentId}/locations/{id}` (`deleteTimeWorkRolesByParentIdLocationsById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1086,13 +1081,13 @@ impl TimeWorkRolesLocationsApi {
     pub fn create(
         &self,
         body: &WorkRoleLocation,
-    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkRoleLocation>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/workRoles/{parentId}/locations/count` (`getTimeWorkRolesByParentIdLocationsCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
@@ -1133,7 +1128,7 @@ pub struct TimeWorkTypesApi(Node);
 impl TimeWorkTypesApi {
     /// `GET time/workTypes/{id}` (`getTimeWorkTypesById`).
     #[inline]
-    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkType>> + Send + 'static {
+    pub fn get(&self, id: i64) -> impl Future<Output = Result<WorkType>> + Send + use<> {
         self.0.call(Method::GET, Some(&id)).send_json()
     }
 
@@ -1143,7 +1138,7 @@ impl TimeWorkTypesApi {
         &self,
         id: i64,
         body: &WorkType,
-    ) -> impl Future<Output = Result<WorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkType>> + Send + use<> {
         self.0.call(Method::PUT, Some(&id)).json(body).send_json()
     }
 
@@ -1153,7 +1148,7 @@ impl TimeWorkTypesApi {
         &self,
         id: i64,
         ops: &PatchOps,
-    ) -> impl Future<Output = Result<WorkType>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkType>> + Send + use<> {
         self.0
             .call(Method::PATCH, Some(&id))
             .patch_ops(ops)
@@ -1162,7 +1157,7 @@ impl TimeWorkTypesApi {
 
     /// `DELETE time/workTypes/{id}` (`deleteTimeWorkTypesById`).
     #[inline]
-    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn delete(&self, id: i64) -> impl Future<Output = Result<()>> + Send + use<> {
         self.0.call(Method::DELETE, Some(&id)).send_empty()
     }
 
@@ -1174,16 +1169,13 @@ impl TimeWorkTypesApi {
 
     /// `POST time/workTypes` (`postTimeWorkTypes`).
     #[inline]
-    pub fn create(
-        &self,
-        body: &WorkType,
-    ) -> impl Future<Output = Result<WorkType>> + Send + 'static {
+    pub fn create(&self, body: &WorkType) -> impl Future<Output = Result<WorkType>> + Send + use<> {
         self.0.call(Method::POST, None).json(body).send_json()
     }
 
     /// `GET time/workTypes/count` (`getTimeWorkTypesCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 
@@ -1197,7 +1189,7 @@ impl TimeWorkTypesApi {
     pub fn info_for(
         &self,
         parent_id: i64,
-    ) -> impl Future<Output = Result<WorkTypeInfo>> + Send + 'static {
+    ) -> impl Future<Output = Result<WorkTypeInfo>> + Send + use<> {
         self.0
             .child_of(&parent_id, "info")
             .call(Method::GET, None)
@@ -1223,7 +1215,7 @@ impl TimeWorkTypesInfoApi {
 
     /// `GET time/workTypes/info/count` (`getTimeWorkTypesInfoCount`).
     #[inline]
-    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + 'static {
+    pub fn count(&self, query: &Query) -> impl Future<Output = Result<u64>> + Send + use<> {
         self.0.count(query)
     }
 }
