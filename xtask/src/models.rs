@@ -187,7 +187,7 @@ pub fn generate(api: &Api, header: &str) -> Result<Models, String> {
         let home = &homes[&schema.name];
         let out = modules.entry(home.module().to_owned()).or_insert_with(|| {
             format!(
-                "{header}\n#![allow(unused_imports, clippy::doc_markdown)]\n\nuse super::*;\nuse crate::model::RecordInfo;\nuse crate::model::record::{{open_enum, record}};\n\n"
+                "{header}\n#![allow(unused_imports, clippy::wildcard_imports, clippy::doc_markdown)]\n\nuse super::*;\nuse crate::model::RecordInfo;\nuse crate::model::record::{{open_enum, record}};\n\n"
             )
         });
         let cfg = cfg_attr(home);

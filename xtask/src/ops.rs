@@ -220,7 +220,7 @@ pub fn generate(api: &Api, names: &BTreeMap<String, String>, header: &str) -> Re
         let area = area_of(key).to_owned();
         let out = modules.entry(area.clone()).or_insert_with(|| {
             format!(
-                "{header}\n#![allow(unused_imports, clippy::doc_markdown, clippy::too_many_arguments)]\n\nuse futures_util::stream::BoxStream;\nuse reqwest::Method;\n\nuse crate::model::*;\nuse crate::node::Node;\nuse crate::{{Client, PatchOps, Query, Result}};\n\n"
+                "{header}\n#![allow(unused_imports, clippy::wildcard_imports, clippy::doc_markdown, clippy::too_many_arguments)]\n\nuse futures_util::stream::BoxStream;\nuse reqwest::Method;\n\nuse crate::model::*;\nuse crate::node::Node;\nuse crate::{{Client, PatchOps, Query, Result}};\n\n"
             )
         });
         let cov = coverage.entry(area.clone()).or_default();
