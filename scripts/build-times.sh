@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Clean release build times: the workspace, and crate `cwpsa` with default and with all features.
-# Each build starts from an empty target directory so that the figures are comparable.
+# Clean release build times: crate `cwpsa` with default and with all features, and the whole
+# workspace. Each build starts from an empty target directory so that the figures compare.
 # Usage: scripts/build-times.sh [TARGET_DIR_PREFIX]   (default /tmp/cwpsa-build-times)
-# The figures depend on the machine's load: the load average is printed with each one.
+# Wall time depends on the machine's load (printed with each figure); the CPU time (user +
+# system of every compiler process) much less so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${1:-/tmp/cwpsa-build-times}
@@ -12,15 +13,16 @@ measure() {
     shift
     local dir="$prefix-$name"
     rm -rf "$dir"
-    local start end
-    start=$(date +%s)
-    CARGO_TARGET_DIR="$dir" cargo build --release --quiet "$@"
-    end=$(date +%s)
-    printf '%-22s %5ss   load: %s\n' "$name" "$((end - start))" "$(cut -d' ' -f1-3 /proc/loadavg)"
-    rm -rf "$dir"
+    local times
+    times=$(mktemp)
+    CARGO_TARGET_DIR="$dir" /usr/bin/time -o "$times" -f '%e %U %S' cargo build --release --quiet "$@"
+    read -r wall user sys < "$times"
+    rm -f "$times" && rm -rf "$dir"
+    printf '%-20s wall %6.0fs   cpu %6.0fs   load: %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 echo "cores: $(nproc)   load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure workspace --workspace
 measure cwpsa-default -p cwpsa
 measure cwpsa-all-features -p cwpsa --all-features
+measure workspace --workspace
