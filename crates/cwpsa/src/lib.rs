@@ -28,7 +28,6 @@ mod retry;
 mod transport;
 
 pub use generated::api;
-pub use node::Node;
 
 pub use callback::{CallbackPayload, CallbackVerifier, Metadata, VerifyError, verify_with_key};
 pub use config::{

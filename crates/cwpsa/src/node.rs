@@ -18,7 +18,7 @@ use crate::transport::{Client, RequestBuilder};
 
 /// A collection path with the client that reaches it.
 #[derive(Clone)]
-pub struct Node {
+pub(crate) struct Node {
     client: Client,
     path: String,
 }
