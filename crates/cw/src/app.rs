@@ -247,7 +247,7 @@ impl Ctx {
     }
 
     /// `https://{site}/CODEBASE/apis/3.0/` when the codebase is yet to be discovered.
-    fn placeholder_base(&self) -> CliResult<cwpsa::Url> {
+    pub fn placeholder_base(&self) -> CliResult<cwpsa::Url> {
         let site = self.settings.value(Key::Site).unwrap_or_default();
         let host = match site.to_ascii_lowercase().as_str() {
             "na" => cwpsa::Region::Na.site().to_owned(),
@@ -273,26 +273,8 @@ fn print_prepared(
     notes: &[String],
     format: Option<Format>,
 ) -> io::Result<()> {
-    let body: Option<Value> = p.body.as_ref().map(|b| {
-        serde_json::from_slice(b)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
-    });
-    let decoded = percent_decode(p.url.as_str());
+    let doc = prepared_document(p, notes);
     if let Some(format @ (Format::Json | Format::Ndjson | Format::Yaml)) = format {
-        let headers: serde_json::Map<String, Value> = p
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let doc = serde_json::json!({
-            "dry_run": true,
-            "method": p.method.as_str(),
-            "url": p.url.as_str(),
-            "decoded_url": decoded,
-            "headers": headers,
-            "body": body,
-            "notes": notes,
-        });
         let raw = crate::output::to_raw(&doc)?;
         return crate::output::write_one(format, out, &raw, &Columns::Discover(None), None);
     }
@@ -301,16 +283,44 @@ fn print_prepared(
         writeln!(out, "# {n}")?;
     }
     writeln!(out, "{} {}", p.method, p.url)?;
-    writeln!(out, "# decoded: {} {decoded}", p.method)?;
+    writeln!(
+        out,
+        "# decoded: {} {}",
+        p.method,
+        percent_decode(p.url.as_str())
+    )?;
     for (k, v) in &p.headers {
         writeln!(out, "{k}: {v}")?;
     }
-    if let Some(body) = body {
+    if p.body.is_some() {
         writeln!(out)?;
-        serde_json::to_writer_pretty(&mut *out, &body)?;
+        serde_json::to_writer_pretty(&mut *out, &doc["body"])?;
         writeln!(out)?;
     }
     out.flush()
+}
+
+/// A prepared request as a JSON document (credentials already redacted by the client):
+/// `--dry-run -o json`, and the `dry_run` of `cw mcp`'s write tools.
+pub fn prepared_document(p: &PreparedRequest, notes: &[String]) -> Value {
+    let body: Option<Value> = p.body.as_ref().map(|b| {
+        serde_json::from_slice(b)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+    });
+    let headers: serde_json::Map<String, Value> = p
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    serde_json::json!({
+        "dry_run": true,
+        "method": p.method.as_str(),
+        "url": p.url.as_str(),
+        "decoded_url": percent_decode(p.url.as_str()),
+        "headers": headers,
+        "body": body,
+        "notes": notes,
+    })
 }
 
 /// `%XX` → the byte; invalid UTF-8 is shown lossily. For display only.
@@ -375,45 +385,66 @@ pub struct FilterArgs {
     pub custom_where: Option<String>,
 }
 
+/// What the three conditions parameters are called where the user gave them, for messages:
+/// the flags here, the tool's argument names in `cw mcp`.
+pub type FilterNames = [&'static str; 3];
+
 impl FilterArgs {
+    pub const FLAGS: FilterNames = ["--where", "--child-where", "--custom-where"];
+
     /// The query with these filters, each parsed here first so that a mistake is shown with a
     /// caret under it; field names are checked against the entity's schema when it is known
-    /// (unknown ones are a warning: the server has the last word).
+    /// (unknown ones are a warning on stderr: the server has the last word).
     pub fn query(
         &self,
         entity: Option<&'static cwpsa_core::schema::Entity>,
         quiet: bool,
     ) -> CliResult<cwpsa::Query> {
+        let (q, warnings) = self.checked_query(entity, Self::FLAGS)?;
+        if !quiet {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+        Ok(q)
+    }
+
+    /// [`FilterArgs::query`] with the schema's warnings returned rather than printed, and the
+    /// parameters called `names` in messages.
+    pub fn checked_query(
+        &self,
+        entity: Option<&'static cwpsa_core::schema::Entity>,
+        names: FilterNames,
+    ) -> CliResult<(cwpsa::Query, Vec<String>)> {
         use cwpsa_core::conditions::parse;
         let mut q = cwpsa::Query::new();
+        let mut warnings = Vec::new();
         let parts = [
-            ("--where", &self.conditions),
-            ("--child-where", &self.child_where),
-            ("--custom-where", &self.custom_where),
+            (names[0], &self.conditions),
+            (names[1], &self.child_where),
+            (names[2], &self.custom_where),
         ];
-        for (flag, text) in parts {
+        for (i, (name, text)) in parts.into_iter().enumerate() {
             let Some(text) = text else { continue };
             let expr = parse(text)
-                .map_err(|e| CliError::conditions(&format!("invalid {flag}"), &e, text))?;
+                .map_err(|e| CliError::conditions(&format!("invalid {name}"), &e, text))?;
             if let Some(entity) = entity {
-                let checked = match flag {
-                    "--where" => entity.validate_conditions(&expr),
-                    "--child-where" => entity.validate_child_conditions(&expr),
+                let checked = match i {
+                    0 => entity.validate_conditions(&expr),
+                    1 => entity.validate_child_conditions(&expr),
                     _ => entity.validate_custom_field_conditions(&expr),
                 };
-                if let (Err(problems), false) = (checked, quiet) {
-                    for p in problems {
-                        eprintln!("warning: {flag}: {p}");
-                    }
+                if let Err(problems) = checked {
+                    warnings.extend(problems.iter().map(|p| format!("{name}: {p}")));
                 }
             }
-            q = match flag {
-                "--where" => q.conditions(expr),
-                "--child-where" => q.child_conditions(expr),
+            q = match i {
+                0 => q.conditions(expr),
+                1 => q.child_conditions(expr),
                 _ => q.custom_field_conditions(expr),
             };
         }
-        Ok(q)
+        Ok((q, warnings))
     }
 }
 

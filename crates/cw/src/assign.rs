@@ -157,10 +157,11 @@ pub fn infer(raw: &str) -> Value {
         && int_part.bytes().all(|b| b.is_ascii_digit())
         && !(int_part.len() > 1 && int_part.starts_with('0'));
     let plain_frac = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    if plain_int && plain_frac {
-        if let Some(v) = number(raw) {
-            return v;
-        }
+    if plain_int
+        && plain_frac
+        && let Some(v) = number(raw)
+    {
+        return v;
     }
     Value::String(raw.to_owned())
 }

@@ -4,6 +4,7 @@ mod app;
 mod assign;
 mod commands;
 mod error;
+mod mcp;
 mod output;
 mod paths;
 mod progress;

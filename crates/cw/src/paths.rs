@@ -102,6 +102,27 @@ pub fn resolve(input: &str) -> CliResult<Target> {
     Ok(Target { path, entity })
 }
 
+/// An entity by name (`tickets`), alias (`agreements`), or collection path, with or without
+/// ids (`finance/agreements`, `company/companies/5/sites`,
+/// `company/companies/{parentId}/sites`).
+pub fn entity(name: &str) -> CliResult<&'static Entity> {
+    if let Some(entity) = registry().entity(name) {
+        return Ok(entity);
+    }
+    if let Some(entity) = resolve(name).ok().and_then(|t| t.entity) {
+        return Ok(entity);
+    }
+    let mut err = CliError::usage(format!("unknown entity `{name}`"));
+    if let Some(close) = registry().suggest_entity(name) {
+        err = err.with_detail(format!("did you mean `{}`?", close.name()));
+    }
+    let core: Vec<&str> = registry().entities().iter().map(Entity::name).collect();
+    Err(err.with_detail(format!(
+        "an entity is one of {}, an alias, or any collection path of the API (finance/agreements, company/companies/5/sites)",
+        core.join(", ")
+    )))
+}
+
 /// Table columns when no `--fields` is given.
 pub fn default_columns(entity: &Entity) -> Option<&'static [&'static str]> {
     Some(match entity.name() {

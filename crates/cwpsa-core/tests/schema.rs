@@ -331,7 +331,14 @@ fn entity_for_concrete_paths() {
             .entity_for_path("service/tickets/count")
             .is_none()
     );
-    assert!(registry().entity_for_path("finance/agreements").is_none());
+    // Not core, but a collection of the description like any other.
+    let m = registry()
+        .entity_for_path("finance/agreements")
+        .unwrap_or_else(|| panic!("agreements"));
+    assert_eq!(
+        (m.entity.name(), m.entity.is_core()),
+        ("finance/agreements", false)
+    );
 }
 
 #[test]

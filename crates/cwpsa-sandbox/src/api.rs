@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cwpsa_core::conditions;
 use cwpsa_core::params::{Fields, OrderBy};
+use cwpsa_core::schema::registry;
 use serde_json::Value;
 
 use std::time::Instant;
@@ -351,7 +352,10 @@ async fn handle(
     let s = &state.inner;
     check_version(headers)?;
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
-    let target = route(&s.catalog, &segments).ok_or_else(ApiError::unknown_route)?;
+    let target = match route(&s.catalog, &segments) {
+        Some(target) => target,
+        None => route_described(&s.catalog, rest, method)?,
+    };
     let query = QueryParams::parse(uri.query().unwrap_or(""));
     match (target, method.clone()) {
         (Target::Collection { table, parent }, Method::GET) => {
@@ -390,10 +394,11 @@ fn strip_prefix_ignore_case<'a>(path: &'a str, prefix: &str) -> Option<&'a str> 
         .then(|| &path[prefix.len()..])
 }
 
-/// Matches path segments against the catalog: `<entity path>`, `/count`, `/search`, `/{id}`,
-/// with `{parentId}` standing for a number in child collections.
+/// Matches path segments against the core entities: `<entity path>`, `/count`, `/search`,
+/// `/{id}`, with `{parentId}` standing for a number in child collections. The fast path for
+/// the entities most requests are for; [`route_described`] serves the rest.
 fn route<'c>(catalog: &'c Catalog, segments: &[&str]) -> Option<Target<'c>> {
-    for table in catalog.tables() {
+    for table in catalog.core_tables() {
         let pattern: Vec<&str> = table.path.split('/').collect();
         if segments.len() < pattern.len() {
             continue;
@@ -425,6 +430,45 @@ fn route<'c>(catalog: &'c Catalog, segments: &[&str]) -> Option<Target<'c>> {
         }
     }
     None
+}
+
+/// Routes any path of the API description through the registry: the operations on an entity's
+/// collection, records, count and search become targets (405 for a method the description does
+/// not have there), actions answer 501, and anything else is an unknown route.
+fn route_described<'c>(
+    catalog: &'c Catalog,
+    rest: &str,
+    method: &Method,
+) -> Result<Target<'c>, ApiError> {
+    use cwpsa_core::schema::OperationKind as Kind;
+    let route = registry().route(rest).ok_or_else(ApiError::unknown_route)?;
+    let operation = cwpsa_core::schema::Method::parse(method.as_str())
+        .and_then(|m| route.operation(m))
+        .ok_or_else(|| ApiError::method_not_allowed(method.as_str()))?;
+    let Some(table) = operation.entity.and_then(|e| catalog.table(e)) else {
+        return Err(ApiError::not_emulated(operation));
+    };
+    // Ids in paths are numbers; anything else names no record (as on the core routes).
+    let number = |text: &str| text.parse::<i64>().map_err(|_| ApiError::unknown_route());
+    let on_record = matches!(
+        operation.kind,
+        Kind::Get | Kind::Replace | Kind::Patch | Kind::Delete
+    );
+    let (before, id) = match route.params.split_last() {
+        Some((id, before)) if on_record => (before, Some(number(id)?)),
+        _ => (route.params.as_slice(), None),
+    };
+    let parent = match (&table.parent, before.last()) {
+        (Some(_), Some(text)) => Some(number(text)?),
+        _ => None,
+    };
+    Ok(match (operation.kind, id) {
+        (Kind::List | Kind::Create, _) => Target::Collection { table, parent },
+        (Kind::Count, _) => Target::Count { table, parent },
+        (Kind::Search, _) => Target::Search { table },
+        (_, Some(id)) => Target::Item { table, parent, id },
+        (_, None) => return Err(ApiError::not_emulated(operation)),
+    })
 }
 
 /// `Accept: application/vnd.connectwise.com+json; version=2025.1`: known versions are served,
@@ -692,7 +736,8 @@ async fn list(
     if forward_only {
         builder.after_id(page_id);
     }
-    let fields = field_selection(table, query, search)?;
+    let selected = field_selection(table, query, search)?;
+    let fields = selected.as_ref().or(table.projection.as_ref());
     let profile = state.inner.profile;
     let selection = builder.selection;
     let table_name = table.name;
@@ -770,14 +815,14 @@ async fn list(
     let body = render_rows(
         &state.inner.base_url,
         rows.iter().map(|(_, b)| b.as_str()),
-        fields.as_ref(),
+        fields,
     )?;
     let mut response = raw_json_response(StatusCode::OK, body);
     response.extensions_mut().insert(RecordCount(rows.len()));
-    if !links.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+    if !links.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&links.join(", "))
+    {
+        response.headers_mut().insert(header::LINK, value);
     }
     for (name, value) in extra_headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -906,9 +951,10 @@ async fn get_item(
     query: &QueryParams,
 ) -> Result<Response, ApiError> {
     ensure_parent_exists(state, table, parent).await?;
-    let fields = field_selection(table, query, None)?;
+    let selected = field_selection(table, query, None)?;
+    let fields = selected.as_ref().or(table.projection.as_ref());
     let body = load(state, table, parent, id).await?;
-    let body = render_one(&state.inner.base_url, &body, fields.as_ref())?;
+    let body = render_one(&state.inner.base_url, &body, fields)?;
     Ok(raw_json_response(StatusCode::OK, body))
 }
 

@@ -1,8 +1,13 @@
-//! The sandbox's view of the schema registry: for each core entity, its route, its storage
-//! columns, and how field paths of a request map onto them.
+//! The sandbox's view of the schema registry: for each entity, its route, its storage, and
+//! how field paths of a request map onto it. Core entities have tables of their own with hot
+//! columns; every other collection of the description shares one table of JSON records.
+
+use std::collections::HashMap;
 
 use cwpsa_core::conditions::FieldPath;
 use cwpsa_core::schema::{Entity, FieldInfo, FieldType, Schema, registry};
+
+use crate::project::FieldTree;
 
 /// The SQLite storage class of a hot column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +43,20 @@ pub struct Column {
     pub indexed: bool,
 }
 
+/// Where an entity's records live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Tables of its own: `"<name>"` with hot columns, `"<name>$body"` with the JSON.
+    Hot,
+    /// Rows of the shared [`SHARED_TABLE`] under this key: the entity's name, or for an info
+    /// view the name of the collection whose records it shows.
+    Shared(&'static str),
+}
+
+/// The table holding the records of every entity without tables of its own, keyed by
+/// (entity, id).
+pub const SHARED_TABLE: &str = "records";
+
 /// How a child collection's records point at their parent.
 #[derive(Debug, Clone)]
 pub struct ParentLink {
@@ -49,10 +68,14 @@ pub struct ParentLink {
     pub by_reference: bool,
 }
 
-/// One core entity as the sandbox stores and serves it.
+/// One entity as the sandbox stores and serves it.
 #[derive(Debug)]
 pub struct EntityTable {
     pub name: &'static str,
+    pub storage: Storage,
+    /// For an info view, the fields of its schema: its records are its collection's, cut
+    /// down to these.
+    pub projection: Option<FieldTree>,
     /// The name used in messages (`Ticket 12 not found`).
     pub resource: String,
     /// The route relative to `apis/3.0/` (`service/tickets/{parentId}/notes`).
@@ -129,6 +152,23 @@ fn json_path(segments: &[String]) -> String {
 impl EntityTable {
     pub fn body_table(&self) -> String {
         format!("{}$body", self.name)
+    }
+
+    /// The rows of this entity as SQL a `FROM` can name: columns `id`, `parent_id` (and the
+    /// hot columns, or `body` for shared storage).
+    pub fn rows_sql(&self) -> String {
+        match self.storage {
+            Storage::Hot => crate::store::quote(self.name),
+            Storage::Shared(key) => shared_rows(key),
+        }
+    }
+
+    /// The bodies of this entity as SQL a `FROM` can name: columns `id` and `body`.
+    pub fn bodies_sql(&self) -> String {
+        match self.storage {
+            Storage::Hot => crate::store::quote(&self.body_table()),
+            Storage::Shared(key) => shared_rows(key),
+        }
     }
 
     /// The parent id a child record names (`ticketId`, `board/id`).
@@ -281,56 +321,104 @@ impl HotLayout {
     }
 }
 
-/// Every core entity's table, in the registry's dependency order.
+/// A shared-storage entity's rows: a subquery SQLite flattens into the enclosing query, so
+/// the (entity, id) primary key serves it. The key comes from the registry, never a request.
+fn shared_rows(key: &str) -> String {
+    format!(
+        "(SELECT id, parent_id, body FROM {} WHERE entity = '{}')",
+        crate::store::quote(SHARED_TABLE),
+        key.replace('\'', "''")
+    )
+}
+
+/// Every entity's table: the core entities first, in the registry's dependency order, then
+/// every other collection of the description.
 #[derive(Debug)]
 pub struct Catalog {
     tables: Vec<EntityTable>,
+    by_name: HashMap<&'static str, usize>,
+    /// How many of `tables`, from the start, are the core entities.
+    core_count: usize,
 }
 
 impl Catalog {
     pub fn load() -> Catalog {
-        let tables = registry()
-            .entities()
+        let tables: Vec<EntityTable> = registry()
+            .all_entities()
             .iter()
             .map(|entity| {
                 let schema = entity.schema();
                 let parent = entity.parent().map(|parent| parent_link(entity, parent));
-                let columns = hot_columns(entity, schema);
+                let (storage, columns) = if entity.is_core() {
+                    (Storage::Hot, hot_columns(entity, schema))
+                } else {
+                    let key = entity.view_of().unwrap_or(entity.name());
+                    (Storage::Shared(key), Vec::new())
+                };
+                let projection = entity.view_of().map(|_| {
+                    let fields: Vec<Vec<String>> = schema
+                        .properties()
+                        .iter()
+                        .map(|p| vec![p.name.clone()])
+                        .collect();
+                    FieldTree::from_paths(fields.iter().map(Vec::as_slice))
+                });
                 EntityTable {
                     name: entity.name(),
+                    storage,
+                    projection,
                     resource: resource_name(entity),
                     path: entity.path(),
                     hot_layout: HotLayout::new(&columns, parent.as_ref()),
                     parent,
                     columns,
-                    searchable: matches!(entity.name(), "tickets"),
+                    searchable: entity.methods().search,
                     entity,
                 }
             })
             .collect();
-        Catalog { tables }
+        let by_name = tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name, i))
+            .collect();
+        let core_count = registry().entities().len();
+        Catalog {
+            tables,
+            by_name,
+            core_count,
+        }
     }
 
+    /// Every entity's table.
     pub fn tables(&self) -> &[EntityTable] {
         &self.tables
     }
 
+    /// The core entities' tables (the ones with hot columns and seed data).
+    pub fn core_tables(&self) -> &[EntityTable] {
+        &self.tables[..self.core_count]
+    }
+
     pub fn table(&self, name: &str) -> Option<&EntityTable> {
-        self.tables.iter().find(|t| t.name == name)
+        self.by_name.get(name).map(|&i| &self.tables[i])
     }
 }
 
-/// What messages call a record (`Ticket`, `Company`, `Note`).
+/// What messages call a record (`Ticket`, `Company`, `Note`, `Agreement`).
 fn resource_name(entity: &Entity) -> String {
     match entity.schema_name() {
         "ServiceNote" => "Note".to_owned(),
         "CallbackEntry" => "Callback".to_owned(),
-        other => other.to_owned(),
+        // `Company.Configuration` → `Configuration`.
+        other => other.rsplit('.').next().unwrap_or(other).to_owned(),
     }
 }
 
 /// A child points at its parent by a reference to it (`board` on a status) or, failing
-/// that, by an integer `<parent>Id` field (`ticketId` on a note).
+/// that, by an integer `<parent>Id` field (`ticketId` on a note; `agreementId` under
+/// `finance/agreements`). A described child without such a field is linked by the storage's
+/// parent id alone.
 fn parent_link(entity: &Entity, parent: &'static str) -> ParentLink {
     if let Some((field, _)) = entity
         .references()
@@ -343,7 +431,12 @@ fn parent_link(entity: &Entity, parent: &'static str) -> ParentLink {
             by_reference: true,
         };
     }
-    let singular = parent.trim_end_matches('s');
+    // The last literal segment of a path-named parent (`finance/agreements` → `agreements`).
+    let last = parent
+        .rsplit('/')
+        .find(|s| !s.starts_with('{'))
+        .unwrap_or(parent);
+    let singular = last.trim_end_matches('s');
     let field = entity
         .schema()
         .properties()

@@ -80,6 +80,21 @@ impl ApiError {
         )
     }
 
+    /// 501 for an operation of the description the sandbox does not emulate (an action such
+    /// as `POST service/tickets/{parentId}/merge`): a clear refusal, never a made-up success.
+    /// `docs/sandbox-actions.md` lists them.
+    pub fn not_emulated(operation: &cwpsa_core::schema::Operation) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            format!(
+                "The sandbox does not emulate {} {} ({}): it is an action, not a read or write \
+                 of a collection's records. See docs/sandbox-actions.md.",
+                operation.method, operation.path, operation.operation_id
+            ),
+        )
+    }
+
     /// 500 for a storage failure: the client sees a server error, the details stay in the log.
     pub fn internal(detail: &impl std::fmt::Display) -> ApiError {
         ApiError::new(

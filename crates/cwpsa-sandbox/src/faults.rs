@@ -97,10 +97,10 @@ impl Faults {
                 return Err(format!("{name} must be between 0 and 1, not {rate}"));
             }
         }
-        if let Latency::Range([lo, hi]) = self.latency_ms {
-            if lo > hi {
-                return Err("latency_ms: the minimum is above the maximum".into());
-            }
+        if let Latency::Range([lo, hi]) = self.latency_ms
+            && lo > hi
+        {
+            return Err("latency_ms: the minimum is above the maximum".into());
         }
         if ![500, 502, 503, 409, 429].contains(&self.fail_next_status) {
             return Err(format!(

@@ -11,6 +11,7 @@ mod callbacks;
 mod catalog;
 mod clock;
 pub mod config;
+mod coverage;
 mod demo;
 mod error;
 pub mod faults;
@@ -27,4 +28,5 @@ mod store;
 mod tls;
 
 pub use config::{Profile, RateLimitSetting, SandboxConfig};
+pub use coverage::actions_markdown;
 pub use server::{Sandbox, StartError};

@@ -14,7 +14,7 @@ use crate::config::API_MEMBER;
 use crate::error::{ApiError, FieldError};
 use crate::patch;
 use crate::seed::BASE_URL_PLACEHOLDER;
-use crate::store::{self, StoreError, Writer};
+use crate::store::{self, StoreError};
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(storage)`
 fn storage(e: StoreError) -> ApiError {
@@ -170,9 +170,7 @@ fn touch_parent(
     if let Some(map) = record.as_object_mut() {
         map.insert("_info".into(), Value::Object(info));
     }
-    Writer::new(conn, parent_table)
-        .and_then(|mut w| w.put(parent_id, grandparent, &record))
-        .map_err(storage)
+    store::put(conn, parent_table, parent_id, grandparent, &record).map_err(storage)
 }
 
 fn into_object(record: Value, table: &EntityTable) -> Result<Map<String, Value>, ApiError> {
@@ -219,11 +217,15 @@ fn updated_info(existing: &Value) -> Map<String, Value> {
     info
 }
 
-/// A child record names its parent (`ticketId` on a note, `board` on a status).
+/// A child record names its parent (`ticketId` on a note, `board` on a status), where its
+/// schema has a field for it.
 fn set_parent(table: &EntityTable, parent: Option<i64>, record: &mut Map<String, Value>) {
     let (Some(link), Some(parent_id)) = (&table.parent, parent) else {
         return;
     };
+    if table.schema().property(&link.field).is_none() {
+        return;
+    }
     let value = if link.by_reference {
         json!({ "id": parent_id })
     } else {
@@ -262,9 +264,7 @@ fn finish(
     full.extend(record);
     full.insert("_info".into(), Value::Object(info));
     let full = Value::Object(full);
-    Writer::new(conn, table)
-        .and_then(|mut w| w.put(id, parent_id, &full))
-        .map_err(storage)?;
+    store::put(conn, table, id, parent_id, &full).map_err(storage)?;
     Ok(full.to_string())
 }
 
@@ -425,15 +425,14 @@ fn fill_references(
             .get("board")
             .and_then(|b| b.get("id"))
             .and_then(Value::as_i64),
-    ) {
-        if status_board != board {
-            errors.push(FieldError::new(
-                "InvalidField",
-                format!("{field}/id {status} is not a status of board {board}."),
-                &table.resource,
-                &format!("{field}/id"),
-            ));
-        }
+    ) && status_board != board
+    {
+        errors.push(FieldError::new(
+            "InvalidField",
+            format!("{field}/id {status} is not a status of board {board}."),
+            &table.resource,
+            &format!("{field}/id"),
+        ));
     }
     Ok(errors)
 }

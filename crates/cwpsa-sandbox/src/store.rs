@@ -6,6 +6,11 @@
 //! ordering and counting run on the narrow hot table, so a scan over a million tickets never
 //! reads their bodies; bodies are fetched by id only for the rows of the page being answered.
 //!
+//! Entities without tables of their own (every collection of the description that is not a
+//! core entity) share one table, `records`, keyed by (entity, id) with the JSON and the parent
+//! id; [`EntityTable::rows_sql`] and [`EntityTable::bodies_sql`] give either kind of storage
+//! the same two shapes, so reads and the query builder do not care which it is.
+//!
 //! Column and table names come from the schema registry, never from a request; values from a
 //! request are always bound parameters.
 
@@ -16,10 +21,13 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params_from_iter};
 use serde_json::Value;
 
-use crate::catalog::{ColumnKind, EntityTable};
+use crate::catalog::{ColumnKind, EntityTable, SHARED_TABLE, Storage};
 
 /// Bumped whenever the table layout changes, so an old `--db` file is refused, not misread.
 const LAYOUT_VERSION: i64 = 1;
+
+/// The open/closed flag, which rides along in the indexes of tables that have it.
+const CLOSED_FLAG: &str = "closedFlag";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -172,12 +180,26 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
             )?;
         }
     }
-    for table in tables {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {t} (entity TEXT NOT NULL, id INTEGER NOT NULL, \
+         parent_id INTEGER, body TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;\n\
+         CREATE INDEX IF NOT EXISTS {i} ON {t} (entity, parent_id);",
+        t = quote(SHARED_TABLE),
+        i = quote(&format!("{SHARED_TABLE}$parent")),
+    ))?;
+    for table in hot_tables(tables) {
         let mut ddl = format!(
             "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY, parent_id INTEGER",
             quote(table.name)
         );
-        for column in &table.columns {
+        // The columns index keys read come first: SQLite reaches a column by walking the row's
+        // header up to it, and each CREATE INDEX reads its key from every row (a ticket row has
+        // over a hundred columns). Rows are always written and read by column name.
+        let (keys, rest): (Vec<_>, Vec<_>) = table
+            .columns
+            .iter()
+            .partition(|c| c.indexed || c.path == CLOSED_FLAG);
+        for column in keys.into_iter().chain(rest) {
             ddl.push_str(&format!(
                 ", {} {}",
                 quote(&column.path),
@@ -197,7 +219,7 @@ fn create_tables(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreE
 /// Indexes on the parent id (of child collections: elsewhere it is always NULL) and on the hot
 /// columns marked `indexed`.
 fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
-    for table in tables {
+    for table in hot_tables(tables) {
         let mut ddl = String::new();
         if table.parent.is_some() {
             ddl.push_str(&format!(
@@ -212,7 +234,7 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
         let flag = table
             .columns
             .iter()
-            .find(|c| c.path == "closedFlag")
+            .find(|c| c.path == CLOSED_FLAG)
             .map(|c| quote(&c.path));
         for column in table.columns.iter().filter(|c| c.indexed) {
             let key = match (&flag, column.path.starts_with("_info/")) {
@@ -241,8 +263,14 @@ fn create_indexes(conn: &Connection, tables: &[EntityTable]) -> Result<(), Store
     Ok(())
 }
 
+/// The entities with tables of their own.
+fn hot_tables(tables: &[EntityTable]) -> impl Iterator<Item = &EntityTable> {
+    tables.iter().filter(|t| t.storage == Storage::Hot)
+}
+
+/// True when no core entity has a record yet: the demo data is loaded then.
 fn is_empty(conn: &Connection, tables: &[EntityTable]) -> Result<bool, StoreError> {
-    for table in tables {
+    for table in hot_tables(tables) {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table.name));
         if conn.query_row(&sql, [], |r| r.get::<_, bool>(0))? {
             return Ok(false);
@@ -308,9 +336,6 @@ pub struct Writer<'c> {
     hot: rusqlite::CachedStatement<'c>,
     body: rusqlite::CachedStatement<'c>,
     table: &'c EntityTable,
-    /// Which of the parameters after the id (parent id, hot columns) hold a value from an
-    /// earlier row; the others are NULL.
-    bound: Vec<bool>,
 }
 
 impl<'c> Writer<'c> {
@@ -323,7 +348,7 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|c| format!(", {}", quote(&c.path)))
             .collect();
-        let mut hot = conn.prepare_cached(&format!(
+        let hot = conn.prepare_cached(&format!(
             "INSERT OR REPLACE INTO {} (id, parent_id{columns}) VALUES (?1, ?2{placeholders})",
             quote(table.name)
         ))?;
@@ -331,14 +356,7 @@ impl<'c> Writer<'c> {
             "INSERT OR REPLACE INTO {} (id, body) VALUES (?1, ?2)",
             quote(&table.body_table())
         ))?;
-        // A statement from the cache may still hold the values of its last use.
-        hot.clear_bindings();
-        Ok(Writer {
-            hot,
-            body,
-            table,
-            bound: vec![false; table.columns.len() + 1],
-        })
+        Ok(Writer { hot, body, table })
     }
 
     /// Writes `record` (which must carry its `id`) under `parent_id`.
@@ -354,21 +372,48 @@ impl<'c> Writer<'c> {
     /// Writes a row prepared (possibly on another thread) by [`Row::new`].
     pub fn put_row(&mut self, row: &Row) -> Result<(), StoreError> {
         // Most hot columns of a record are NULL (a ticket fills about a third of its hundred),
-        // and a parameter keeps its value from one row to the next: binding only the values,
-        // and NULL only where the previous row had a value, halves the cost of a row.
-        let parent = row.parent_id.map_or(SqlValue::Null, SqlValue::Integer);
-        let values = std::iter::once(&parent).chain(&row.hot);
+        // and a cleared parameter is NULL: binding only the others halves the cost of a row.
+        // (Binding NULL only where the previous row had a value saves nothing: SQLite then
+        // frees the old values one by one instead of all at once.)
+        self.hot.clear_bindings();
         self.hot.raw_bind_parameter(1, row.id)?;
-        for ((index, value), bound) in (2..).zip(values).zip(&mut self.bound) {
-            let null = *value == SqlValue::Null;
-            if !null || *bound {
-                self.hot.raw_bind_parameter(index, value)?;
+        if let Some(parent_id) = row.parent_id {
+            self.hot.raw_bind_parameter(2, parent_id)?;
+        }
+        for (index, value) in row.hot.iter().enumerate() {
+            if *value != SqlValue::Null {
+                self.hot.raw_bind_parameter(index + 3, value)?;
             }
-            *bound = !null;
         }
         self.hot.raw_execute()?;
         self.body.execute(rusqlite::params![row.id, row.body])?;
         Ok(())
+    }
+}
+
+/// Writes one record (which must carry its `id`) of any entity, in its storage.
+pub(crate) fn put(
+    conn: &Connection,
+    table: &EntityTable,
+    id: i64,
+    parent_id: Option<i64>,
+    record: &Value,
+) -> Result<(), StoreError> {
+    match table.storage {
+        Storage::Hot => Writer::new(conn, table)?.put(id, parent_id, record),
+        Storage::Shared(key) => {
+            let sql = format!(
+                "INSERT OR REPLACE INTO {} (entity, id, parent_id, body) VALUES (?1, ?2, ?3, ?4)",
+                quote(SHARED_TABLE)
+            );
+            conn.prepare_cached(&sql)?.execute(rusqlite::params![
+                key,
+                id,
+                parent_id,
+                record.to_string()
+            ])?;
+            Ok(())
+        }
     }
 }
 
@@ -389,6 +434,11 @@ impl Row {
             hot: hot_values(table, record),
             body: record.to_string(),
         }
+    }
+
+    /// The JSON text, given back (e.g. to reuse its buffer).
+    pub fn into_body(self) -> String {
+        self.body
     }
 
     /// A row from a record and its JSON text (`body`, which must be the record's), reading only
@@ -435,8 +485,8 @@ pub(crate) fn get_body(
 ) -> Result<Option<String>, StoreError> {
     let sql = format!(
         "SELECT b.body FROM {} t JOIN {} b ON b.id = t.id WHERE t.id = ?1 AND (?2 IS NULL OR t.parent_id = ?2)",
-        quote(table.name),
-        quote(&table.body_table())
+        table.rows_sql(),
+        table.bodies_sql()
     );
     Ok(conn
         .prepare_cached(&sql)?
@@ -445,6 +495,13 @@ pub(crate) fn get_body(
 }
 
 pub(crate) fn delete(conn: &Connection, table: &EntityTable, id: i64) -> Result<bool, StoreError> {
+    if let Storage::Shared(key) = table.storage {
+        let sql = format!(
+            "DELETE FROM {} WHERE entity = ?1 AND id = ?2",
+            quote(SHARED_TABLE)
+        );
+        return Ok(conn.execute(&sql, rusqlite::params![key, id])? > 0);
+    }
     let removed = conn.execute(
         &format!("DELETE FROM {} WHERE id = ?1", quote(table.name)),
         [id],
@@ -462,6 +519,14 @@ pub(crate) fn delete_children(
     table: &EntityTable,
     parent_id: i64,
 ) -> Result<(), StoreError> {
+    if let Storage::Shared(key) = table.storage {
+        let sql = format!(
+            "DELETE FROM {} WHERE entity = ?1 AND parent_id = ?2",
+            quote(SHARED_TABLE)
+        );
+        conn.execute(&sql, rusqlite::params![key, parent_id])?;
+        return Ok(());
+    }
     conn.execute(
         &format!(
             "DELETE FROM {b} WHERE id IN (SELECT id FROM {t} WHERE parent_id = ?1)",
@@ -479,7 +544,7 @@ pub(crate) fn delete_children(
 
 pub(crate) fn next_id(conn: &Connection, table: &EntityTable) -> Result<i64, StoreError> {
     let max: Option<i64> = conn.query_row(
-        &format!("SELECT max(id) FROM {}", quote(table.name)),
+        &format!("SELECT max(id) FROM {}", table.rows_sql()),
         [],
         |r| r.get(0),
     )?;
@@ -490,11 +555,11 @@ fn from_clause(table: &EntityTable, selection: &Selection) -> String {
     if selection.needs_body {
         format!(
             "{} t JOIN {} b ON b.id = t.id",
-            quote(table.name),
-            quote(&table.body_table())
+            table.rows_sql(),
+            table.bodies_sql()
         )
     } else {
-        format!("{} t", quote(table.name))
+        format!("{} t", table.rows_sql())
     }
 }
 
@@ -608,7 +673,7 @@ fn bodies(
 ) -> Result<Vec<(i64, String)>, StoreError> {
     let mut body_stmt = conn.prepare_cached(&format!(
         "SELECT body FROM {} WHERE id = ?1",
-        quote(&table.body_table())
+        table.bodies_sql()
     ))?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
@@ -628,7 +693,7 @@ fn approximate_rows(conn: &Connection, table: &EntityTable) -> Result<i64, Store
     // an expression over both in one SELECT scans the whole table.
     let sql = format!(
         "SELECT coalesce((SELECT max(id) FROM {t}) - (SELECT min(id) FROM {t}) + 1, 0)",
-        t = quote(table.name)
+        t = table.rows_sql()
     );
     Ok(conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?)
 }
@@ -639,7 +704,7 @@ pub(crate) fn parent_id(
     table: &EntityTable,
     id: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", quote(table.name));
+    let sql = format!("SELECT parent_id FROM {} WHERE id = ?1", table.rows_sql());
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([id], |r| r.get(0))
@@ -652,10 +717,7 @@ pub(crate) fn ids_with_parents(
     conn: &Connection,
     table: &EntityTable,
 ) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
-    let sql = format!(
-        "SELECT id, parent_id FROM {} ORDER BY id",
-        quote(table.name)
-    );
+    let sql = format!("SELECT id, parent_id FROM {} ORDER BY id", table.rows_sql());
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -664,7 +726,8 @@ pub(crate) fn ids_with_parents(
 /// Removes every record of every table (for a reset).
 pub(crate) fn clear(conn: &mut Connection, tables: &[EntityTable]) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
-    for table in tables {
+    tx.execute(&format!("DELETE FROM {}", quote(SHARED_TABLE)), [])?;
+    for table in hot_tables(tables) {
         tx.execute(&format!("DELETE FROM {}", quote(table.name)), [])?;
         tx.execute(&format!("DELETE FROM {}", quote(&table.body_table())), [])?;
     }
@@ -677,10 +740,7 @@ pub(crate) fn all_bodies(
     conn: &Connection,
     table: &EntityTable,
 ) -> Result<Vec<String>, StoreError> {
-    let sql = format!(
-        "SELECT body FROM {} ORDER BY id",
-        quote(&table.body_table())
-    );
+    let sql = format!("SELECT body FROM {} ORDER BY id", table.bodies_sql());
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -722,8 +782,8 @@ mod tests {
         assert!(checked.len() >= 10, "{checked:?}");
     }
 
-    /// A writer binds only what changes between rows: a column set by one row and absent from
-    /// the next must be stored as NULL, not as the earlier value.
+    /// A writer binds only a row's values: a column set by one row and absent from the next
+    /// must be stored as NULL, not as the earlier value.
     #[test]
     fn a_writer_stores_each_row_as_given() {
         let catalog = Catalog::load();

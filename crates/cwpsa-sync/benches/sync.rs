@@ -58,13 +58,13 @@ async fn sandbox(tickets: usize, rate_limit: RateLimitSetting, faults: Faults) -
     sandbox
 }
 
-fn config(sandbox: &Sandbox, rate: RateLimit) -> Config {
+fn config(base_url: &str, rate: RateLimit) -> Config {
     Config::builder()
         .company_id("sandbox")
         .public_key("sandbox-public")
         .private_key("sandbox-private")
         .client_id("00000000-0000-4000-8000-000000000000")
-        .base_url(sandbox.base_url())
+        .base_url(base_url)
         .rate_limit(rate)
         .retry(RetryPolicy::default())
         .build()
@@ -84,18 +84,9 @@ fn records(summary: &Summary) -> u64 {
 
 async fn bench_a() {
     let n = tickets(200_000);
-    let sandbox = sandbox(
-        n,
-        RateLimitSetting::Rule(Rule {
-            limit: 60,
-            window: Duration::from_secs(6),
-        }),
-        Faults {
-            latency_ms: Latency::Range([100, 150]),
-            ..Faults::default()
-        },
-    )
-    .await;
+    // The sandbox runs in another process, as a real server would: in this one it would take
+    // the sync's runtime threads for its own work.
+    let (mut child, base_url) = sandbox_child(n, Served::Limited);
     let rate = RateLimit::Budget {
         requests: 60,
         per: Duration::from_secs(6),
@@ -115,7 +106,7 @@ async fn bench_a() {
     ] {
         let db = scratch("a.db");
         let summary = cwpsa_sync::run(
-            config(&sandbox, rate),
+            config(&base_url, rate),
             &options(Destination::Sqlite(db), entities),
         )
         .await
@@ -142,6 +133,8 @@ async fn bench_a() {
         // The next run's buckets start empty.
         tokio::time::sleep(Duration::from_secs(7)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// CPU seconds (user + system) this process has used, from `/proc/self/stat` (Linux).
@@ -152,12 +145,29 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// How a child sandbox serves.
+#[derive(Clone, Copy)]
+enum Served {
+    /// No rate limit, no added latency.
+    Fast,
+    /// `--rate-limit 60/6s --latency 100..150`.
+    Limited,
+}
+
 /// The sandbox in a child process (this binary again), so that this process's CPU time is the
 /// sync's alone. Returns the child and the base URL it printed.
-fn sandbox_child(tickets: usize) -> (std::process::Child, String) {
+fn sandbox_child(tickets: usize, served: Served) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .env("CWPSA_BENCH_SANDBOX_CHILD", tickets.to_string())
+        .env(
+            "CWPSA_BENCH_SANDBOX_LIMITED",
+            if matches!(served, Served::Limited) {
+                "1"
+            } else {
+                "0"
+            },
+        )
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -169,7 +179,22 @@ fn sandbox_child(tickets: usize) -> (std::process::Child, String) {
 }
 
 async fn serve_sandbox_child(tickets: usize) {
-    let sandbox = sandbox(tickets, RateLimitSetting::Off, Faults::default()).await;
+    let sandbox = if std::env::var("CWPSA_BENCH_SANDBOX_LIMITED").is_ok_and(|v| v == "1") {
+        sandbox(
+            tickets,
+            RateLimitSetting::Rule(Rule {
+                limit: 60,
+                window: Duration::from_secs(6),
+            }),
+            Faults {
+                latency_ms: Latency::Range([100, 150]),
+                ..Faults::default()
+            },
+        )
+        .await
+    } else {
+        sandbox(tickets, RateLimitSetting::Off, Faults::default()).await
+    };
     println!("{}", sandbox.base_url());
     // Until the parent kills this process.
     loop {
@@ -179,16 +204,8 @@ async fn serve_sandbox_child(tickets: usize) {
 
 async fn bench_b() {
     let n = tickets(200_000);
-    let (mut child, base_url) = sandbox_child(n);
-    let client_config = Config::builder()
-        .company_id("sandbox")
-        .public_key("sandbox-public")
-        .private_key("sandbox-private")
-        .client_id("00000000-0000-4000-8000-000000000000")
-        .base_url(base_url)
-        .rate_limit(RateLimit::Off)
-        .build()
-        .unwrap();
+    let (mut child, base_url) = sandbox_child(n, Served::Fast);
+    let client_config = config(&base_url, RateLimit::Off);
     let mut destinations = vec![("SQLite", Destination::Sqlite(scratch("b.db")))];
     match std::env::var("CW_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => destinations.push((
@@ -239,7 +256,7 @@ async fn bench_c() {
     let sandbox = sandbox(n, RateLimitSetting::Off, Faults::default()).await;
     let db = scratch("c.db");
     let mut opts = options(Destination::Sqlite(db), &["tickets"]);
-    let first = cwpsa_sync::run(config(&sandbox, RateLimit::Off), &opts)
+    let first = cwpsa_sync::run(config(sandbox.base_url(), RateLimit::Off), &opts)
         .await
         .unwrap();
     assert!(first.is_ok(), "{first}");
@@ -261,7 +278,7 @@ async fn bench_c() {
         .await
         .unwrap();
     assert!(r.status().is_success());
-    let inc = cwpsa_sync::run(config(&sandbox, RateLimit::Off), &opts)
+    let inc = cwpsa_sync::run(config(sandbox.base_url(), RateLimit::Off), &opts)
         .await
         .unwrap();
     assert!(inc.is_ok(), "{inc}");
@@ -274,7 +291,7 @@ async fn bench_c() {
         inc.entities[0].updated
     );
     opts.delete_scan_every = Some(Duration::ZERO);
-    let scan = cwpsa_sync::run(config(&sandbox, RateLimit::Off), &opts)
+    let scan = cwpsa_sync::run(config(sandbox.base_url(), RateLimit::Off), &opts)
         .await
         .unwrap();
     assert!(scan.is_ok(), "{scan}");

@@ -38,22 +38,15 @@ pub(crate) struct Counters {
     all_rate_limited: [AtomicU64; ENTITIES.len()],
 }
 
-fn index_of(spec: &EntitySpec) -> usize {
-    ENTITIES
-        .iter()
-        .position(|e| e.name == spec.name)
-        .unwrap_or(0)
-}
-
 impl Counters {
     pub fn request(&self, spec: &EntitySpec) {
-        self.requests[index_of(spec)].fetch_add(1, Ordering::Relaxed);
-        self.all_requests[index_of(spec)].fetch_add(1, Ordering::Relaxed);
+        self.requests[spec.index()].fetch_add(1, Ordering::Relaxed);
+        self.all_requests[spec.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Requests and 429s of an entity since the counters were made.
     pub fn totals(&self, spec: &EntitySpec) -> (u64, u64) {
-        let i = index_of(spec);
+        let i = spec.index();
         (
             self.all_requests[i].load(Ordering::Relaxed),
             self.all_rate_limited[i].load(Ordering::Relaxed),
@@ -61,7 +54,7 @@ impl Counters {
     }
 
     pub fn error(&self, spec: &EntitySpec) {
-        self.errors[index_of(spec)].fetch_add(1, Ordering::Relaxed);
+        self.errors[spec.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A retry, and a 429 (always sent again), are one more request each.
@@ -72,7 +65,7 @@ impl Counters {
             _ => return,
         };
         if let Some(spec) = entity_for_path(path) {
-            let i = index_of(spec);
+            let i = spec.index();
             // Either way the request is sent again.
             self.requests[i].fetch_add(1, Ordering::Relaxed);
             self.all_requests[i].fetch_add(1, Ordering::Relaxed);
@@ -85,7 +78,7 @@ impl Counters {
 
     /// What was counted since the last call, reset.
     pub fn take(&self, spec: &EntitySpec) -> RunDelta {
-        let i = index_of(spec);
+        let i = spec.index();
         RunDelta {
             requests: self.requests[i].swap(0, Ordering::Relaxed),
             rate_limited: self.rate_limited[i].swap(0, Ordering::Relaxed),
@@ -367,24 +360,32 @@ async fn full_scan(
     ctx.sink.lock().await.finish_full(spec).await
 }
 
+/// One id range, page by page. The next page is requested while this one is written (its
+/// `pageId` is this page's last id), so the write hides behind the request; the cursor still
+/// advances only in the transaction of the page it covers, so a crash loses nothing.
 async fn scan_part(
     ctx: &Ctx,
     spec: &'static EntitySpec,
     mut part: Part,
     tally: &Tally,
 ) -> Result<(), SyncError> {
-    while !part.done {
+    if part.done {
+        return Ok(());
+    }
+    let fetch_after = |page_id: i64| {
         let mut params = Vec::with_capacity(3);
         if let Some(hi) = part.hi {
             params.push(("conditions", format!("id <= {hi}")));
         }
         params.push(("pageSize", PAGE_SIZE.to_string()));
-        if part.page_id > 0 {
-            params.push(("pageId", part.page_id.to_string()));
+        if page_id > 0 {
+            params.push(("pageId", page_id.to_string()));
         }
-        let page = ctx.fetch(spec, spec.path, params, true, None).await?;
-        let last = page.rows.iter().map(|r| r.id).max();
-        if let Some(last) = last {
+        ctx.fetch(spec, spec.path, params, true, None)
+    };
+    let mut page = fetch_after(part.page_id).await?;
+    loop {
+        if let Some(last) = page.rows.iter().map(|r| r.id).max() {
             if last <= part.page_id {
                 return Err(SyncError::Record(format!(
                     "{}: forward-only paging did not advance (pageId {last} after {})",
@@ -395,25 +396,26 @@ async fn scan_part(
         }
         part.done = !page.more || page.rows.is_empty();
         ctx.progress.add(spec, page.rows.len() as u64);
-        ctx.write(
-            Batch {
-                entity: spec,
-                rows: page.rows,
-                replace_parent: None,
-                recent: None,
-                cursor: Cursor::Part {
-                    part: part.index,
-                    page_id: part.page_id,
-                    done: part.done,
-                },
-                run_id: ctx.run_id,
-                delta: RunDelta::default(),
+        let batch = Batch {
+            entity: spec,
+            rows: page.rows,
+            replace_parent: None,
+            recent: None,
+            cursor: Cursor::Part {
+                part: part.index,
+                page_id: part.page_id,
+                done: part.done,
             },
-            tally,
-        )
-        .await?;
+            run_id: ctx.run_id,
+            delta: RunDelta::default(),
+        };
+        if part.done {
+            ctx.write(batch, tally).await?;
+            return Ok(());
+        }
+        let (_, next) = tokio::try_join!(ctx.write(batch, tally), fetch_after(part.page_id))?;
+        page = next;
     }
-    Ok(())
 }
 
 /// Records changed after the cursor, in (`lastUpdated`, `id`) order. The pass starts an

@@ -60,6 +60,14 @@ impl EntitySpec {
         self.path.replace("{parentId}", &parent_id.to_string())
     }
 
+    /// The position of this entity in [`ENTITIES`].
+    pub fn index(&self) -> usize {
+        ENTITIES
+            .iter()
+            .position(|e| e.name == self.name)
+            .unwrap_or(0)
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -347,13 +355,13 @@ pub fn select(names: &[String]) -> Result<Vec<&'static EntitySpec>, String> {
         }
     }
     for spec in &chosen {
-        if let Some((parent, _)) = spec.parent {
-            if !chosen.iter().any(|c| c.name == parent) {
-                return Err(format!(
-                    "{} are synced through their parent {parent} (by its lastUpdated): add {parent} to --entities",
-                    spec.name
-                ));
-            }
+        if let Some((parent, _)) = spec.parent
+            && !chosen.iter().any(|c| c.name == parent)
+        {
+            return Err(format!(
+                "{} are synced through their parent {parent} (by its lastUpdated): add {parent} to --entities",
+                spec.name
+            ));
         }
     }
     chosen.sort_by_key(|c| ENTITIES.iter().position(|e| e.name == c.name));

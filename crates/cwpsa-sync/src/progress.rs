@@ -16,13 +16,6 @@ pub(crate) struct Progress {
     stopped: AtomicBool,
 }
 
-fn index_of(spec: &EntitySpec) -> usize {
-    ENTITIES
-        .iter()
-        .position(|e| e.name == spec.name)
-        .unwrap_or(0)
-}
-
 impl Progress {
     /// `wanted` and stderr is a terminal.
     pub fn new(wanted: bool) -> Progress {
@@ -40,19 +33,19 @@ impl Progress {
             .current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((index_of(spec), Instant::now()));
+            Some((spec.index(), Instant::now()));
     }
 
     pub fn add(&self, spec: &EntitySpec, n: u64) {
-        self.done[index_of(spec)].fetch_add(n, Ordering::Relaxed);
+        self.done[spec.index()].fetch_add(n, Ordering::Relaxed);
     }
 
     pub fn set_total(&self, spec: &EntitySpec, n: u64) {
-        self.total[index_of(spec)].store(n, Ordering::Relaxed);
+        self.total[spec.index()].store(n, Ordering::Relaxed);
     }
 
     pub fn add_total(&self, spec: &EntitySpec, n: u64) {
-        self.total[index_of(spec)].fetch_add(n, Ordering::Relaxed);
+        self.total[spec.index()].fetch_add(n, Ordering::Relaxed);
     }
 
     /// Ends the entity's line.

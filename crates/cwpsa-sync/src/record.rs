@@ -1,8 +1,15 @@
 //! One fetched record as a table row: its id, typed cells and the record's JSON text.
+//!
+//! A record is read in one pass that visits only the fields the row needs (a ticket is about
+//! 4 KB of JSON, its columns a few hundred bytes of it) and skips the rest unparsed: building a
+//! whole `serde_json::Value` per record was most of the sync's CPU.
 
-use serde_json::Value;
+use std::fmt;
+use std::sync::OnceLock;
 
-use crate::entities::{EntitySpec, Kind};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::entities::{ENTITIES, EntitySpec, Kind};
 
 /// A typed cell. A value of an unexpected type becomes `Null` (the JSON keeps it): a new
 /// server format must never stop a sync.
@@ -29,25 +36,35 @@ pub struct Row {
 /// Reads a record. `parent` is the id of the parent a child was listed under: it wins over
 /// whatever the record says, as it is where the record lives.
 pub fn to_row(spec: &EntitySpec, json: &str, parent: Option<i64>) -> Result<Row, String> {
-    let value: Value = serde_json::from_str(json)
-        .map_err(|e| format!("a {} record is not JSON: {e}", spec.name))?;
-    let id = value.get("id").and_then(Value::as_i64).ok_or_else(|| {
+    let fields = Fields::of(spec);
+    let mut found = vec![Scalar::Absent; fields.paths.len()];
+    let mut de = serde_json::Deserializer::from_str(json);
+    Branch {
+        node: &fields.root,
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| format!("a {} record is not a JSON object: {e}", spec.name))?;
+    let Scalar::Int(id) = found[ID] else {
         let head: String = json.chars().take(80).collect();
-        format!("a {} record has no integer id: {head}", spec.name)
-    })?;
+        return Err(format!("a {} record has no integer id: {head}", spec.name));
+    };
     let mut cells: Vec<Cell> = spec
         .columns
         .iter()
-        .map(|c| cell(lookup(&value, c.path), c.kind))
+        .zip(&fields.column_slots)
+        .map(|(column, slot)| cell(&found[*slot], column.kind))
         .collect();
-    if let (Some(parent), Some((_, column))) = (parent, spec.parent) {
-        if let Some(i) = spec.column_index(column) {
-            cells[i] = Cell::Int(parent);
-        }
+    if let (Some(parent), Some((_, column))) = (parent, spec.parent)
+        && let Some(i) = spec.column_index(column)
+    {
+        cells[i] = Cell::Int(parent);
     }
-    let last_updated = lookup(&value, "_info/lastUpdated")
-        .and_then(Value::as_str)
-        .and_then(crate::time::normalize);
+    let last_updated = match &found[LAST_UPDATED] {
+        Scalar::Text(s) => crate::time::normalize(s),
+        _ => None,
+    };
     Ok(Row {
         id,
         last_updated,
@@ -56,33 +73,253 @@ pub fn to_row(spec: &EntitySpec, json: &str, parent: Option<i64>) -> Result<Row,
     })
 }
 
-fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('/').try_fold(value, |v, key| v.get(key))
+fn cell(value: &Scalar, kind: Kind) -> Cell {
+    match (kind, value) {
+        (Kind::Int, Scalar::Int(i)) => Cell::Int(*i),
+        (Kind::Int, Scalar::Float(f)) if f.fract() == 0.0 && f.abs() < 9e15 => Cell::Int(*f as i64),
+        (Kind::Real, Scalar::Int(i)) => Cell::Real(*i as f64),
+        (Kind::Real, Scalar::Big(u)) => Cell::Real(*u as f64),
+        (Kind::Real, Scalar::Float(f)) if f.is_finite() => Cell::Real(*f),
+        (Kind::Bool, Scalar::Bool(b)) => Cell::Bool(*b),
+        (Kind::Text, Scalar::Text(s)) => Cell::Text(s.clone()),
+        (Kind::Text, Scalar::Int(i)) => Cell::Text(i.to_string()),
+        (Kind::Text, Scalar::Big(u)) => Cell::Text(u.to_string()),
+        (Kind::Text, Scalar::Float(f)) => {
+            serde_json::Number::from_f64(*f).map_or(Cell::Null, |n| Cell::Text(n.to_string()))
+        }
+        (Kind::Text, Scalar::Bool(b)) => Cell::Text(b.to_string()),
+        (Kind::Time, Scalar::Text(s)) => crate::time::normalize(s).map_or(Cell::Null, Cell::Text),
+        _ => Cell::Null,
+    }
 }
 
-fn cell(value: Option<&Value>, kind: Kind) -> Cell {
-    let Some(value) = value else {
-        return Cell::Null;
-    };
-    match (kind, value) {
-        (Kind::Int, Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                    .map(|f| f as i64)
+/// The slots every entity reads besides its columns.
+const ID: usize = 0;
+const LAST_UPDATED: usize = 1;
+
+/// The field paths an entity's rows read, as a tree of keys, built once per entity.
+struct Fields {
+    /// Distinct paths; `paths[ID]` is `id`, `paths[LAST_UPDATED]` is `_info/lastUpdated`.
+    paths: Vec<&'static str>,
+    /// For each column, the index of its path.
+    column_slots: Vec<usize>,
+    root: Node,
+}
+
+/// A key's place in the tree: a value to keep (the index of its path) and/or keys under it.
+#[derive(Default)]
+struct Node {
+    slot: Option<usize>,
+    children: Vec<(&'static str, Node)>,
+}
+
+impl Node {
+    fn child(&self, key: &str) -> Option<&Node> {
+        self.children
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, n)| n)
+    }
+
+    fn insert(&mut self, path: &'static str, slot: usize) {
+        let mut node = self;
+        for key in path.split('/') {
+            let at = match node.children.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    node.children.push((key, Node::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[at].1;
+        }
+        node.slot = Some(slot);
+    }
+}
+
+impl Fields {
+    fn of(spec: &EntitySpec) -> &'static Fields {
+        static ALL: OnceLock<Vec<Fields>> = OnceLock::new();
+        let all = ALL.get_or_init(|| ENTITIES.iter().map(Fields::build).collect());
+        &all[spec.index()]
+    }
+
+    fn build(spec: &EntitySpec) -> Fields {
+        let mut paths = vec!["id", "_info/lastUpdated"];
+        let column_slots = spec
+            .columns
+            .iter()
+            .map(|c| {
+                paths.iter().position(|p| *p == c.path).unwrap_or_else(|| {
+                    paths.push(c.path);
+                    paths.len() - 1
+                })
             })
-            .map_or(Cell::Null, Cell::Int),
-        (Kind::Real, Value::Number(n)) => n
-            .as_f64()
-            .filter(|f| f.is_finite())
-            .map_or(Cell::Null, Cell::Real),
-        (Kind::Bool, Value::Bool(b)) => Cell::Bool(*b),
-        (Kind::Text, Value::String(s)) => Cell::Text(s.clone()),
-        (Kind::Text, Value::Number(n)) => Cell::Text(n.to_string()),
-        (Kind::Text, Value::Bool(b)) => Cell::Text(b.to_string()),
-        (Kind::Time, Value::String(s)) => crate::time::normalize(s).map_or(Cell::Null, Cell::Text),
-        _ => Cell::Null,
+            .collect();
+        let mut root = Node::default();
+        for (slot, path) in paths.iter().enumerate() {
+            root.insert(path, slot);
+        }
+        Fields {
+            paths,
+            column_slots,
+            root,
+        }
+    }
+}
+
+/// A kept value. Objects and arrays where a value was expected are `Other` (a cell of `Null`).
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar {
+    Absent,
+    Null,
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    Big(u64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+    Other,
+}
+
+/// Reads an object at one node of the tree, keeping what the tree asks for.
+struct Branch<'a> {
+    node: &'a Node,
+    found: &'a mut [Scalar],
+}
+
+impl<'de> DeserializeSeed<'de> for Branch<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Branch<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(child) = map.next_key_seed(Key(self.node))? {
+            let Some(child) = child else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if let Some(slot) = child.slot {
+                // A path that is also the parent of others (never the case today) keeps the
+                // value and reads nothing under it.
+                self.found[slot] = map.next_value_seed(Value)?;
+            } else {
+                map.next_value_seed(Branch {
+                    node: child,
+                    found: &mut *self.found,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    // Under the root, a key whose value is not an object (`"board": null`) has nothing to keep.
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// Looks a key up among a node's children without allocating it.
+struct Key<'a>(&'a Node);
+
+impl<'de, 'a> DeserializeSeed<'de> for Key<'a> {
+    type Value = Option<&'a Node>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'a> Visitor<'_> for Key<'a> {
+    type Value = Option<&'a Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.child(key))
+    }
+}
+
+/// Reads one kept value.
+struct Value;
+
+impl<'de> DeserializeSeed<'de> for Value {
+    type Value = Scalar;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Scalar, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Value {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Int(i))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Scalar, E> {
+        Ok(i64::try_from(u).map_or(Scalar::Big(u), Scalar::Int))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Float(f))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(s.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Scalar, E> {
+        Ok(Scalar::Text(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
     }
 }
 
@@ -115,6 +352,33 @@ mod tests {
         assert_eq!(row.json, json);
         assert!(to_row(spec, r#"{"summary":"no id"}"#, None).is_err());
         assert!(to_row(spec, "[1]", None).is_err());
+    }
+
+    #[test]
+    fn odd_json_reads_like_the_api_means_it() {
+        let spec = entity("tickets").expect("tickets");
+        let get = |row: &Row, name: &str| row.cells[spec.column_index(name).expect(name)].clone();
+        // Escaped keys, a repeated key (the last wins), numbers of every shape, a value
+        // nested where a scalar was expected, a parent that is null.
+        let json = r#"{"id":9,"su\u006dmary":"first","summary":"last","company":null,
+            "board":{"id":4.0,"name":12},"budgetHours":18446744073709551615,
+            "status":{"id":[1],"name":{"x":1}},"priority":{"id":18446744073709551615},
+            "_info":{"lastUpdated":"2024-01-02T03:04:05.123+02:00","other":[{"a":1}]}}"#;
+        let row = to_row(spec, json, None).expect("row");
+        assert_eq!(get(&row, "summary"), Cell::Text("last".into()));
+        assert_eq!(get(&row, "company_id"), Cell::Null);
+        assert_eq!(get(&row, "board_id"), Cell::Int(4));
+        assert_eq!(get(&row, "board_name"), Cell::Text("12".into()));
+        assert_eq!(get(&row, "budget_hours"), Cell::Real(u64::MAX as f64));
+        assert_eq!(get(&row, "status_id"), Cell::Null);
+        assert_eq!(get(&row, "status_name"), Cell::Null);
+        assert_eq!(get(&row, "priority_id"), Cell::Null);
+        assert_eq!(row.last_updated.as_deref(), Some("2024-01-02T01:04:05Z"));
+        // A float id is not an id; nor is a missing one; trailing text is not one record.
+        assert!(to_row(spec, r#"{"id":1.5}"#, None).is_err());
+        assert!(to_row(spec, r#"{"id":"1"}"#, None).is_err());
+        assert!(to_row(spec, r#"{"id":1} {"id":2}"#, None).is_err());
+        assert!(to_row(spec, r#"{"id":1,"summary":"#, None).is_err());
     }
 
     #[test]

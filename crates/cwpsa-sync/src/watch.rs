@@ -93,13 +93,13 @@ pub async fn watch(
         .base_url()
         .await
         .map_err(|e| SyncError::api("callbacks", e))?;
-    if base.scheme() == "http" {
-        if let Some(host) = base.host_str() {
-            let host = base
-                .port()
-                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
-            verifier = verifier.trust_sandbox_host(&host);
-        }
+    if base.scheme() == "http"
+        && let Some(host) = base.host_str()
+    {
+        let host = base
+            .port()
+            .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
+        verifier = verifier.trust_sandbox_host(&host);
     }
     let receiver = Arc::new(Receiver {
         ctx: ctx.clone(),
@@ -344,10 +344,10 @@ async fn apply(receiver: &Receiver, payload: &cwpsa::CallbackPayload) -> Result<
     let row = to_row(spec, &json, None).map_err(SyncError::Record)?;
     // Deliveries can arrive out of order: never go back to an older version.
     let stored = ctx.sink.lock().await.last_updated_of(spec, id).await?;
-    if let (Some(Some(stored)), Some(new)) = (&stored, &row.last_updated) {
-        if new < stored {
-            return Ok(());
-        }
+    if let (Some(Some(stored)), Some(new)) = (&stored, &row.last_updated)
+        && new < stored
+    {
+        return Ok(());
     }
     let delta = ctx.counters.take(spec);
     ctx.sink

@@ -135,6 +135,37 @@ async fn first_sync_then_a_burst_converge_exactly_in_postgres() {
         .unwrap()
         .get(0);
     assert_eq!(mismatched, 0);
+    let indexes: std::collections::BTreeSet<String> = client
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()
+             AND indexname NOT LIKE '%_pkey'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(indexes, expected_indexes());
+    // A first scan over rows already there (its state lost) cannot copy straight into the
+    // table: it falls back to the upsert and changes nothing.
+    client
+        .execute("DELETE FROM sync_state WHERE entity = 'tickets'", &[])
+        .await
+        .unwrap();
+    let mut tickets_only = opts.clone();
+    tickets_only.entities = vec!["tickets".into()];
+    let rescan = cwpsa_sync::run(config(&sandbox), &tickets_only)
+        .await
+        .unwrap();
+    let tickets = &rescan.entities[0];
+    assert_eq!(tickets.mode, "full", "{rescan}");
+    assert_eq!(
+        (tickets.inserted, tickets.unchanged),
+        (0, tickets.fetched),
+        "{rescan}"
+    );
+    assert_same(&server_snapshot(&sandbox).await, &schema.snapshot().await);
 
     admin_post(
         &sandbox,
@@ -164,7 +195,7 @@ async fn first_sync_then_a_burst_converge_exactly_in_postgres() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(runs, 2);
+    assert_eq!(runs, 3, "the first sync, the rescan and the second sync");
     let status = cwpsa_sync::status(&schema.destination(), 5).await.unwrap();
     assert_eq!(status.tables.len(), ENTITIES.len());
     assert!(

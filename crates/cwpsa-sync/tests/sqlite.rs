@@ -23,6 +23,8 @@ async fn first_sync_equals_the_sandbox_record_for_record() {
         assert_eq!(e.fetched, server[&e.entity].len() as u64, "{summary}");
         assert_eq!(e.inserted, e.fetched, "{summary}");
     }
+    // The report indexes, deferred during the first scan, are all there at its end.
+    assert_eq!(sqlite_indexes(&db), expected_indexes());
     // Typed columns agree with the records they come from.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let mismatched: i64 = conn

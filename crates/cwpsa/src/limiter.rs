@@ -95,10 +95,10 @@ impl Limiter {
                     s.starts.pop_front();
                 }
                 let limit = s.server_limit.map_or(requests, |l| l.clamp(1, requests)) as usize;
-                if s.starts.len() >= limit {
-                    if let Some(oldest) = s.starts.get(s.starts.len() - limit) {
-                        at = at.max(*oldest + per + safety_margin(per));
-                    }
+                if s.starts.len() >= limit
+                    && let Some(oldest) = s.starts.get(s.starts.len() - limit)
+                {
+                    at = at.max(*oldest + per + safety_margin(per));
                 }
                 if let Some(last) = s.starts.back() {
                     at = at.max(*last);

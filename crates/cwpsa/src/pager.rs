@@ -271,13 +271,12 @@ where
 /// Forward-only paging continues from the last id seen (when the server sends no `Link`), so
 /// a `fields` selection without `id` gets it added: records then carry their id too.
 fn ensure_id_selected(filters: &mut Encoded) {
-    if let Some((_, fields)) = filters.pairs.iter_mut().find(|(k, _)| *k == "fields") {
-        if !fields
+    if let Some((_, fields)) = filters.pairs.iter_mut().find(|(k, _)| *k == "fields")
+        && !fields
             .split(',')
             .any(|f| f.trim().eq_ignore_ascii_case("id"))
-        {
-            fields.push_str(",id");
-        }
+    {
+        fields.push_str(",id");
     }
 }
 

@@ -457,13 +457,14 @@ impl RequestBuilder {
                 Ok(response) => {
                     let signals = Signals::from_headers(&response.headers);
                     let error = Error::from_response(response.status, &response.body);
-                    if response.status == 404 && is_unknown_route(&error) {
-                        if let Some(new_base) = client.rediscover(&base).await {
-                            base = new_base;
-                            url = self.url_on(&base).map_err(fail)?;
-                            attempt -= 1;
-                            continue;
-                        }
+                    if response.status == 404
+                        && is_unknown_route(&error)
+                        && let Some(new_base) = client.rediscover(&base).await
+                    {
+                        base = new_base;
+                        url = self.url_on(&base).map_err(fail)?;
+                        attempt -= 1;
+                        continue;
                     }
                     if response.status == 429 {
                         let told = signals

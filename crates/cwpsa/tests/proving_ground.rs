@@ -123,7 +123,7 @@ async fn an_export_within_a_matching_budget_gets_no_429() {
 async fn three_clients_sharing_a_member_all_finish_with_exact_data() {
     // The seed profile's X-RateLimit-* headers let the clients converge: on this machine they
     // meet no 429 at all; the bound leaves room for a scheduler stall on a loaded CI host.
-    let limited = three_clients_export(Profile::Seed, 20).await;
+    let limited = three_clients_export(Profile::Seed, 20, Duration::from_secs(1)).await;
     assert!(
         limited <= 2,
         "the headers spread the requests: {limited} 429s"
@@ -133,29 +133,24 @@ async fn three_clients_sharing_a_member_all_finish_with_exact_data() {
 #[tokio::test]
 async fn three_clients_without_rate_headers_wait_out_their_429s() {
     // The cloud profile sends no X-RateLimit-* headers: the clients collide, and each 429's
-    // Retry-After pauses the client that got it. The limit is low enough that three
-    // unthrottled clients exceed it even on a slow, loaded machine.
-    let limited = three_clients_export(Profile::Cloud, 8).await;
+    // Retry-After pauses the client that got it. A window of three seconds makes the collision
+    // certain even on a slow, loaded machine: avoiding it would take the three clients more
+    // than half a second per request each.
+    let limited = three_clients_export(Profile::Cloud, 16, Duration::from_secs(3)).await;
     assert!(limited > 0, "the clients met 429s");
 }
 
-/// Three clients of one member export 1500 tickets at once against a limit of
-/// `per_second` that none of them knows; returns the 429s the sandbox answered.
-async fn three_clients_export(profile: Profile, per_second: u32) -> u64 {
-    let sandbox = sandbox(
-        1500,
-        rule(per_second, Duration::from_secs(1)),
-        profile,
-        Faults::default(),
-    )
-    .await;
+/// Three clients of one member export 1500 tickets at once against a limit of `limit`
+/// requests per `window` that none of them knows; returns the 429s the sandbox answered.
+async fn three_clients_export(profile: Profile, limit: u32, window: Duration) -> u64 {
+    let sandbox = sandbox(1500, rule(limit, window), profile, Faults::default()).await;
     let expected: BTreeSet<i64> = {
         // A reference export from a client that paces itself well below the limit.
         let reference = client(
             &sandbox,
             RateLimit::Budget {
-                requests: per_second / 2,
-                per: Duration::from_secs(1),
+                requests: limit / 2,
+                per: window,
             },
         );
         export(&reference, 1000)

@@ -217,10 +217,10 @@ fn show(global: &GlobalArgs) -> CliResult {
         };
         rows.push((key.name().to_owned(), shown, source));
     }
-    if let Err(e) = settings.builder() {
-        if !global.quiet {
-            eprintln!("warning: these settings cannot be used yet:\n{e}");
-        }
+    if let Err(e) = settings.builder()
+        && !global.quiet
+    {
+        eprintln!("warning: these settings cannot be used yet:\n{e}");
     }
     let format = global.format();
     let stdout = io::stdout();

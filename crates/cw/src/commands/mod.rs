@@ -4,14 +4,15 @@
 
 mod callbacks;
 mod completions;
-mod conditions;
+pub mod conditions;
 mod config;
 mod count;
 mod create;
 mod delete;
 mod get;
-mod list;
-mod patch;
+pub mod list;
+mod mcp;
+pub mod patch;
 mod sandbox;
 mod sync;
 mod update;
@@ -51,6 +52,8 @@ pub enum Command {
     Conditions(conditions::ConditionsCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
+    /// Serve the API to AI agents over the Model Context Protocol (stdio, or --http).
+    Mcp(mcp::McpArgs),
     /// Mirror ConnectWise into SQLite or PostgreSQL; `cw sync status` shows the state.
     Sync(Box<sync::SyncArgs>),
 }
@@ -82,6 +85,9 @@ pub fn run(command: Command, global: &GlobalArgs) -> CliResult {
             let global = global.with(command.connection());
             with_client(&global, async |ctx| callbacks::run(ctx, &command).await)
         }
+        Command::Mcp(args) => with_client(&global.with(&args.conn), async |ctx| {
+            mcp::run(ctx, &args).await
+        }),
         Command::Config(command) => config::run(&command, global),
         Command::Sandbox(command) => sandbox::run(command).map_err(CliError::from),
         Command::Conditions(command) => conditions::run(&command),

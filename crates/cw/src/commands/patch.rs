@@ -48,8 +48,9 @@ pub async fn run(ctx: &Ctx, args: &PatchArgs) -> CliResult {
     )
 }
 
-/// One `replace` per top-level field set (sub-fields merged), one `remove` per field removed.
-fn operations(
+/// One `replace` per top-level field set (sub-fields merged), one `remove` per field removed; shared with
+/// `cw mcp`'s `update_fields`.
+pub fn operations(
     set: &[String],
     remove: &[String],
     entity: Option<&'static cwpsa_core::schema::Entity>,

@@ -204,6 +204,12 @@ impl TestCommand {
         self
     }
 
+    /// The command itself, for a test that talks to a long-running `cw` (`cw mcp`); the home
+    /// folder must outlive the child.
+    pub fn into_parts(self) -> (Command, TempDir) {
+        (self.cmd, self.home)
+    }
+
     pub fn run(&mut self) -> Outcome {
         let command = format!("{:?}", self.cmd);
         self.cmd

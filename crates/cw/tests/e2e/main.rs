@@ -5,6 +5,7 @@ mod harness;
 
 mod config;
 mod errors;
+mod mcp;
 mod misc;
 mod output;
 mod reads;

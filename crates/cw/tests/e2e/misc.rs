@@ -232,6 +232,57 @@ fn conditions_check_pretty_prints_or_points_at_the_fault() {
         "{}",
         unknown.dump()
     );
+    // Every collection of the description is an entity, by path, alias or concrete path.
+    for entity in ["finance/agreements", "agreements", "finance/agreements/5"] {
+        let out = TestCommand::new()
+            .args([
+                "conditions",
+                "check",
+                "Name contains 'x'",
+                "--entity",
+                entity,
+            ])
+            .ok();
+        assert_eq!(out.stdout, "Name contains \"x\"\n", "{}", out.dump());
+    }
+    let misspelt = TestCommand::new()
+        .args([
+            "conditions",
+            "check",
+            "nmae = 1",
+            "--entity",
+            "finance/agreements",
+        ])
+        .fails(2);
+    assert!(
+        misspelt.stderr.contains("did you mean `name`"),
+        "{}",
+        misspelt.dump()
+    );
+    let sites = TestCommand::new()
+        .args([
+            "conditions",
+            "check",
+            "city = 'Denver'",
+            "--entity",
+            "company/companies/5/sites",
+        ])
+        .ok();
+    assert_eq!(sites.stdout, "city = \"Denver\"\n");
+    let no_such = TestCommand::new()
+        .args([
+            "conditions",
+            "check",
+            "name = 1",
+            "--entity",
+            "finance/agreemnts",
+        ])
+        .fails(2);
+    assert!(
+        no_such.stderr.contains("did you mean `finance/agreements`"),
+        "{}",
+        no_such.dump()
+    );
 }
 
 #[test]

@@ -183,3 +183,59 @@ fn count_formats() {
     let csv = sb.cw().args(["count", "companies", "-o", "csv"]).ok();
     assert_eq!(csv.stdout, format!("count\n{n}\n"));
 }
+
+/// Any collection of the API description is an entity: listed, counted, read and created
+/// with its fields checked against its schema.
+#[test]
+fn every_collection_of_the_description_is_an_entity() {
+    let sb = TestSandbox::start();
+    let created = sb
+        .cw()
+        .args(["create", "finance/agreements", "--data", "-", "-o", "json"])
+        .stdin(r#"{"name": "Managed services", "company": {"id": 250}}"#)
+        .ok();
+    let id = created.json()["id"].as_i64().expect("an id");
+    let listed = sb
+        .cw()
+        .args([
+            "list",
+            "agreements",
+            "-w",
+            "name contains \"managed\"",
+            "-f",
+            "id,name",
+        ])
+        .ok();
+    assert_eq!(ids(&listed.json_lines()), [id], "{}", listed.dump());
+    let count = sb
+        .cw()
+        .args(["count", "finance/agreements", "-w", "company/id = 250"])
+        .ok();
+    assert_eq!(count.stdout.trim(), "1", "{}", count.dump());
+    let one = sb
+        .cw()
+        .args([
+            "get",
+            "finance/agreements",
+            &id.to_string(),
+            "-f",
+            "company/identifier",
+            "-o",
+            "json",
+        ])
+        .ok();
+    assert_eq!(one.json()["company"]["identifier"], "BluebirdEngineering");
+    // A child collection of a core record, empty until written.
+    let sites = sb.cw().args(["count", "companies/250/sites"]).ok();
+    assert_eq!(sites.stdout.trim(), "0", "{}", sites.dump());
+    // A misspelt field: warned with a suggestion before the request, refused by the server.
+    let wrong = sb
+        .cw()
+        .args(["list", "finance/agreements", "-w", "nmae = \"x\""])
+        .fails(1);
+    assert!(
+        wrong.stderr.contains("did you mean `name`"),
+        "{}",
+        wrong.dump()
+    );
+}

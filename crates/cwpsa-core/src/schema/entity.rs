@@ -1,5 +1,10 @@
-//! The core entities: the records with first-class support (sync tables, sandbox storage).
+//! The entities: one per collection path of the API description. The core entities (tickets,
+//! companies, ...) have first-class support (stable names, sync tables, the sandbox's hot
+//! columns and seed data); every other collection is named by its path (`finance/agreements`).
 
+use std::collections::HashMap;
+
+use super::operations::{Collection, Methods};
 use super::types::{FieldType, Schema};
 
 /// Static description of one core entity.
@@ -146,8 +151,8 @@ pub const CYCLIC_REFERENCES: &[(&str, &str, &str)] = &[
     ("companies", "billingContact", "contacts"),
 ];
 
-/// An entity with first-class support: a stable snake_case name (also the sync table name),
-/// its API path, its schema, and the fields that reference other core entities.
+/// A collection of records: its name, API path, schema, parent collection, the operations
+/// the description has for it, and the fields that reference other entities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entity {
     name: &'static str,
@@ -157,12 +162,51 @@ pub struct Entity {
     aliases: &'static [&'static str],
     required: Vec<String>,
     references: Vec<(String, &'static str)>,
+    core: bool,
+    methods: Methods,
+    item_path: Option<&'static str>,
+    count_path: Option<&'static str>,
+    search_path: Option<&'static str>,
+    view_of: Option<&'static str>,
 }
 
 impl Entity {
-    /// The stable snake_case name, e.g. `ticket_notes`.
+    /// The name: a core entity's stable snake_case name (`ticket_notes`), else the path
+    /// (`finance/agreements`, `company/companies/{parentId}/sites`).
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// True for the core entities (tickets, companies, ...; see [`Registry::entities`](super::Registry::entities)).
+    pub fn is_core(&self) -> bool {
+        self.core
+    }
+
+    /// The operations the description has for this entity's collection, records and count.
+    pub fn methods(&self) -> Methods {
+        self.methods
+    }
+
+    /// The path of one record (`service/tickets/{id}`; for an info view,
+    /// `company/addressFormats/{id}/info`), when the description has one.
+    pub fn item_path(&self) -> Option<&'static str> {
+        self.item_path
+    }
+
+    /// The path of the count (`service/tickets/count`), when the description has one.
+    pub fn count_path(&self) -> Option<&'static str> {
+        self.count_path
+    }
+
+    /// The path of the search (`service/tickets/search`), when the description has one.
+    pub fn search_path(&self) -> Option<&'static str> {
+        self.search_path
+    }
+
+    /// For a read-only info view (`company/addressFormats/info`), the entity whose records it
+    /// shows in its own (shorter) schema (`company/addressFormats`).
+    pub fn view_of(&self) -> Option<&'static str> {
+        self.view_of
     }
 
     /// The API path relative to `apis/3.0/`, without slashes at either end; children carry
@@ -197,8 +241,10 @@ impl Entity {
         &self.required
     }
 
-    /// `(field, target entity name)` for every top-level field referencing a core entity, in
-    /// the schema's declaration order (e.g. `("company", "companies")` on tickets).
+    /// `(field, target entity name)` for every top-level field referencing another entity, in
+    /// the schema's declaration order (e.g. `("company", "companies")` on tickets). A core
+    /// entity lists its references to core entities only; any other lists every reference
+    /// whose schema names a top-level collection's (`AgreementReference` → `finance/agreements`).
     pub fn references(&self) -> &[(String, &'static str)] {
         &self.references
     }
@@ -211,8 +257,9 @@ impl Entity {
             .map(|&(_, target)| target)
     }
 
-    /// True when `name` is this entity's name, an alias, its schema name or its path
-    /// (case-insensitive; `-` counts as `_`; slashes at either end of a path are ignored).
+    /// True when `name` is this entity's name, an alias, its path or, for a core entity, its
+    /// schema name (case-insensitive; `-` counts as `_`; slashes at either end of a path are
+    /// ignored).
     pub(crate) fn matches(&self, name: &str) -> bool {
         let name = name.trim().trim_matches('/');
         let same = |candidate: &str| {
@@ -224,39 +271,85 @@ impl Entity {
         };
         same(self.name)
             || same(self.path)
-            || same(self.schema_name)
+            || (self.core && same(self.schema_name))
             || self.aliases.iter().any(|a| same(a))
     }
 }
 
-/// Builds the core entities from the schemas.
-pub(crate) fn build_entities<'a>(schema: impl Fn(&str) -> Option<&'a Schema>) -> Vec<Entity> {
-    CORE.iter()
-        .map(|core| {
-            let record = schema(core.schema);
+/// Builds the entities from the description's collections: the core ones first, in
+/// [`CORE`] order, then the others in the description's order.
+pub(crate) fn build_entities<'a>(
+    schema: impl Fn(&str) -> Option<&'a Schema>,
+    collections: &[Collection],
+) -> Vec<Entity> {
+    let path_key = |path: &str| super::operations::key_of(path);
+    let core_of: HashMap<String, &CoreEntity> =
+        CORE.iter().map(|c| (path_key(c.path), c)).collect();
+    let names: Vec<&'static str> = collections
+        .iter()
+        .map(|c| {
+            core_of
+                .get(&path_key(c.path))
+                .map_or(c.path, |core| core.name)
+        })
+        .collect();
+    // Top-level collections by record schema, for references of non-core entities; the
+    // first in the description's order wins.
+    let mut by_schema: HashMap<&str, &'static str> = HashMap::new();
+    for (collection, name) in collections.iter().zip(&names) {
+        if collection.parent.is_none() && collection.view_of.is_none() {
+            by_schema.entry(collection.schema).or_insert(name);
+        }
+    }
+
+    let mut order: Vec<usize> = CORE
+        .iter()
+        .filter_map(|core| names.iter().position(|n| *n == core.name))
+        .collect();
+    order.extend(
+        (0..collections.len()).filter(|i| !core_of.contains_key(&path_key(collections[*i].path))),
+    );
+
+    order
+        .into_iter()
+        .map(|i| {
+            let collection = &collections[i];
+            let core = core_of.get(&path_key(collection.path)).copied();
+            let schema_name = core.map_or(collection.schema, |c| c.schema);
+            let record = schema(schema_name);
             let canonical = |field: &str| {
                 record
                     .and_then(|s| s.property(field))
                     .map_or_else(|| field.to_owned(), |p| p.name.clone())
             };
-            let required = REQUIRED_OVERRIDES
-                .iter()
-                .find(|(entity, _)| *entity == core.name)
-                .map_or_else(
-                    || {
-                        record
-                            .map(|s| s.required().map(str::to_owned).collect())
-                            .unwrap_or_default()
-                    },
-                    |(_, fields)| fields.iter().map(|f| canonical(f)).collect(),
-                );
+            let overrides = core.and_then(|core| {
+                REQUIRED_OVERRIDES
+                    .iter()
+                    .find(|(entity, _)| *entity == core.name)
+            });
+            let required = overrides.map_or_else(
+                || {
+                    record
+                        .map(|s| s.required().map(str::to_owned).collect())
+                        .unwrap_or_default()
+                },
+                |(_, fields)| fields.iter().map(|f| canonical(f)).collect(),
+            );
+            let target = |reference: &str| {
+                reference_entity(reference).or_else(|| {
+                    if core.is_some() {
+                        return None;
+                    }
+                    by_schema.get(reference.strip_suffix("Reference")?).copied()
+                })
+            };
             let references = record
                 .map(|s| {
                     s.properties()
                         .iter()
                         .filter_map(|p| match &p.ty {
-                            FieldType::Reference(target) => {
-                                reference_entity(target).map(|e| (p.name.clone(), e))
+                            FieldType::Reference(reference) => {
+                                target(reference).map(|e| (p.name.clone(), e))
                             }
                             _ => None,
                         })
@@ -264,13 +357,21 @@ pub(crate) fn build_entities<'a>(schema: impl Fn(&str) -> Option<&'a Schema>) ->
                 })
                 .unwrap_or_default();
             Entity {
-                name: core.name,
-                path: core.path,
-                schema_name: core.schema,
-                parent: core.parent,
-                aliases: core.aliases,
+                name: names[i],
+                path: core.map_or(collection.path, |c| c.path),
+                schema_name,
+                parent: core
+                    .and_then(|c| c.parent)
+                    .or_else(|| collection.parent.map(|p| names[p])),
+                aliases: core.map_or(&[], |c| c.aliases),
                 required,
                 references,
+                core: core.is_some(),
+                methods: collection.methods,
+                item_path: collection.item_path,
+                count_path: collection.count_path,
+                search_path: collection.search_path,
+                view_of: collection.view_of.map(|v| names[v]),
             }
         })
         .collect()

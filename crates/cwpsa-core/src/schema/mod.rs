@@ -1,7 +1,9 @@
 //! The entity schema registry: every schema of the API description (field names, types,
-//! required fields), and the core entities with first-class support.
+//! required fields), every operation (classified by [`OperationKind`]), and an entity for every
+//! collection path, the core entities first.
 //!
-//! Driven by `spec/connectwise-api.json`, embedded in the crate and parsed once on first use.
+//! Driven by `spec/connectwise-api.json`, embedded in the crate and parsed once on first use
+//! (`cargo bench -p cwpsa-core --bench registry` measures that).
 //! Where API-FACTS.md records that the live service requires more than the description says,
 //! the core entities carry the API-FACTS list (see [`Entity::required_fields`]).
 //!
@@ -17,6 +19,7 @@
 
 mod entity;
 mod field;
+mod operations;
 mod spec;
 mod types;
 mod validate;
@@ -26,16 +29,24 @@ use std::sync::OnceLock;
 
 pub use entity::{CYCLIC_REFERENCES, Entity, reference_entity};
 pub use field::{FieldInfo, UnknownField};
+pub use operations::{Method, Methods, Operation, OperationKind, Route};
 pub use types::{FieldType, Property, Schema};
 pub use validate::SchemaError;
 
-/// All schemas and core entities of the API description.
+/// All schemas, operations and entities of the API description.
 #[derive(Debug)]
 pub struct Registry {
     schemas: Vec<Schema>,
     by_name: HashMap<String, usize>,
     paths: Vec<String>,
+    /// The core entities first (`core_count` of them), then every other collection.
     entities: Vec<Entity>,
+    core_count: usize,
+    /// Entity index by name.
+    entity_index: HashMap<&'static str, usize>,
+    operations: operations::Operations,
+    /// Entity index by collection number of `operations`.
+    entity_of_collection: Vec<usize>,
     empty: Schema,
 }
 
@@ -45,7 +56,7 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(Registry::load)
 }
 
-/// Where a concrete API path points: a core entity, and the ids the path carries.
+/// Where a concrete API path points: an entity, and the ids the path carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathMatch<'a> {
     /// The entity whose collection or record the path addresses.
@@ -57,10 +68,12 @@ pub struct PathMatch<'a> {
 }
 
 impl Registry {
+    /// Parses the embedded description afresh. [`registry()`] does this once and shares the
+    /// result; this is for measuring it (`cargo bench -p cwpsa-core --bench registry`).
     // The description is embedded at build time, and a unit test proves it parses; failing
     // here would mean a broken build, not bad input.
     #[allow(clippy::expect_used)]
-    fn load() -> Registry {
+    pub fn load() -> Registry {
         let spec = spec::parse_spec().expect("the embedded connectwise-api.json parses");
         Registry::from_spec(&spec)
     }
@@ -72,7 +85,43 @@ impl Registry {
             .enumerate()
             .map(|(i, s)| (s.name.clone(), i))
             .collect::<HashMap<_, _>>();
-        let entities = entity::build_entities(|name| by_name.get(name).map(|&i| &schemas[i]));
+        let mut operations = operations::Operations::build(spec);
+        let entities = entity::build_entities(
+            |name| by_name.get(name).map(|&i| &schemas[i]),
+            &operations.collections,
+        );
+        let core_count = entities.iter().take_while(|e| e.is_core()).count();
+        let entity_index: HashMap<&'static str, usize> = entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name(), i))
+            .collect();
+        let by_key: HashMap<String, usize> = entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (operations::key_of(e.path()), i))
+            .collect();
+        let entity_of_collection: Vec<usize> = operations
+            .collections
+            .iter()
+            .map(|c| {
+                by_key
+                    .get(&operations::key_of(c.path))
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect();
+        for template in &operations.templates {
+            let Some((collection, _)) = template.role else {
+                continue;
+            };
+            let name = entities[entity_of_collection[collection]].name();
+            for operation in &mut operations.list[template.operations.clone()] {
+                if operation.kind != OperationKind::Action {
+                    operation.entity = Some(name);
+                }
+            }
+        }
         let paths = spec
             .paths
             .0
@@ -84,6 +133,10 @@ impl Registry {
             by_name,
             paths,
             entities,
+            core_count,
+            entity_index,
+            operations,
+            entity_of_collection,
             empty: Schema::new(String::new(), Vec::new(), true),
         }
     }
@@ -114,43 +167,99 @@ impl Registry {
     /// The core entities in dependency order: members, priorities, boards, board_statuses,
     /// companies, contacts, tickets, ticket_notes, projects, time_entries, callbacks.
     pub fn entities(&self) -> &[Entity] {
+        &self.entities[..self.core_count]
+    }
+
+    /// Every entity: the core ones, then one per other collection path of the description
+    /// (about 600), in the description's order.
+    pub fn all_entities(&self) -> &[Entity] {
         &self.entities
     }
 
-    /// A core entity by name, alias, schema name or path, case-insensitively (`tickets`,
-    /// `Ticket`, `service/tickets`, `notes`, `time-entries`).
+    /// An entity by name, alias, path or (for the core entities) schema name,
+    /// case-insensitively (`tickets`, `Ticket`, `service/tickets`, `notes`, `time-entries`,
+    /// `finance/agreements`, `company/companies/{parentId}/sites`).
     pub fn entity(&self, name: &str) -> Option<&Entity> {
+        if let Some(&i) = self.entity_index.get(name) {
+            return self.entities.get(i);
+        }
         self.entities.iter().find(|e| e.matches(name))
     }
 
-    /// The core entity a concrete path addresses: `service/tickets`, `service/tickets/7`,
-    /// `/service/tickets/5/notes/9?conditions=..` (query ignored, case-insensitive). Paths with
-    /// anything after the record id (`.../count`, `.../merge`) give `None`.
-    pub fn entity_for_path(&self, path: &str) -> Option<PathMatch<'_>> {
+    /// The entity closest to a name that is none (`finance/agreemnts` → `finance/agreements`),
+    /// for did-you-mean messages.
+    pub fn suggest_entity(&self, name: &str) -> Option<&Entity> {
+        let wrong = name.trim().trim_matches('/').to_ascii_lowercase();
+        let limit = (wrong.len() / 4).clamp(1, 4);
+        let wrong = wrong.as_str();
+        self.entities
+            .iter()
+            .flat_map(|e| {
+                std::iter::once(e.name())
+                    .chain(e.aliases().iter().copied())
+                    .map(move |n| (field::edit_distance(wrong, &n.to_ascii_lowercase()), e))
+            })
+            .filter(|&(d, _)| d <= limit)
+            .min_by_key(|&(d, _)| d)
+            .map(|(_, e)| e)
+    }
+
+    /// Every operation of the description (defects corrected), in its order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations.list
+    }
+
+    /// The path template a concrete path matches (`service/tickets/5/merge` →
+    /// `service/tickets/{parentId}/merge`, params `["5"]`), with the operations the
+    /// description has on it; query ignored, case-insensitive. Where a literal segment and a
+    /// parameter both match (`company/companies/statuses`), the literal wins.
+    pub fn route<'p>(&self, path: &'p str) -> Option<Route<'_, 'p>> {
         let path = path.split(['?', '#']).next().unwrap_or_default();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        self.entities.iter().find_map(|entity| {
-            let template: Vec<&str> = entity.path().split('/').collect();
-            if segments.len() < template.len() || segments.len() > template.len() + 1 {
-                return None;
+        let (template, params) = self.operations.route(&segments)?;
+        let t = &self.operations.templates[template];
+        Some(Route {
+            path: t.path,
+            operations: &self.operations.list[t.operations.clone()],
+            params,
+            template,
+        })
+    }
+
+    /// The entity a concrete path addresses: `service/tickets`, `service/tickets/7`,
+    /// `/service/tickets/5/notes/9?conditions=..`, `finance/agreements/3` (query ignored,
+    /// case-insensitive). Counts, searches and actions (`.../count`, `.../merge`) give `None`,
+    /// and so do ids that are not numbers.
+    pub fn entity_for_path(&self, path: &str) -> Option<PathMatch<'_>> {
+        let route = self.route(path)?;
+        self.path_match(&route)
+    }
+
+    /// The entity and ids of a routed path whose template is a collection or a record.
+    pub fn path_match(&self, route: &Route<'_, '_>) -> Option<PathMatch<'_>> {
+        use operations::Role;
+        let template = self.operations.templates.get(route.template)?;
+        let (collection, role) = template.role?;
+        let entity = self
+            .entities
+            .get(*self.entity_of_collection.get(collection)?)?;
+        let number = |text: &str| text.parse::<i64>().ok();
+        let (parent_params, id) = match role {
+            Role::Collection => (route.params.as_slice(), None),
+            Role::Item => {
+                let (id, before) = route.params.split_last()?;
+                (before, Some(number(id)?))
             }
-            let mut parent_id = None;
-            for (want, got) in template.iter().zip(&segments) {
-                if want.starts_with('{') {
-                    parent_id = Some(got.parse::<i64>().ok()?);
-                } else if !want.eq_ignore_ascii_case(got) {
-                    return None;
-                }
-            }
-            let id = match segments.get(template.len()) {
-                Some(text) => Some(text.parse::<i64>().ok()?),
-                None => None,
-            };
-            Some(PathMatch {
-                entity,
-                parent_id,
-                id,
-            })
+            Role::Count | Role::Search => return None,
+        };
+        let parent_id = match (entity.parent(), parent_params.last()) {
+            (Some(_), Some(text)) => Some(number(text)?),
+            _ => None,
+        };
+        Some(PathMatch {
+            entity,
+            parent_id,
+            id,
         })
     }
 }
@@ -166,6 +275,7 @@ mod tests {
         let registry = Registry::load();
         assert_eq!(registry.schemas().len(), 771);
         assert_eq!(registry.entities().len(), 11);
+        assert!(registry.all_entities().len() > 600);
     }
 
     #[test]

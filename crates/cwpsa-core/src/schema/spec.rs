@@ -17,25 +17,25 @@ pub(crate) const SPEC_JSON: &str = include_str!("../../spec/connectwise-api.json
 
 /// A JSON object read as a list of entries in document order.
 #[derive(Debug)]
-pub(crate) struct OrderedMap<T>(pub(crate) Vec<(String, T)>);
+pub(crate) struct OrderedMap<T, K = String>(pub(crate) Vec<(K, T)>);
 
-impl<T> Default for OrderedMap<T> {
+impl<T, K> Default for OrderedMap<T, K> {
     fn default() -> Self {
         OrderedMap(Vec::new())
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+impl<'de, T: Deserialize<'de>, K: Deserialize<'de>> Deserialize<'de> for OrderedMap<T, K> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct OrderedVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for OrderedVisitor<T> {
-            type Value = OrderedMap<T>;
+        struct OrderedVisitor<T, K>(PhantomData<(T, K)>);
+        impl<'de, T: Deserialize<'de>, K: Deserialize<'de>> Visitor<'de> for OrderedVisitor<T, K> {
+            type Value = OrderedMap<T, K>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some((key, value)) = map.next_entry::<String, T>()? {
+                while let Some((key, value)) = map.next_entry::<K, T>()? {
                     entries.push((key, value));
                 }
                 Ok(OrderedMap(entries))
@@ -45,13 +45,53 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
     }
 }
 
-/// The parts of the description the registry reads.
+/// The parts of the description the registry reads. Path strings borrow from the embedded
+/// text (they hold no escapes), so operations and entities can hand out `&'static str`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SpecFile {
     pub(crate) schemas: OrderedMap<RawSchema>,
-    pub(crate) paths: OrderedMap<serde::de::IgnoredAny>,
+    #[serde(borrow)]
+    pub(crate) paths: OrderedMap<OrderedMap<RawOperation<'static>, &'static str>, &'static str>,
+    #[serde(default, borrow)]
+    pub(crate) defects: Vec<Defect<'static>>,
+}
+
+/// One operation of a path, keyed by its lower-case method in the description.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawOperation<'a> {
+    #[serde(rename = "operationId", borrow)]
+    pub(crate) operation_id: &'a str,
+    #[serde(default, borrow)]
+    pub(crate) body: Option<&'a str>,
+    #[serde(borrow)]
+    pub(crate) response: RawResponse<'a>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawResponse<'a> {
     #[serde(default)]
-    pub(crate) defects: Vec<Value>,
+    pub(crate) array: bool,
+    #[serde(default, borrow)]
+    pub(crate) schema: Option<&'a str>,
+}
+
+/// One entry of the description's `defects` block (only the keys the registry reads).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Defect<'a> {
+    #[serde(borrow)]
+    pub(crate) kind: &'a str,
+    #[serde(default, borrow)]
+    pub(crate) schema: Option<&'a str>,
+    #[serde(default, borrow)]
+    pub(crate) required: Option<&'a str>,
+    #[serde(default, borrow)]
+    pub(crate) property: Option<&'a str>,
+    #[serde(default, borrow)]
+    pub(crate) path: Option<&'a str>,
+    #[serde(default, borrow, rename = "suggestedPath")]
+    pub(crate) suggested_path: Option<&'a str>,
+    #[serde(default, borrow, rename = "operationId")]
+    pub(crate) operation_id: Option<&'a str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,16 +121,15 @@ pub(crate) fn build_schemas(spec: &SpecFile) -> Vec<Schema> {
     // (schema, wrong spelling, real property)
     let mut case_mismatch: Vec<(&str, &str, &str)> = Vec::new();
     for defect in &spec.defects {
-        let field = |k: &str| defect.get(k).and_then(Value::as_str);
-        match field("kind") {
-            Some("schemaWithoutProperties") => {
-                if let Some(schema) = field("schema") {
+        match defect.kind {
+            "schemaWithoutProperties" => {
+                if let Some(schema) = defect.schema {
                     without_properties.push(schema);
                 }
             }
-            Some("requiredNameCaseMismatch") => {
+            "requiredNameCaseMismatch" => {
                 if let (Some(s), Some(r), Some(p)) =
-                    (field("schema"), field("required"), field("property"))
+                    (defect.schema, defect.required, defect.property)
                 {
                     case_mismatch.push((s, r, p));
                 }

@@ -250,11 +250,12 @@ impl Entity {
             }
             Mode::Child => {
                 // A list of scalars (`integratorTags`) is compared element by element.
-                if let FieldType::Array(item) = &info.ty {
-                    if info.array.is_none() && !matches!(**item, FieldType::Array(_)) {
-                        info.array = Some(info.path.clone());
-                        info.ty = (**item).clone();
-                    }
+                if let FieldType::Array(item) = &info.ty
+                    && info.array.is_none()
+                    && !matches!(**item, FieldType::Array(_))
+                {
+                    info.array = Some(info.path.clone());
+                    info.ty = (**item).clone();
                 }
                 if info.array.is_none() {
                     errors.push(SchemaError::NotInArray { field: info.path });

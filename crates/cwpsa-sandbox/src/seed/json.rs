@@ -34,11 +34,11 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) {
     let mut i = 0;
     while i < bytes.len() {
         // Text is mostly plain: skip it eight bytes at a time.
-        if let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-            if !needs_escape(u64::from_le_bytes(*chunk)) {
-                i += 8;
-                continue;
-            }
+        if let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>)
+            && !needs_escape(u64::from_le_bytes(*chunk))
+        {
+            i += 8;
+            continue;
         }
         let b = bytes[i];
         let escape: Option<&[u8]> = match b {

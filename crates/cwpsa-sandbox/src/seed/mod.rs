@@ -1079,10 +1079,10 @@ impl World {
     /// land on a shared bulk-update second instead (then the second value names the updater).
     fn updated_after(r: &mut Rng, entered: i64, max_days: i64) -> (i64, Option<&'static str>) {
         let natural = (entered + r.range(0, max_days * DAY)).min(ANCHOR);
-        if r.percent(4) {
-            if let Some(bulk) = next_bulk_update(natural) {
-                return (bulk, Some(AUTOMATION_USER));
-            }
+        if r.percent(4)
+            && let Some(bulk) = next_bulk_update(natural)
+        {
+            return (bulk, Some(AUTOMATION_USER));
         }
         (natural, None)
     }

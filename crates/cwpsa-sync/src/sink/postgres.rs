@@ -11,7 +11,8 @@ use tokio_postgres::{Client, NoTls};
 
 use super::{
     Batch, Cursor, EntityState, MIGRATIONS, Outcome, Part, Phase, RUN_DELTA_SQL, RunDelta,
-    RunEntityRecord, RunRecord, TableStatus, ident, meta_ddl, redact_url,
+    RunEntityRecord, RunRecord, TableStatus, create_index_statements, drop_index_statements, ident,
+    meta_ddl, redact_url,
 };
 use crate::entities::{ENTITIES, EntitySpec, Kind};
 use crate::error::SyncError;
@@ -38,6 +39,21 @@ fn sql_type(kind: Kind) -> &'static str {
         Kind::Text => "TEXT",
         Kind::Time => "TIMESTAMPTZ",
     }
+}
+
+/// `COPY target FROM STDIN` with rows in COPY's text format.
+async fn copy_into(
+    tx: &tokio_postgres::Transaction<'_>,
+    target: &str,
+    rows: Bytes,
+) -> Result<(), tokio_postgres::Error> {
+    let sink = tx
+        .copy_in::<_, Bytes>(&format!("COPY {target} FROM STDIN"))
+        .await?;
+    tokio::pin!(sink);
+    sink.send(rows).await?;
+    sink.finish().await?;
+    Ok(())
 }
 
 fn stage(spec: &EntitySpec) -> String {
@@ -197,14 +213,19 @@ impl PgSink {
             .await?;
             tx.commit().await?;
         }
-        for c in spec.columns.iter().filter(|c| c.indexed) {
-            self.client
-                .batch_execute(&format!(
-                    "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
-                    ident(&format!("{}_{}", spec.name, c.name)),
-                    ident(c.name)
-                ))
-                .await?;
+        // A first scan builds its indexes when it ends (see `create_index_statements`).
+        let scanning: bool = self
+            .client
+            .query_one(
+                "SELECT count(*) > 0 FROM sync_state WHERE entity = $1 AND phase = 'full'",
+                &[&spec.name],
+            )
+            .await?
+            .get(0);
+        if !scanning {
+            for statement in create_index_statements(spec) {
+                self.client.batch_execute(&statement).await?;
+            }
         }
         self.client
             .batch_execute(&format!(
@@ -268,6 +289,18 @@ impl PgSink {
         parts: Vec<Part>,
     ) -> Result<(), SyncError> {
         let tx = self.client.transaction().await?;
+        let empty: bool = tx
+            .query_one(
+                &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", ident(entity.name)),
+                &[],
+            )
+            .await?
+            .get(0);
+        if empty {
+            for statement in drop_index_statements(entity) {
+                tx.batch_execute(&statement).await?;
+            }
+        }
         tx.execute("DELETE FROM sync_parts WHERE entity = $1", &[&entity.name])
             .await?;
         for p in &parts {
@@ -300,6 +333,9 @@ impl PgSink {
         .await?;
         tx.execute("DELETE FROM sync_parts WHERE entity = $1", &[&entity.name])
             .await?;
+        for statement in create_index_statements(entity) {
+            tx.batch_execute(&statement).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -344,15 +380,40 @@ impl PgSink {
         }
         let names: Vec<String> = spec.columns.iter().map(|c| ident(c.name)).collect();
         let list = format!("id, {}, deleted_at, synced_at, data", names.join(", "));
-        let tx = self.client.transaction().await?;
+        let copy = Bytes::from(copy);
+        let mut tx = self.client.transaction().await?;
         let mut outcome = Outcome::default();
-        if !batch.rows.is_empty() {
-            let sink = tx
-                .copy_in::<_, Bytes>(&format!("COPY {stage} ({list}) FROM STDIN"))
-                .await?;
-            tokio::pin!(sink);
-            sink.send(Bytes::from(copy)).await?;
-            sink.finish().await?;
+        // A first scan's page goes straight into the table when none of its ids is there yet
+        // (the usual case: the scan fills an empty table): one COPY instead of a COPY into the
+        // staging table and an upsert from it, which parses and compresses every record twice.
+        let mut done = false;
+        if matches!(batch.cursor, Cursor::Part { .. }) && !batch.rows.is_empty() {
+            let direct = tx.savepoint("direct_copy").await?;
+            match copy_into(&direct, &format!("{table} ({list})"), copy.clone()).await {
+                Ok(()) => {
+                    direct.commit().await?;
+                    outcome.inserted = batch.rows.len() as u64;
+                    let ids: Vec<i64> = batch.rows.iter().map(|r| r.id).collect();
+                    for child in spec.children() {
+                        tx.execute(
+                            "INSERT INTO sync_pending (entity, parent_id)
+                             SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+                            &[&child.name, &ids],
+                        )
+                        .await?;
+                    }
+                    done = true;
+                }
+                // A row with one of these ids exists (an earlier run, a soft-deleted row):
+                // back to the savepoint, and upsert through the staging table.
+                Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                    direct.rollback().await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !done && !batch.rows.is_empty() {
+            copy_into(&tx, &format!("{stage} ({list})"), copy).await?;
             let counts = tx
                 .query_one(
                     &format!(

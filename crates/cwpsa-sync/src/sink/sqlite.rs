@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     Batch, Cursor, EntityState, MIGRATIONS, Outcome, Part, Phase, RUN_DELTA_SQL, RunDelta,
-    RunEntityRecord, RunRecord, TableStatus, ident, meta_ddl,
+    RunEntityRecord, RunRecord, TableStatus, create_index_statements, drop_index_statements, ident,
+    meta_ddl,
 };
 use crate::entities::{ENTITIES, EntitySpec, Kind};
 use crate::error::SyncError;
@@ -140,6 +141,16 @@ impl SqliteSink {
     ) -> Result<(), SyncError> {
         self.call(move |c, _| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let empty: bool = tx.query_row(
+                &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", ident(entity.name)),
+                [],
+                |r| r.get(0),
+            )?;
+            if empty {
+                for statement in drop_index_statements(entity) {
+                    tx.execute_batch(&statement)?;
+                }
+            }
             tx.execute("DELETE FROM sync_parts WHERE entity = ?1", [entity.name])?;
             for p in &parts {
                 tx.execute(
@@ -171,6 +182,9 @@ impl SqliteSink {
                 params![entity.name, now],
             )?;
             tx.execute("DELETE FROM sync_parts WHERE entity = ?1", [entity.name])?;
+            for statement in create_index_statements(entity) {
+                tx.execute_batch(&statement)?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -549,12 +563,16 @@ fn ensure_table(conn: &Connection, spec: &EntitySpec) -> Result<(), SyncError> {
             ident(c.name),
         ))?;
     }
-    for c in spec.columns.iter().filter(|c| c.indexed) {
-        conn.execute_batch(&format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
-            ident(&format!("{}_{}", spec.name, c.name)),
-            ident(c.name)
-        ))?;
+    // A first scan builds its indexes when it ends (see `create_index_statements`).
+    let scanning: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sync_state WHERE entity = ?1 AND phase = 'full'",
+        [spec.name],
+        |r| r.get(0),
+    )?;
+    if !scanning {
+        for statement in create_index_statements(spec) {
+            conn.execute_batch(&statement)?;
+        }
     }
     Ok(())
 }

@@ -165,6 +165,45 @@ pub fn latest_run_id(db: &std::path::Path) -> i64 {
     .unwrap_or(0)
 }
 
+/// The status of the newest run in the destination's ledger (`running` for one whose process
+/// died before it ended).
+pub fn latest_run_status(db: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row(
+        "SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1",
+        [],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
+/// The report indexes every synced table should have: `<table>_<column>` for each indexed
+/// column of each entity.
+pub fn expected_indexes() -> std::collections::BTreeSet<String> {
+    ENTITIES
+        .iter()
+        .flat_map(|e| {
+            e.columns
+                .iter()
+                .filter(|c| c.indexed)
+                .map(move |c| format!("{}_{}", e.name, c.name))
+        })
+        .collect()
+}
+
+/// The indexes of a SQLite destination, without SQLite's own.
+pub fn sqlite_indexes(db: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 pub fn sqlite_snapshot(path: &std::path::Path) -> Snapshot {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut out = Snapshot::new();
