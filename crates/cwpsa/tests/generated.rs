@@ -474,3 +474,140 @@ async fn operations_of_other_areas_and_actions_reach_their_paths() {
         "{query}"
     );
 }
+
+/// One record's life through an area's typed operations against the sandbox, which serves
+/// every entity of the description: create, get, patch, list and count with a condition,
+/// delete, and the 404 after it.
+macro_rules! lifecycle {
+    ($app:expr, $handle:expr, $ty:ident { $($field:ident: $value:literal),* }) => {{
+        let handle = $handle;
+        let what = stringify!($ty);
+        let record = cwpsa::model::$ty {
+            $($field: Some($value.into()),)*
+            ..Default::default()
+        };
+        let created = handle
+            .create(&record)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: create: {e}"));
+        let id = created.id.unwrap_or_else(|| panic!("{what}: created without an id"));
+        $(assert_eq!(created.$field.as_deref(), Some($value), "{what}: created");)*
+        let (_, path, _) = last_request(&$app).await;
+
+        let renamed = format!("Renamed {what} {id}");
+        let patched = handle
+            .patch(id, &PatchOps::new().replace("name", renamed.as_str()))
+            .await
+            .unwrap_or_else(|e| panic!("{what}: patch: {e}"));
+        assert_eq!(patched.name.as_deref(), Some(renamed.as_str()), "{what}: patched");
+        assert_eq!(
+            handle.get(id).await.unwrap().name.as_deref(),
+            Some(renamed.as_str()),
+            "{what}: read back"
+        );
+
+        let query = Query::new().conditions(field("name").eq(renamed.as_str()));
+        let found: Vec<_> = handle.list(&query).try_collect().await.unwrap();
+        assert_eq!(
+            found.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![Some(id)],
+            "{what}: listed"
+        );
+        assert_eq!(handle.count(&query).await.unwrap(), 1, "{what}: counted");
+
+        handle.delete(id).await.unwrap_or_else(|e| panic!("{what}: delete: {e}"));
+        let gone = handle.get(id).await.unwrap_err();
+        assert_eq!(gone.kind(), ErrorKind::NotFound, "{what}: after delete");
+        path
+    }};
+}
+
+#[tokio::test]
+async fn a_record_of_each_area_lives_and_dies_through_the_typed_operations() {
+    let app = TestApp::start().await;
+    let c = &app.client;
+    let paths = vec![
+        lifecycle!(
+            app,
+            c.company().address_formats(),
+            AddressFormat {
+                name: "Label",
+                format: "[Street]"
+            }
+        ),
+        lifecycle!(
+            app,
+            c.expense().payment_types(),
+            PaymentType { name: "Card" }
+        ),
+        lifecycle!(
+            app,
+            c.finance().billing_statuses(),
+            BillingStatus { name: "Held" }
+        ),
+        lifecycle!(app, c.marketing().groups(), Group { name: "Newsletter" }),
+        lifecycle!(
+            app,
+            c.procurement().manufacturers(),
+            Manufacturer { name: "Acme" }
+        ),
+        lifecycle!(
+            app,
+            c.project().phase_statuses(),
+            PhaseStatus { name: "Waiting" }
+        ),
+        lifecycle!(app, c.sales().activities(), Activity { name: "Call back" }),
+        lifecycle!(
+            app,
+            c.schedule().holiday_lists(),
+            HolidayList { name: "Local" }
+        ),
+        lifecycle!(
+            app,
+            c.service().knowledge_base_categories(),
+            KnowledgeBaseCategory { name: "Printers" }
+        ),
+        lifecycle!(
+            app,
+            c.system().departments(),
+            Department {
+                name: "Field",
+                identifier: "FLD"
+            }
+        ),
+        lifecycle!(app, c.time().charge_codes(), ChargeCode { name: "Travel" }),
+    ];
+    assert_eq!(
+        paths,
+        [
+            "company/addressFormats",
+            "expense/paymentTypes",
+            "finance/billingStatuses",
+            "marketing/groups",
+            "procurement/manufacturers",
+            "project/phaseStatuses",
+            "sales/activities",
+            "schedule/holidayLists",
+            "service/knowledgeBaseCategories",
+            "system/departments",
+            "time/chargeCodes",
+        ]
+    );
+    // The configurations area only reads: its typed list and count reach the sandbox.
+    let infos: Vec<_> = c
+        .configurations()
+        .types()
+        .info()
+        .list(&Query::new())
+        .try_collect()
+        .await
+        .unwrap();
+    let counted = c
+        .configurations()
+        .types()
+        .info()
+        .count(&Query::new())
+        .await
+        .unwrap();
+    assert_eq!(infos.len() as u64, counted);
+}
