@@ -7,7 +7,7 @@ mod support;
 
 use std::io::Write;
 
-use cwpsa::model::{BoardStatus, Company, Reference, Ticket};
+use cwpsa::model::{BoardStatus, Company, CompanyReference, Ticket};
 use cwpsa::{Client, PatchOps, Query};
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -41,7 +41,7 @@ pub async fn run(
             "service/tickets",
             &Ticket {
                 summary: Some("Example: printer a+b on fire".into()),
-                company: Some(Reference::id(company.id.unwrap_or_default())),
+                company: Some(CompanyReference::id(company.id.unwrap_or_default())),
                 ..Ticket::default()
             },
         )

@@ -33,16 +33,13 @@ pub async fn run(client: &Client, out: &mut dyn Write) -> Result<(), Box<dyn std
     let mut tickets = client.list::<Ticket>("service/tickets", &query);
     let mut shown = 0;
     while let Some(t) = tickets.try_next().await? {
-        let name = |r: &Option<cwpsa::model::Reference>| {
-            r.as_ref().and_then(|r| r.name.clone()).unwrap_or_default()
-        };
         writeln!(
             out,
             "#{:<6} {:<12} {:<14} {:<28} {}",
             t.id.unwrap_or_default(),
-            name(&t.priority),
-            name(&t.status),
-            name(&t.company),
+            t.priority.and_then(|r| r.name).unwrap_or_default(),
+            t.status.and_then(|r| r.name).unwrap_or_default(),
+            t.company.and_then(|r| r.name).unwrap_or_default(),
             t.summary.unwrap_or_default()
         )?;
         shown += 1;

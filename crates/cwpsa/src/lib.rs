@@ -8,17 +8,26 @@
 //!   [`Client::patch`] ([`PatchOps`]), [`Client::delete`], with the models of [`model`] or
 //!   `serde_json::Value` for any path.
 //! - [`CallbackVerifier`]: checks a delivered callback's signature and decodes it.
+//! - [`api`]: typed operations for every path of the API, generated from its description:
+//!   `client.service().tickets().list(&query)`, `.get(id)`, `.count(&query)`,
+//!   `.create(&ticket)`, `.update(id, &ticket)`, `.patch(id, &ops)`, `.delete(id)`, and child
+//!   collections such as `client.service().tickets().notes(ticket_id)`. Each API area is a
+//!   cargo feature (`service`, `finance`, ...; see `Cargo.toml`).
 
 mod callback;
 mod config;
 mod error;
+mod generated;
 mod limiter;
 pub mod model;
+mod node;
 mod pager;
 mod query;
 mod resource;
 mod retry;
 mod transport;
+
+pub use generated::api;
 
 pub use callback::{CallbackPayload, CallbackVerifier, Metadata, VerifyError, verify_with_key};
 pub use config::{

@@ -62,6 +62,8 @@ pub struct Query {
     fields: Option<std::result::Result<Fields, String>>,
     page_size: Option<u32>,
     concurrency: Option<usize>,
+    /// Parameters an operation takes besides the list ones (`recordType`, `lastModified`...).
+    params: Vec<(&'static str, String)>,
 }
 
 /// The most pages a list may have in flight at once.
@@ -123,6 +125,21 @@ impl Query {
         self
     }
 
+    /// Any other query parameter an operation takes (`recordType=Ticket` on
+    /// `system/documents`), sent on every page and on `/count`.
+    pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Query {
+        self.params.push((name, value.into()));
+        self
+    }
+
+    /// [`Query::param`] when there is a value.
+    pub fn param_opt(self, name: &'static str, value: Option<impl ToString>) -> Query {
+        match value {
+            Some(v) => self.param(name, v.to_string()),
+            None => self,
+        }
+    }
+
     pub(crate) fn concurrency_or_one(&self) -> usize {
         self.concurrency.unwrap_or(1)
     }
@@ -177,6 +194,7 @@ impl Query {
             Some(Err(why)) => return Err(invalid("fields", why)),
             _ => {}
         }
+        pairs.extend(self.params.iter().cloned());
         Ok(Encoded { pairs })
     }
 }

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::query::Query;
 use crate::transport::Client;
 
@@ -82,9 +82,10 @@ impl PatchOps {
     }
 }
 
+/// The body of a `/count` answer.
 #[derive(Deserialize)]
-struct CountBody {
-    count: u64,
+pub(crate) struct CountBody {
+    pub(crate) count: u64,
 }
 
 impl Client {
@@ -103,22 +104,28 @@ impl Client {
 
     /// `GET <path>/count` with the query's filters: how many records match.
     pub async fn count(&self, path: &str, query: &Query) -> Result<u64> {
-        let filters = query.encode_filters(false)?;
-        let mut only_conditions = crate::query::Encoded::default();
-        for (k, v) in filters.pairs {
-            if k != "fields" {
-                only_conditions.push(k, v);
-            }
-        }
-        let body: CountBody = self
-            .request(
-                Method::GET,
-                &format!("{}/count", path.trim_end_matches('/')),
-            )
-            .params(only_conditions)
-            .send_json()
-            .await?;
+        let body: CountBody = self.count_request(path, query).send_json().await?;
         Ok(body.count)
+    }
+
+    /// The request behind [`Client::count`]: the query's filters without the field selection.
+    pub(crate) fn count_request(&self, path: &str, query: &Query) -> crate::RequestBuilder {
+        let mut only_filters = crate::query::Encoded::default();
+        let request = self.request(
+            Method::GET,
+            &format!("{}/count", path.trim_end_matches('/')),
+        );
+        match query.encode_filters(false) {
+            Ok(filters) => {
+                for (k, v) in filters.pairs {
+                    if k != "fields" {
+                        only_filters.push(k, v);
+                    }
+                }
+                request.params(only_filters)
+            }
+            Err(e) => request.fail(e),
+        }
     }
 
     /// `POST <path>`: creates a record and returns it as stored. Never retried except on 429
@@ -146,16 +153,10 @@ impl Client {
             .await
     }
 
-    /// `PATCH <path>` with a list of operations.
+    /// `PATCH <path>` with a list of operations (at least one).
     pub async fn patch<T: DeserializeOwned>(&self, path: &str, ops: &PatchOps) -> Result<T> {
-        if ops.is_empty() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "a patch needs at least one operation",
-            ));
-        }
         self.request(Method::PATCH, path)
-            .json(ops)
+            .patch_ops(ops)
             .send_json()
             .await
     }

@@ -348,6 +348,12 @@ impl RequestBuilder {
         self
     }
 
+    /// Makes the request fail with `error` when sent (the first such error wins).
+    pub(crate) fn fail(mut self, error: Error) -> RequestBuilder {
+        self.error = self.error.or(Some(error));
+        self
+    }
+
     pub(crate) fn params(mut self, params: Encoded) -> RequestBuilder {
         self.params.pairs.extend(params.pairs);
         self
@@ -364,6 +370,25 @@ impl RequestBuilder {
             }
         }
         self
+    }
+
+    /// [`RequestBuilder::param`] when there is a value.
+    pub fn param_opt(self, name: &'static str, value: Option<impl ToString>) -> RequestBuilder {
+        match value {
+            Some(v) => self.param(name, v.to_string()),
+            None => self,
+        }
+    }
+
+    /// A PATCH body: the operations, of which there must be at least one.
+    pub fn patch_ops(self, ops: &crate::PatchOps) -> RequestBuilder {
+        if ops.is_empty() {
+            return self.fail(Error::new(
+                ErrorKind::InvalidArgument,
+                "a patch needs at least one operation",
+            ));
+        }
+        self.json(ops)
     }
 
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> RequestBuilder {
@@ -385,6 +410,16 @@ impl RequestBuilder {
             .await?
             .json()
             .map_err(|e| e.with_request(method.as_str(), &path))
+    }
+
+    /// Sends, for an operation that answers without a body (a DELETE's 204).
+    pub async fn send_empty(self) -> Result<()> {
+        self.send().await.map(|_| ())
+    }
+
+    /// Sends and returns the body as it came (a file download).
+    pub async fn send_bytes(self) -> Result<bytes::Bytes> {
+        self.send().await.map(|response| response.body)
     }
 
     /// Sends, retrying as the policy allows; a non-2xx answer is an [`Error`].

@@ -5,7 +5,7 @@
 mod common;
 
 use common::TestApp;
-use cwpsa::model::{Company, Reference, Ticket};
+use cwpsa::model::{Company, CompanyReference, Ticket};
 use cwpsa::{ErrorKind, PatchOps, Query, field};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ async fn a_plus_in_a_value_round_trips_through_conditions() {
             "service/tickets",
             &Ticket {
                 summary: Some(summary.to_owned()),
-                company: Some(Reference::id(company.id.unwrap())),
+                company: Some(CompanyReference::id(company.id.unwrap())),
                 ..Ticket::default()
             },
         )
