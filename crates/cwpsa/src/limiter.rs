@@ -117,6 +117,22 @@ impl Limiter {
                 _ => break,
             }
         }
+        self.started(at);
+    }
+
+    /// Moves a reservation to when its request really starts: a task woken late (a loaded
+    /// machine, a 429 pause) starts after its slot, and the server counts the real arrival, so
+    /// the slot must not be reused a window after the earlier, reserved time.
+    fn started(&self, reserved: Instant) {
+        let now = Instant::now();
+        if now <= reserved || self.budget.is_none() {
+            return;
+        }
+        let mut s = self.lock();
+        if let Some(slot) = s.starts.iter_mut().find(|t| **t == reserved) {
+            *slot = now;
+            s.starts.make_contiguous().sort_unstable();
+        }
     }
 
     async fn sleep_until(&self, at: Instant, now: Instant, notify: &(dyn Fn(&Event) + Sync)) {
@@ -203,6 +219,22 @@ mod tests {
         assert_eq!(
             Instant::now() - start,
             Duration::from_secs(10) + safety_margin(Duration::from_secs(10))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_counts_from_the_requests_real_start_not_its_reservation() {
+        let per = Duration::from_secs(10);
+        let limiter = Limiter::new(RateLimit::Budget { requests: 1, per });
+        let start = Instant::now();
+        limiter.acquire(&|_| {}).await;
+        // The request really went out 300 ms after its slot (a task woken late).
+        tokio::time::advance(Duration::from_millis(300)).await;
+        limiter.started(start);
+        limiter.acquire(&|_| {}).await;
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_millis(300) + per + safety_margin(per)
         );
     }
 

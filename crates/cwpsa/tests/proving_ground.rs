@@ -86,7 +86,9 @@ fn assert_unique(ids: &[i64]) {
     assert_eq!(set.len(), ids.len(), "no record twice");
 }
 
-#[tokio::test]
+// Two worker threads: the in-process sandbox counts arrivals on its own thread, as a real
+// server would, instead of waiting behind the client's page decoding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_within_a_matching_budget_gets_no_429() {
     let limit = RateLimit::Budget {
         requests: 10,
@@ -119,7 +121,7 @@ async fn an_export_within_a_matching_budget_gets_no_429() {
     assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_clients_sharing_a_member_all_finish_with_exact_data() {
     // The seed profile's X-RateLimit-* headers let the clients converge: on this machine they
     // meet no 429 at all; the bound leaves room for a scheduler stall on a loaded CI host.
@@ -130,7 +132,7 @@ async fn three_clients_sharing_a_member_all_finish_with_exact_data() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_clients_without_rate_headers_wait_out_their_429s() {
     // The cloud profile sends no X-RateLimit-* headers: the clients collide, and each 429's
     // Retry-After pauses the client that got it. A window of three seconds makes the collision
