@@ -432,7 +432,7 @@ mod tests {
     fn a_record_of_a_page_shares_the_page_and_any_other_text_is_copied() {
         let spec = entity("tickets").expect("tickets");
         let page = Bytes::from_static(br#"[{"id":1,"summary":"a"},{"id":2}]"#);
-        let text = std::str::from_utf8(&page[1..24]).expect("utf-8");
+        let text = std::str::from_utf8(&page[1..23]).expect("utf-8");
         let row = to_row_in(spec, &page, text, None).expect("row");
         assert_eq!(row.json, *r#"{"id":1,"summary":"a"}"#);
         assert_eq!(
