@@ -226,6 +226,13 @@ impl SqliteSink {
 
     pub async fn finish_full(&self, entity: &'static EntitySpec) -> Result<(), SyncError> {
         self.call(move |c, _| {
+            // The index builds below read the whole table once per index. A page that still
+            // has a frame in the WAL is read from it with `pread` (a copy), even once
+            // checkpointed; emptying the WAL first lets every read come through the memory map.
+            // Best effort: a reader holding an old snapshot only makes the builds slower.
+            if let Err(e) = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::debug!("checkpoint before the index builds: {e}");
+            }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = crate::time::now();
             tx.execute(
