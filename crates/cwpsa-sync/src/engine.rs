@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use crate::entities::{ENTITIES, EntitySpec};
 use crate::error::SyncError;
 use crate::progress::Progress;
-use crate::record::{Row, to_row};
+use crate::record::{Row, to_row_in};
 use crate::sink::{Batch, Cursor, Outcome, Part, Phase, RunDelta, Sink};
 use crate::{EntitySummary, SyncOptions};
 
@@ -176,7 +176,9 @@ impl Ctx {
         })?;
         let mut rows = Vec::with_capacity(raws.len());
         for raw in &raws {
-            rows.push(to_row(spec, raw.get(), parent).map_err(SyncError::Record)?);
+            rows.push(
+                to_row_in(spec, &response.body, raw.get(), parent).map_err(SyncError::Record)?,
+            );
         }
         let link = response
             .headers
@@ -776,15 +778,29 @@ mod tests {
 
     #[test]
     fn duplicate_ids_keep_the_last_row() {
+        let spec = crate::entities::entity("tickets").expect("tickets");
         let row = |id, json: &str| Row {
-            id,
-            last_updated: None,
             cells: Vec::new(),
-            json: json.to_owned(),
+            ..crate::record::to_row(spec, &format!(r#"{{"id":{id},"x":"{json}"}}"#), None)
+                .expect("row")
         };
         let mut rows = vec![row(1, "a"), row(2, "b"), row(1, "c")];
         dedupe(&mut rows);
-        let kept: Vec<(i64, &str)> = rows.iter().map(|r| (r.id, r.json.as_str())).collect();
-        assert_eq!(kept, [(2, "b"), (1, "c")]);
+        let kept: Vec<(i64, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.id,
+                    String::from_utf8_lossy(r.json.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (2, r#"{"id":2,"x":"b"}"#.into()),
+                (1, r#"{"id":1,"x":"c"}"#.into())
+            ]
+        );
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::entities::{ENTITIES, EntitySpec, Kind};
@@ -30,12 +31,58 @@ pub struct Row {
     /// One cell per column of the entity, in order.
     pub cells: Vec<Cell>,
     /// The record exactly as the server sent it.
-    pub json: String,
+    pub json: JsonText,
+}
+
+/// A record's JSON text (UTF-8: it was read as a `str`). A record read from a page shares the
+/// page's buffer instead of being copied: a page of tickets is about 4 MB, and copying then
+/// freeing a thousand 4 KB strings per page was a tenth of the sync's CPU.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonText(Bytes);
+
+impl JsonText {
+    /// `text` as a slice of `page` when it lies within it, else a copy.
+    fn within(page: &Bytes, text: &str) -> JsonText {
+        let start = text.as_ptr() as usize;
+        let page_start = page.as_ptr() as usize;
+        let inside = start >= page_start && start + text.len() <= page_start + page.len();
+        JsonText(if inside && !text.is_empty() {
+            page.slice_ref(text.as_bytes())
+        } else {
+            Bytes::copy_from_slice(text.as_bytes())
+        })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&String::from_utf8_lossy(&self.0), f)
+    }
+}
+
+impl PartialEq<str> for JsonText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
 }
 
 /// Reads a record. `parent` is the id of the parent a child was listed under: it wins over
 /// whatever the record says, as it is where the record lives.
 pub fn to_row(spec: &EntitySpec, json: &str, parent: Option<i64>) -> Result<Row, String> {
+    to_row_in(spec, &Bytes::new(), json, parent)
+}
+
+/// [`to_row`] for a record that is a slice of `page`: the row shares the page's buffer.
+pub fn to_row_in(
+    spec: &EntitySpec,
+    page: &Bytes,
+    json: &str,
+    parent: Option<i64>,
+) -> Result<Row, String> {
     let fields = Fields::of(spec);
     let mut found = vec![Scalar::Absent; fields.paths.len()];
     let mut de = serde_json::Deserializer::from_str(json);
@@ -69,7 +116,7 @@ pub fn to_row(spec: &EntitySpec, json: &str, parent: Option<i64>) -> Result<Row,
         id,
         last_updated,
         cells,
-        json: json.to_owned(),
+        json: JsonText::within(page, json),
     })
 }
 
@@ -349,7 +396,7 @@ mod tests {
         );
         assert_eq!(get("status_id"), &Cell::Null);
         assert_eq!(row.last_updated.as_deref(), Some("2024-01-02T03:04:05Z"));
-        assert_eq!(row.json, json);
+        assert_eq!(row.json, *json);
         assert!(to_row(spec, r#"{"summary":"no id"}"#, None).is_err());
         assert!(to_row(spec, "[1]", None).is_err());
     }
@@ -379,6 +426,24 @@ mod tests {
         assert!(to_row(spec, r#"{"id":"1"}"#, None).is_err());
         assert!(to_row(spec, r#"{"id":1} {"id":2}"#, None).is_err());
         assert!(to_row(spec, r#"{"id":1,"summary":"#, None).is_err());
+    }
+
+    #[test]
+    fn a_record_of_a_page_shares_the_page_and_any_other_text_is_copied() {
+        let spec = entity("tickets").expect("tickets");
+        let page = Bytes::from_static(br#"[{"id":1,"summary":"a"},{"id":2}]"#);
+        let text = std::str::from_utf8(&page[1..23]).expect("utf-8");
+        let row = to_row_in(spec, &page, text, None).expect("row");
+        assert_eq!(row.json, *r#"{"id":1,"summary":"a"}"#);
+        assert_eq!(
+            row.json.as_bytes().as_ptr(),
+            page[1..].as_ptr(),
+            "not copied"
+        );
+        let elsewhere = String::from(r#"{"id":3}"#);
+        let row = to_row_in(spec, &page, &elsewhere, None).expect("row");
+        assert_eq!(row.json, *r#"{"id":3}"#);
+        assert_ne!(row.json.as_bytes().as_ptr(), elsewhere.as_ptr(), "copied");
     }
 
     #[test]

@@ -355,7 +355,13 @@ impl PgSink {
         let table = ident(spec.name);
         let stage = stage(spec);
         let now = crate::time::now();
-        let mut copy = Vec::with_capacity(batch.rows.iter().map(|r| r.json.len() + 256).sum());
+        let mut copy = Vec::with_capacity(
+            batch
+                .rows
+                .iter()
+                .map(|r| r.json.as_bytes().len() + 256)
+                .sum(),
+        );
         for row in &batch.rows {
             let _ = write!(copy_text(&mut copy), "{}", row.id);
             for cell in &row.cells {
@@ -369,13 +375,13 @@ impl PgSink {
                         let _ = write!(copy_text(&mut copy), "{f}");
                     }
                     Cell::Bool(b) => copy.push(if *b { b't' } else { b'f' }),
-                    Cell::Text(s) => escape_copy(&mut copy, &s.replace('\0', "")),
+                    Cell::Text(s) => escape_copy(&mut copy, s.as_bytes()),
                 }
             }
             copy.extend_from_slice(b"\t\\N\t");
             copy.extend_from_slice(now.as_bytes());
             copy.push(b'\t');
-            escape_copy(&mut copy, &strip_nul_escapes(&row.json));
+            escape_copy(&mut copy, &strip_nul_escapes(row.json.as_bytes()));
             copy.push(b'\n');
         }
         let names: Vec<String> = spec.columns.iter().map(|c| ident(c.name)).collect();
@@ -843,10 +849,12 @@ fn copy_text(buf: &mut Vec<u8>) -> impl std::fmt::Write + '_ {
     W(buf)
 }
 
-/// COPY's text format: backslash, tab, newline and carriage return are escaped.
-fn escape_copy(out: &mut Vec<u8>, text: &str) {
-    for &b in text.as_bytes() {
+/// COPY's text format: backslash, tab, newline and carriage return are escaped; NUL, which a
+/// `text` value cannot hold, is dropped.
+fn escape_copy(out: &mut Vec<u8>, text: &[u8]) {
+    for &b in text {
         match b {
+            0 => {}
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\t' => out.extend_from_slice(b"\\t"),
             b'\n' => out.extend_from_slice(b"\\n"),
@@ -857,27 +865,28 @@ fn escape_copy(out: &mut Vec<u8>, text: &str) {
 }
 
 /// `jsonb` cannot hold U+0000: its escape becomes U+FFFD (the original text is otherwise kept).
-fn strip_nul_escapes(json: &str) -> Cow<'_, str> {
-    if !json.contains("\\u0000") {
+/// Works on UTF-8 bytes: a backslash and the escape's letters are ASCII, and no byte of a
+/// multi-byte character is.
+fn strip_nul_escapes(json: &[u8]) -> Cow<'_, [u8]> {
+    const NUL: &[u8] = b"\\u0000";
+    if !json.windows(NUL.len()).any(|w| w == NUL) {
         return Cow::Borrowed(json);
     }
-    let mut out = String::with_capacity(json.len());
-    let mut chars = json.char_indices();
-    while let Some((i, ch)) = chars.next() {
-        if ch == '\\' {
-            if json[i..].starts_with("\\u0000") {
-                out.push_str("\\ufffd");
-                for _ in 0..5 {
-                    chars.next();
-                }
+    let mut out = Vec::with_capacity(json.len());
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json[i..].starts_with(NUL) {
+                out.extend_from_slice(b"\\ufffd");
+                i += NUL.len();
             } else {
-                out.push('\\');
-                if let Some((_, next)) = chars.next() {
-                    out.push(next);
-                }
+                // An escape: its next byte is never the start of another escape.
+                out.extend_from_slice(&json[i..(i + 2).min(json.len())]);
+                i += 2;
             }
         } else {
-            out.push(ch);
+            out.push(json[i]);
+            i += 1;
         }
     }
     Cow::Owned(out)
@@ -890,20 +899,27 @@ mod tests {
     #[test]
     fn nul_escapes_are_replaced_but_escaped_backslashes_are_not() {
         assert_eq!(
-            strip_nul_escapes(r#"{"a":"x\u0000y"}"#),
-            r#"{"a":"x\ufffdy"}"#
+            &*strip_nul_escapes(br#"{"a":"x\u0000y"}"#),
+            br#"{"a":"x\ufffdy"}"#
         );
         assert_eq!(
-            strip_nul_escapes(r#"{"a":"x\\u0000y"}"#),
-            r#"{"a":"x\\u0000y"}"#
+            &*strip_nul_escapes(br#"{"a":"x\\u0000y"}"#),
+            br#"{"a":"x\\u0000y"}"#
         );
-        assert_eq!(strip_nul_escapes(r#"{"a":"plain"}"#), r#"{"a":"plain"}"#);
+        assert_eq!(
+            &*strip_nul_escapes("{\"a\":\"é\\u0000\"}".as_bytes()),
+            "{\"a\":\"é\\ufffd\"}".as_bytes()
+        );
+        assert_eq!(
+            &*strip_nul_escapes(br#"{"a":"plain"}"#),
+            br#"{"a":"plain"}"#
+        );
     }
 
     #[test]
     fn copy_text_is_escaped() {
         let mut out = Vec::new();
-        escape_copy(&mut out, "a\tb\nc\\d");
-        assert_eq!(out, b"a\\tb\\nc\\\\d");
+        escape_copy(&mut out, b"a\tb\nc\\d\0e\r");
+        assert_eq!(out, b"a\\tb\\nc\\\\de\\r");
     }
 }
