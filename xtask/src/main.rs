@@ -9,7 +9,7 @@ mod names;
 mod ops;
 mod spec;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -188,8 +188,22 @@ fn every_model_table(api: &spec::Api, names: &BTreeMap<String, String>) -> Strin
 /// The README's coverage table: per area, the paths and operations and how many are typed.
 fn coverage_table(api: &spec::Api, models: &models::Models, ops: &ops::Ops) -> String {
     let homes = models::placement(api);
+    // What the sandbox serves, by operationId: every operation but the actions it answers
+    // with 501 (docs/sandbox-actions.md lists those).
+    let served_ids: BTreeSet<&str> = cwpsa_core::schema::registry()
+        .operations()
+        .iter()
+        .filter(|o| o.kind != cwpsa_core::schema::OperationKind::Action)
+        .map(|o| o.operation_id)
+        .collect();
+    let mut served: BTreeMap<&str, usize> = BTreeMap::new();
+    for op in &api.operations {
+        if served_ids.contains(op.id.as_str()) {
+            *served.entry(models::area_of(&op.path)).or_default() += 1;
+        }
+    }
     let mut table = String::from(
-        "| area (cargo feature) | paths | operations | typed operations | models in the area's module |\n|---|---:|---:|---:|---:|\n",
+        "| area (cargo feature) | paths | operations | typed operations | served by the sandbox | models in the area's module |\n|---|---:|---:|---:|---:|---:|\n",
     );
     let mut total = ops::Coverage::default();
     let mut untyped = Vec::new();
@@ -200,8 +214,11 @@ fn coverage_table(api: &spec::Api, models: &models::Models, ops: &ops::Ops) -> S
             .count();
         let _ = writeln!(
             table,
-            "| `{area}` | {} | {} | {} | {own_models} |",
-            cov.paths, cov.operations, cov.typed
+            "| `{area}` | {} | {} | {} | {} | {own_models} |",
+            cov.paths,
+            cov.operations,
+            cov.typed,
+            served.get(area.as_str()).copied().unwrap_or(0)
         );
         total.paths += cov.paths;
         total.operations += cov.operations;
@@ -215,12 +232,19 @@ fn coverage_table(api: &spec::Api, models: &models::Models, ops: &ops::Ops) -> S
         .count();
     let _ = writeln!(
         table,
-        "| **all** | **{}** | **{}** | **{}** | {} records, {} enums |",
-        total.paths, total.operations, total.typed, models.records, models.enums
+        "| **all** | **{}** | **{}** | **{}** | **{}** | {} records, {} enums |",
+        total.paths,
+        total.operations,
+        total.typed,
+        served.values().sum::<usize>(),
+        models.records,
+        models.enums
     );
     let _ = write!(
         table,
-        "\nThe description has {} paths and {} operations; correcting its `defects` (trailing\nslashes, case variants of one segment, malformed templates) merges some paths, hence {}.\n{core} models are always compiled (the core entities and what they reference), {shared} are\nshared by several areas (compiled with any of them).",
+        "\nThe description has {} paths and {} operations; correcting its `defects` (trailing\nslashes, case variants of one segment, malformed templates) merges some paths, hence {}.\nThe sandbox serves every operation that reads or writes a collection's records; it answers
+the actions (copy, convert, merge, test...) with a 501 error, listed in `docs/sandbox-actions.md`.
+{core} models are always compiled (the core entities and what they reference), {shared} are\nshared by several areas (compiled with any of them).",
         api.source_paths, api.source_operations, total.paths
     );
     if !untyped.is_empty() {
