@@ -213,6 +213,16 @@ impl Config {
         ConfigBuilder::default()
     }
 
+    /// Whether the configured server is on this machine (a sandbox): its responses are then
+    /// not asked for gzip. The real service always is.
+    pub(crate) fn server_is_local(&self) -> bool {
+        match (&self.base_url, &self.site) {
+            (Some(url), _) => url.host_str().is_some_and(is_loopback),
+            (None, Some(site)) => is_loopback(&site.host),
+            (None, None) => false,
+        }
+    }
+
     /// Reads the `CONNECTWISE_*` variables of the process environment.
     pub fn from_env() -> Result<Config> {
         Config::from_lookup(|name| std::env::var(name).ok())
@@ -619,5 +629,43 @@ mod tests {
         );
         assert!(Site::parse("http://api-na.myconnectwise.net").is_none());
         assert!(Site::parse("evil.com/path").is_none());
+    }
+
+    #[test]
+    fn only_a_server_on_this_machine_is_local() {
+        let config = |base_url: Option<&str>, site: &str| {
+            let b = Config::builder()
+                .company_id("acme")
+                .public_key("pub")
+                .private_key("key")
+                .client_id("00000000-0000-4000-8000-000000000000")
+                .site(site);
+            match base_url {
+                Some(url) => b.base_url(url),
+                None => b,
+            }
+            .build()
+            .map(|c| c.server_is_local())
+            .map_err(|e| e.to_string())
+        };
+        for local in [
+            "http://127.0.0.1:8089/v4_6_release/apis/3.0/",
+            "https://localhost/v4_6_release/apis/3.0/",
+            "http://[::1]:80/v4_6_release/apis/3.0/",
+        ] {
+            assert_eq!(config(Some(local), "na"), Ok(true), "{local}");
+        }
+        assert_eq!(config(None, "http://127.0.0.1:8089"), Ok(true));
+        // The base URL wins over the site.
+        assert_eq!(
+            config(
+                Some("https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"),
+                "http://127.0.0.1:1"
+            ),
+            Ok(false)
+        );
+        assert_eq!(config(None, "na"), Ok(false));
+        assert_eq!(config(None, "https://10.0.0.1"), Ok(false));
+        assert_eq!(config(None, "https://localhost.example.com"), Ok(false));
     }
 }

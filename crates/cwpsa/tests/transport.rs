@@ -341,3 +341,21 @@ async fn a_missing_record_is_not_mistaken_for_a_moved_codebase() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(server.count(), 2, "{:?}", request_lines(&server));
 }
+
+#[tokio::test]
+async fn a_server_on_this_machine_is_not_asked_for_gzip() {
+    let server = Scripted::start(vec![ok("[]")]).await;
+    let (client, _) = client_for(&server);
+    let records: Vec<Value> = client
+        .request(Method::GET, "service/tickets")
+        .send_json()
+        .await
+        .unwrap();
+    assert!(records.is_empty());
+    let request = server.requests.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(
+        request.starts_with("get /v4_6_release/apis/3.0/service/tickets"),
+        "{request}"
+    );
+    assert!(!request.contains("gzip"), "{request}");
+}
