@@ -14,7 +14,9 @@
 //! `CWPSA_BENCH_MODE=rss CWPSA_BENCH_TICKETS=1000000 cargo bench -p cwpsa --bench export`.
 //! Knobs: `CWPSA_BENCH_CONCURRENCY` (pages in flight, default 3), `CWPSA_BENCH_PAGING`
 //! (`forward`, the default, or `pages`), `CWPSA_BENCH_DIR` (where the seeded databases are
-//! kept between runs: seeding a million tickets takes a minute or two).
+//! kept between runs: seeding a million tickets takes a minute or two), `CWPSA_BENCH_GZIP=1`
+//! (ask the sandbox for gzip, as the real service is asked; by default a server on this
+//! machine is not, and then neither side spends CPU on compression).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -165,6 +167,8 @@ fn start(tickets: usize, limited: bool, rate: RateLimit) -> Served {
         .client_id("00000000-0000-4000-8000-000000000000")
         .base_url(&base_url)
         .rate_limit(rate)
+        // A sandbox on this machine is not asked for gzip unless this says so, to compare.
+        .gzip(std::env::var_os("CWPSA_BENCH_GZIP").is_some())
         .build()
         .unwrap();
     Served {

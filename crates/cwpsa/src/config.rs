@@ -134,6 +134,8 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) on_event: Option<EventHook>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
+    /// `None`: asked for, except from a server on this machine.
+    pub(crate) gzip: Option<bool>,
 }
 
 /// A ConnectWise host, `https` unless a loopback host was named with `http://`.
@@ -213,8 +215,12 @@ impl Config {
         ConfigBuilder::default()
     }
 
-    /// Whether the configured server is on this machine (a sandbox): its responses are then
-    /// not asked for gzip. The real service always is.
+    /// Whether responses are asked for gzip (see [`ConfigBuilder::gzip`]).
+    pub(crate) fn wants_gzip(&self) -> bool {
+        self.gzip.unwrap_or_else(|| !self.server_is_local())
+    }
+
+    /// Whether the configured server is on this machine (a sandbox).
     pub(crate) fn server_is_local(&self) -> bool {
         match (&self.base_url, &self.site) {
             (Some(url), _) => url.host_str().is_some_and(is_loopback),
@@ -333,6 +339,7 @@ pub struct ConfigBuilder {
     user_agent: Option<String>,
     on_event: Option<EventHook>,
     root_certificates: Vec<Vec<u8>>,
+    gzip: Option<bool>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -418,6 +425,14 @@ impl ConfigBuilder {
     /// An extra trusted CA (PEM), e.g. a sandbox started with `--tls`.
     pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Whether responses are asked for gzip. By default they are, except from a server on
+    /// this machine (a sandbox), where compressing a page costs CPU on both sides and saves no
+    /// network.
+    pub fn gzip(mut self, yes: bool) -> Self {
+        self.gzip = Some(yes);
         self
     }
 
@@ -560,6 +575,7 @@ impl ConfigBuilder {
                 .unwrap_or_else(|| format!("cwpsa-rs/{}", env!("CARGO_PKG_VERSION"))),
             on_event: self.on_event,
             root_certificates: self.root_certificates,
+            gzip: self.gzip,
         })
     }
 }

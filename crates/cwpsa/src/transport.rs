@@ -103,8 +103,7 @@ impl Client {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
-            // Compressing a page costs CPU on both sides and saves no network on this machine.
-            .gzip(!config.server_is_local())
+            .gzip(config.wants_gzip())
             .https_only(false)
             // Redirects are handled by hand: see `send_once`.
             .redirect(reqwest::redirect::Policy::none())
