@@ -315,9 +315,7 @@ fn rust_type(
             // An object of anything (`additionalProperties: {}`) is how the description
             // spells C#'s `object`: any JSON value (a custom field's `value` is a string, a
             // number or a boolean, never an object).
-            Some(inner) if matches!(inner, Json::Object(entries) if entries.is_empty()) => {
-                "serde_json::Value".to_owned()
-            }
+            Some(Json::Object(entries)) if entries.is_empty() => "serde_json::Value".to_owned(),
             // Maps of strings keep every value as sent.
             _ => "serde_json::Map<String, serde_json::Value>".to_owned(),
         },

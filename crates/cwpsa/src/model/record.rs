@@ -426,7 +426,7 @@ impl Serialize for RecordInfo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = s.serialize_map(None)?;
-        for (key, value) in self.entries.iter() {
+        for (key, value) in &self.entries {
             map.serialize_entry(key, value)?;
         }
         // A string entry wins over a kept value of the same name.
