@@ -312,7 +312,11 @@ fn rust_type(
                     rust_type(inner, hint, names, ctx)?
                 )
             }
-            // Maps of strings (or of anything) keep every value as sent.
+            // An object of anything (`additionalProperties: {}`) is how the description
+            // spells C#'s `object`: any JSON value (a custom field's `value` is a string, a
+            // number or a boolean, never an object).
+            Some(Json::Object(entries)) if entries.is_empty() => "serde_json::Value".to_owned(),
+            // Maps of strings keep every value as sent.
             _ => "serde_json::Map<String, serde_json::Value>".to_owned(),
         },
         _ => "serde_json::Value".to_owned(),

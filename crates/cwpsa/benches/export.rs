@@ -9,11 +9,14 @@
 //! - `rss`: the client's peak resident memory while streaming every ticket (target with
 //!   1,000,000 tickets: under 100 MB).
 //!
-//! Run: `cargo bench -p cwpsa --bench export` (ceiling and cpu, 200,000 tickets), and
+//! Run: `cargo bench -p cwpsa --bench export` (ceiling and cpu, 200,000 tickets;
+//! `CWPSA_BENCH_MODE=cpu` for one of them), and
 //! `CWPSA_BENCH_MODE=rss CWPSA_BENCH_TICKETS=1000000 cargo bench -p cwpsa --bench export`.
 //! Knobs: `CWPSA_BENCH_CONCURRENCY` (pages in flight, default 3), `CWPSA_BENCH_PAGING`
 //! (`forward`, the default, or `pages`), `CWPSA_BENCH_DIR` (where the seeded databases are
-//! kept between runs: seeding a million tickets takes a minute or two).
+//! kept between runs: seeding a million tickets takes a minute or two), `CWPSA_BENCH_GZIP=1`
+//! (ask the sandbox for gzip, as the real service is asked; by default a server on this
+//! machine is not, and then neither side spends CPU on compression).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -164,6 +167,8 @@ fn start(tickets: usize, limited: bool, rate: RateLimit) -> Served {
         .client_id("00000000-0000-4000-8000-000000000000")
         .base_url(&base_url)
         .rate_limit(rate)
+        // A sandbox on this machine is not asked for gzip unless this says so, to compare.
+        .gzip(std::env::var_os("CWPSA_BENCH_GZIP").is_some())
         .build()
         .unwrap();
     Served {
@@ -259,8 +264,10 @@ async fn cpu(tickets: usize) {
         client_cpu / server_cpu.max(0.01)
     );
 
-    // Decode only: one page of 1000 tickets, decoded again and again.
-    let page = served
+    // Decode only: one page of 1000 tickets decoded again and again by the client (and
+    // dropped), in CPU seconds of this thread, as the machine is shared; then two floors for
+    // the same page: serde_json parsing it without building anything, and into untyped values.
+    let body = served
         .client
         .request(cwpsa::Method::GET, TICKETS)
         .param("pageSize", PAGE.to_string())
@@ -268,19 +275,49 @@ async fn cpu(tickets: usize) {
         .await
         .unwrap()
         .body;
+    let page = cwpsa::Response {
+        status: 200,
+        headers: reqwest::header::HeaderMap::new(),
+        body,
+    };
+    println!(
+        "decode: a page of {PAGE} tickets is {} KiB",
+        page.body.len() / 1024
+    );
+    decode_rate(
+        "typed `Vec<Ticket>` (Response::json)",
+        page.body.len(),
+        || page.json::<Vec<Ticket>>().unwrap().len(),
+    );
+    let text = std::str::from_utf8(&page.body).unwrap();
+    decode_rate("floor: parse only (IgnoredAny)", page.body.len(), || {
+        serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text)
+            .unwrap()
+            .len()
+    });
+    decode_rate("untyped `Vec<Value>`", page.body.len(), || {
+        serde_json::from_str::<Vec<serde_json::Value>>(text)
+            .unwrap()
+            .len()
+    });
+}
+
+/// Decodes a page for 3 s and prints the rate per CPU-second of this thread (and per wall
+/// second).
+fn decode_rate(what: &str, bytes: usize, mut decode: impl FnMut() -> usize) {
+    let (cpu0, started) = (cpu_seconds("thread-self"), Instant::now());
     let mut rounds = 0u32;
-    let started = Instant::now();
     while started.elapsed() < Duration::from_secs(3) {
-        let tickets: Vec<Ticket> = serde_json::from_slice(&page).unwrap();
-        assert_eq!(tickets.len(), PAGE as usize);
+        assert_eq!(decode(), PAGE as usize);
         rounds += 1;
     }
-    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds("thread-self") - cpu0;
+    let megabytes = bytes as f64 * f64::from(rounds) / 1e6;
     println!(
-        "decode: a page of {PAGE} tickets is {} KiB; {:.0} MB/s ({:.2} ms per page)",
-        page.len() / 1024,
-        page.len() as f64 * f64::from(rounds) / seconds / 1e6,
-        seconds * 1e3 / f64::from(rounds)
+        "decode {what}: {:.0} MB/s per CPU-second ({:.2} ms CPU per page; {:.0} MB/s wall)",
+        megabytes / cpu.max(0.01),
+        cpu * 1e3 / f64::from(rounds),
+        megabytes / started.elapsed().as_secs_f64()
     );
 }
 
@@ -298,7 +335,8 @@ async fn rss(tickets: usize) {
     );
 }
 
-/// User + system CPU seconds of a process (`self` or a pid), all threads.
+/// User + system CPU seconds of a process (`self` or a pid, all its threads) or of the calling
+/// thread (`thread-self`).
 fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     // The command name may hold spaces: count fields after its closing parenthesis.

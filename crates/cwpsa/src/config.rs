@@ -134,6 +134,8 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) on_event: Option<EventHook>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
+    /// `None`: asked for, except from a server on this machine.
+    pub(crate) gzip: Option<bool>,
 }
 
 /// A ConnectWise host, `https` unless a loopback host was named with `http://`.
@@ -211,6 +213,20 @@ impl fmt::Debug for Config {
 impl Config {
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
+    }
+
+    /// Whether responses are asked for gzip (see [`ConfigBuilder::gzip`]).
+    pub(crate) fn wants_gzip(&self) -> bool {
+        self.gzip.unwrap_or_else(|| !self.server_is_local())
+    }
+
+    /// Whether the configured server is on this machine (a sandbox).
+    pub(crate) fn server_is_local(&self) -> bool {
+        match (&self.base_url, &self.site) {
+            (Some(url), _) => url.host_str().is_some_and(is_loopback),
+            (None, Some(site)) => is_loopback(&site.host),
+            (None, None) => false,
+        }
     }
 
     /// Reads the `CONNECTWISE_*` variables of the process environment.
@@ -323,6 +339,7 @@ pub struct ConfigBuilder {
     user_agent: Option<String>,
     on_event: Option<EventHook>,
     root_certificates: Vec<Vec<u8>>,
+    gzip: Option<bool>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -408,6 +425,14 @@ impl ConfigBuilder {
     /// An extra trusted CA (PEM), e.g. a sandbox started with `--tls`.
     pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Whether responses are asked for gzip. By default they are, except from a server on
+    /// this machine (a sandbox), where compressing a page costs CPU on both sides and saves no
+    /// network.
+    pub fn gzip(mut self, yes: bool) -> Self {
+        self.gzip = Some(yes);
         self
     }
 
@@ -550,6 +575,7 @@ impl ConfigBuilder {
                 .unwrap_or_else(|| format!("cwpsa-rs/{}", env!("CARGO_PKG_VERSION"))),
             on_event: self.on_event,
             root_certificates: self.root_certificates,
+            gzip: self.gzip,
         })
     }
 }
@@ -619,5 +645,43 @@ mod tests {
         );
         assert!(Site::parse("http://api-na.myconnectwise.net").is_none());
         assert!(Site::parse("evil.com/path").is_none());
+    }
+
+    #[test]
+    fn only_a_server_on_this_machine_is_local() {
+        let config = |base_url: Option<&str>, site: &str| {
+            let b = Config::builder()
+                .company_id("acme")
+                .public_key("pub")
+                .private_key("key")
+                .client_id("00000000-0000-4000-8000-000000000000")
+                .site(site);
+            match base_url {
+                Some(url) => b.base_url(url),
+                None => b,
+            }
+            .build()
+            .map(|c| c.server_is_local())
+            .map_err(|e| e.to_string())
+        };
+        for local in [
+            "http://127.0.0.1:8089/v4_6_release/apis/3.0/",
+            "https://localhost/v4_6_release/apis/3.0/",
+            "http://[::1]:80/v4_6_release/apis/3.0/",
+        ] {
+            assert_eq!(config(Some(local), "na"), Ok(true), "{local}");
+        }
+        assert_eq!(config(None, "http://127.0.0.1:8089"), Ok(true));
+        // The base URL wins over the site.
+        assert_eq!(
+            config(
+                Some("https://api-eu.myconnectwise.net/v2025_1/apis/3.0/"),
+                "http://127.0.0.1:1"
+            ),
+            Ok(false)
+        );
+        assert_eq!(config(None, "na"), Ok(false));
+        assert_eq!(config(None, "https://10.0.0.1"), Ok(false));
+        assert_eq!(config(None, "https://localhost.example.com"), Ok(false));
     }
 }

@@ -69,16 +69,29 @@ impl Response {
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    let text = json_text(body, "the response")?;
     // The fast path; only a failure pays for decoding again while tracking the field's path.
-    if let Ok(value) = serde_json::from_slice(body) {
+    if let Ok(value) = serde_json::from_str(text) {
         return Ok(value);
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         Error::new(
             ErrorKind::Decode,
             format!("cannot decode the response at `{path}`: {}", e.inner()),
+        )
+    })
+}
+
+/// A body as text, checked as UTF-8 once: serde_json's `from_str` then reads it without
+/// validating every string again, as `from_slice` does string by string (a page of 1000
+/// tickets holds some 100,000 strings).
+pub(crate) fn json_text<'a>(body: &'a [u8], what: &str) -> Result<&'a str> {
+    std::str::from_utf8(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("{what} is not UTF-8 text, so not JSON: {e}"),
         )
     })
 }
@@ -90,7 +103,7 @@ impl Client {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
-            .gzip(true)
+            .gzip(config.wants_gzip())
             .https_only(false)
             // Redirects are handled by hand: see `send_once`.
             .redirect(reqwest::redirect::Policy::none())

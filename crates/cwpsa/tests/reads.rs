@@ -218,7 +218,7 @@ async fn every_core_entity_decodes_without_errors() {
         ticket
             .info
             .as_ref()
-            .and_then(|i| i.last_updated.as_ref())
+            .and_then(|i| i.last_updated())
             .is_some()
     );
     assert!(!ticket.extra.contains_key("summary"));

@@ -341,3 +341,31 @@ async fn a_missing_record_is_not_mistaken_for_a_moved_codebase() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(server.count(), 2, "{:?}", request_lines(&server));
 }
+
+#[tokio::test]
+async fn a_server_on_this_machine_is_asked_for_gzip_only_when_configured_to() {
+    for (gzip, asked) in [(None, false), (Some(true), true), (Some(false), false)] {
+        let server = Scripted::start(vec![ok("[]")]).await;
+        let mut config = sandbox_config(&server.base_url());
+        if let Some(yes) = gzip {
+            config = config.gzip(yes);
+        }
+        let client = Client::new(config.build().unwrap()).unwrap();
+        let records: Vec<Value> = client
+            .request(Method::GET, "service/tickets")
+            .send_json()
+            .await
+            .unwrap();
+        assert!(records.is_empty());
+        let request = server.requests.lock().unwrap()[0].to_ascii_lowercase();
+        assert!(
+            request.starts_with("get /v4_6_release/apis/3.0/service/tickets"),
+            "{request}"
+        );
+        assert_eq!(
+            request.contains("accept-encoding: gzip"),
+            asked,
+            "gzip({gzip:?}): {request}"
+        );
+    }
+}

@@ -14,7 +14,7 @@
 pub(crate) mod record;
 
 pub use crate::generated::models::*;
-pub use record::RecordInfo;
+pub use record::{RecordInfo, StringMap, StringPairs};
 
 /// `service/tickets/{id}/notes`.
 pub type Note = ServiceNote;
@@ -77,9 +77,58 @@ mod tests {
         assert_eq!(t.record_type, Some(TicketRecordType::ServiceTicket));
         assert_eq!(t.extra["brandNewField"], serde_json::json!({"a": [1, 2]}));
         assert_eq!(
-            t.info.as_ref().and_then(|i| i.last_updated.as_deref()),
+            t.info.as_ref().and_then(RecordInfo::last_updated),
             Some("2024-01-01T00:00:00Z")
         );
         assert_eq!(serde_json::to_value(&t).unwrap_or_default(), json);
+    }
+
+    #[test]
+    fn info_strings_and_odd_values_survive_a_round_trip() {
+        let json = serde_json::json!({
+            "lastUpdated": "2024-01-01T00:00:00Z",
+            "company_href": "https://h/company/companies/5",
+            "odd:12:name": "välue: with 3: colons",
+            "": "",
+            "count": 3,
+            "gone": null,
+        });
+        let info: RecordInfo = serde_json::from_value(json.clone()).unwrap_or_default();
+        assert_eq!(info.last_updated(), Some("2024-01-01T00:00:00Z"));
+        assert_eq!(info.updated_by(), None);
+        assert_eq!(
+            info.entries.iter().collect::<Vec<_>>(),
+            [
+                ("", ""),
+                ("company_href", "https://h/company/companies/5"),
+                ("lastUpdated", "2024-01-01T00:00:00Z"),
+                ("odd:12:name", "välue: with 3: colons"),
+            ]
+        );
+        assert_eq!(
+            info.entries.get("odd:12:name"),
+            Some("välue: with 3: colons")
+        );
+        assert_eq!(info.entries.get("count"), None);
+        assert_eq!(info.extra.len(), 2);
+        assert_eq!(info.extra["count"], serde_json::json!(3));
+        assert_eq!(serde_json::to_value(&info).unwrap_or_default(), json);
+        assert_eq!(
+            format!("{info:?}"),
+            r#"RecordInfo { entries: {"": "", "company_href": "https://h/company/companies/5", "lastUpdated": "2024-01-01T00:00:00Z", "odd:12:name": "välue: with 3: colons"}, extra: {"count": Number(3), "gone": Null} }"#
+        );
+    }
+
+    #[test]
+    fn a_string_inserted_again_replaces_the_first_in_place() {
+        let mut map: StringMap = [("a", "1"), ("b", "2")].into_iter().collect();
+        map.insert("a", "one");
+        map.insert("c", "3");
+        assert_eq!(
+            map.iter().collect::<Vec<_>>(),
+            [("a", "one"), ("b", "2"), ("c", "3")]
+        );
+        assert_eq!(map.len(), 3);
+        assert!(StringMap::default().is_empty());
     }
 }

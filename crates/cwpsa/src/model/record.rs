@@ -1,4 +1,4 @@
-//! The machinery behind every model (the generated ones and [`RecordInfo`]):
+//! The machinery behind every model, and [`RecordInfo`] (`_info`):
 //!
 //! - [`record!`]: a struct of optional fields and `extra`, decoded in one pass (serde's
 //!   `flatten` would buffer every record into an intermediate tree first, several times
@@ -362,13 +362,270 @@ macro_rules! reference_ids {
 }
 pub(crate) use reference_ids;
 
-record! {
-    /// `_info`: a record's bookkeeping strings (`lastUpdated`, `updatedBy`, `*_href`...).
-    RecordInfo {
-        last_updated: String = "lastUpdated",
-        updated_by: String = "updatedBy",
-        date_entered: String = "dateEntered",
-        entered_by: String = "enteredBy",
+/// `_info`: a record's bookkeeping strings (`lastUpdated`, `updatedBy`, `dateEntered`,
+/// `enteredBy`, and links such as `company_href`), kept in one buffer: a page of 1000 tickets
+/// holds some 12,000 `_info` objects, and a map would allocate a node, a name and a value for
+/// each entry. A value that is not a string (or is `null`) is kept in `extra`, so that
+/// re-encoding loses nothing.
+#[derive(Clone, Default, PartialEq)]
+pub struct RecordInfo {
+    /// The entries whose value is a string, in the order sent.
+    pub entries: StringMap,
+    /// The entries whose value is not a string, as sent.
+    pub extra: Map<String, Value>,
+}
+
+impl RecordInfo {
+    /// `lastUpdated`: when the record last changed (`2024-01-31T08:30:12Z`).
+    pub fn last_updated(&self) -> Option<&str> {
+        self.entries.get("lastUpdated")
     }
-    secret: []
+
+    /// `updatedBy`: who last changed the record.
+    pub fn updated_by(&self) -> Option<&str> {
+        self.entries.get("updatedBy")
+    }
+
+    /// `dateEntered`: when the record was created.
+    pub fn date_entered(&self) -> Option<&str> {
+        self.entries.get("dateEntered")
+    }
+
+    /// `enteredBy`: who created the record.
+    pub fn entered_by(&self) -> Option<&str> {
+        self.entries.get("enteredBy")
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordInfo {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RecordInfo, D::Error> {
+        struct InfoVisitor;
+        impl<'de> Visitor<'de> for InfoVisitor {
+            type Value = RecordInfo;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an _info object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordInfo, A::Error> {
+                let mut info = RecordInfo::default();
+                while let Some(Text(key)) = map.next_key()? {
+                    match map.next_value()? {
+                        Entry::Text(text) => info.entries.insert(&key, &text),
+                        Entry::Other(value) => {
+                            info.extra.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                Ok(info)
+            }
+        }
+        d.deserialize_map(InfoVisitor)
+    }
+}
+
+impl Serialize for RecordInfo {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(None)?;
+        for (key, value) in &self.entries {
+            map.serialize_entry(key, value)?;
+        }
+        // A string entry wins over a kept value of the same name.
+        for (key, value) in &self.extra {
+            if self.entries.get(key).is_none() {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl fmt::Debug for RecordInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RecordInfo");
+        d.field("entries", &self.entries);
+        if !self.extra.is_empty() {
+            d.field("extra", &self.extra);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for RecordInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        display_json(self, &[], f)
+    }
+}
+
+/// An `_info` value: a string borrowed from the input when it can be, or anything else.
+enum Entry<'de> {
+    Text(Cow<'de, str>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Entry<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Entry<'de>, D::Error> {
+        struct EntryVisitor;
+        impl<'de> Visitor<'de> for EntryVisitor {
+            type Value = Entry<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Entry<'de>, E> {
+                Ok(Entry::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Entry<'de>, E> {
+                Ok(Entry::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Entry<'de>, E> {
+                Ok(Entry::Text(Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::from(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Entry<'de>, E> {
+                Ok(Entry::Other(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Entry<'de>, D::Error> {
+                Entry::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry<'de>, A::Error> {
+                Value::deserialize(SeqAccessDeserializer::new(seq)).map(Entry::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry<'de>, A::Error> {
+                Value::deserialize(MapAccessDeserializer::new(map)).map(Entry::Other)
+            }
+        }
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+/// A small map of strings in one buffer, in insertion order (for a handful of entries:
+/// lookups scan it).
+///
+/// Each pair is stored as `<name length>:<name><value length>:<value>` (lengths in bytes, in
+/// decimal), so that any text fits.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StringMap {
+    text: String,
+}
+
+impl StringMap {
+    /// The value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find_map(|(k, v)| (k == name).then_some(v))
+    }
+
+    /// Sets `name` to `value`, replacing a previous value of the same name in place.
+    pub fn insert(&mut self, name: &str, value: &str) {
+        if self.get(name).is_some() {
+            let mut rebuilt = StringMap::default();
+            for (k, v) in self.iter() {
+                rebuilt.push(k, if k == name { value } else { v });
+            }
+            *self = rebuilt;
+        } else {
+            self.push(name, value);
+        }
+    }
+
+    fn push(&mut self, name: &str, value: &str) {
+        // Room for the pair at once (two lengths of up to 20 digits and their colons).
+        self.text.reserve(name.len() + value.len() + 42);
+        for part in [name, value] {
+            // The digits by hand: `write!` costs more than the rest of a decode of `_info`.
+            let mut digits = [0u8; 20];
+            let mut start = digits.len();
+            let mut n = part.len();
+            loop {
+                start -= 1;
+                digits[start] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            self.text
+                .extend(digits[start..].iter().map(|&d| char::from(d)));
+            self.text.push(':');
+            self.text.push_str(part);
+        }
+    }
+
+    /// The pairs in the order they were inserted.
+    pub fn iter(&self) -> StringPairs<'_> {
+        StringPairs { rest: &self.text }
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a StringMap {
+    type Item = (&'a str, &'a str);
+    type IntoIter = StringPairs<'a>;
+
+    fn into_iter(self) -> StringPairs<'a> {
+        self.iter()
+    }
+}
+
+/// The pairs of a [`StringMap`], in insertion order.
+#[derive(Debug, Clone)]
+pub struct StringPairs<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for StringPairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let name = take_counted(&mut self.rest)?;
+        let value = take_counted(&mut self.rest)?;
+        Some((name, value))
+    }
+}
+
+/// Splits `<length>:<text>` off the front of `rest`.
+fn take_counted<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let length = rest.bytes().take(digits).try_fold(0usize, |n, d| {
+        n.checked_mul(10)?.checked_add(usize::from(d - b'0'))
+    })?;
+    let after = rest.get(digits..)?.strip_prefix(':')?;
+    let (text, tail) = after.split_at_checked(length)?;
+    *rest = tail;
+    Some(text)
+}
+
+impl fmt::Debug for StringMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for StringMap {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(pairs: I) -> StringMap {
+        let mut map = StringMap::default();
+        for (name, value) in pairs {
+            map.insert(name, value);
+        }
+        map
+    }
 }

@@ -827,7 +827,7 @@ record! {
         answer_id: i64 = "answerId",
         question_id: i64 = "questionId",
         question: String = "question",
-        answer: serde_json::Map<String, serde_json::Value> = "answer",
+        answer: serde_json::Value = "answer",
         sequence_number: f64 = "sequenceNumber",
         number_of_decimals: i64 = "numberOfDecimals",
         field_type: ConfigurationQuestionFieldType = "fieldType",

@@ -580,7 +580,7 @@ record! {
         r#type: CustomFieldValueType = "type",
         entry_method: CustomFieldValueEntryMethod = "entryMethod",
         number_of_decimals: i64 = "numberOfDecimals",
-        value: serde_json::Map<String, serde_json::Value> = "value",
+        value: serde_json::Value = "value",
     }
     secret: []
 }

@@ -1085,7 +1085,7 @@ record! {
     /// The `SurveyResultDetail` schema.
     SurveyResultDetail {
         question_id: i64 = "questionId",
-        answer: serde_json::Map<String, serde_json::Value> = "answer",
+        answer: serde_json::Value = "answer",
     }
     secret: []
 }

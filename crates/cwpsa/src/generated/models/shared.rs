@@ -803,7 +803,7 @@ record! {
     PatchOperation {
         op: String = "op",
         path: String = "path",
-        value: serde_json::Map<String, serde_json::Value> = "value",
+        value: serde_json::Value = "value",
     }
     secret: []
 }

@@ -2637,7 +2637,7 @@ record! {
     /// The `ReportDataResponse` schema.
     ReportDataResponse {
         column_definitions: Vec<std::collections::BTreeMap<String, ReportColumnDefinition>> = "column_definitions",
-        row_values: Vec<Vec<serde_json::Map<String, serde_json::Value>>> = "row_values",
+        row_values: Vec<Vec<serde_json::Value>> = "row_values",
     }
     secret: []
 }
