@@ -27,37 +27,9 @@ pub struct Schema {
     pub required: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    fn parse(s: &str) -> Result<Method, String> {
-        Ok(match s {
-            "get" => Method::Get,
-            "post" => Method::Post,
-            "put" => Method::Put,
-            "patch" => Method::Patch,
-            "delete" => Method::Delete,
-            other => return Err(format!("unknown method `{other}`")),
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
+/// The HTTP methods of the description: the registry's own type, one definition for both
+/// readers of the description.
+pub use cwpsa_core::schema::Method;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
@@ -137,7 +109,8 @@ pub fn load(text: &str) -> Result<Api, String> {
         let path = defects.correct_path(raw_path);
         for (method, op) in methods.entries() {
             source_operations += 1;
-            let method = Method::parse(method)?;
+            let method =
+                Method::parse(method).ok_or_else(|| format!("unknown method `{method}`"))?;
             let operation = read_operation(&path, method, op, &defects, &query_params)
                 .map_err(|e| format!("{} {raw_path}: {e}", method.as_str()))?;
             if let Some(other) = seen.insert((path.clone(), method), operation.id.clone()) {
