@@ -60,6 +60,23 @@ async fn first_sync_equals_the_sandbox_record_for_record() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_scan_asks_for_no_page_past_an_id_range_it_has_read() {
+    // Ids 1..=20,000: two ranges, 1..=10,000 and 10,001 upwards, of ten full pages each.
+    let sandbox = sandbox(20_000).await;
+    let db = temp_db("ranges");
+    let mut opts = options(Destination::Sqlite(db.clone()));
+    opts.entities = vec!["tickets".into()];
+    let before = requests_served(&sandbox).await;
+    let summary = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    let used = requests_served(&sandbox).await - before;
+    assert!(summary.is_ok(), "{summary}");
+    assert_eq!(summary.entities[0].fetched, 20_000, "{summary}");
+    // Two to plan (newest change, highest id), ten pages per range, and one empty page past
+    // the open-ended last range; none past the first range's bound.
+    assert_eq!(used, 2 + 10 + 11, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_after_a_burst_converges_with_requests_proportional_to_changes() {
     let sandbox = sandbox(400).await;
     let db = temp_db("incremental");

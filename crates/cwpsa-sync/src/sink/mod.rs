@@ -260,14 +260,16 @@ impl Sink {
         dispatch!(self, s => s.state(entity))
     }
 
-    /// Starts a first scan: the watermark and the id ranges.
+    /// Starts a first scan: the watermark and the id ranges. With `defer_indexes`, an empty
+    /// table's report indexes are dropped, to be built once when the scan ends.
     pub async fn plan_full(
         &mut self,
         entity: &'static EntitySpec,
         watermark: Option<String>,
         parts: Vec<Part>,
+        defer_indexes: bool,
     ) -> Result<(), SyncError> {
-        dispatch!(self, s => s.plan_full(entity, watermark, parts))
+        dispatch!(self, s => s.plan_full(entity, watermark, parts, defer_indexes))
     }
 
     /// Ends a first scan: incremental from the watermark from now on.
@@ -433,9 +435,10 @@ pub(crate) fn ident(name: &str) -> String {
 
 /// The statements creating an entity's report indexes (the same in both dialects).
 ///
-/// A first scan into an empty table drops them and builds them once at its end: one sorted
-/// build per index costs far less than keeping eight indexes up to date through 200,000
-/// inserts. Until then the table holds a partial copy, so reports lose nothing real.
+/// A first scan into an empty table may drop them and build them once at its end (see
+/// `engine::defer_indexes` for when): one sorted build per index costs about half of keeping
+/// eight indexes up to date through every insert. Until then the table holds a partial copy,
+/// so reports lose nothing real.
 pub(crate) fn create_index_statements(spec: &EntitySpec) -> Vec<String> {
     let table = ident(spec.name);
     spec.columns

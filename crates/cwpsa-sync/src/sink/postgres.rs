@@ -287,6 +287,7 @@ impl PgSink {
         entity: &'static EntitySpec,
         watermark: Option<String>,
         parts: Vec<Part>,
+        defer_indexes: bool,
     ) -> Result<(), SyncError> {
         let tx = self.client.transaction().await?;
         let empty: bool = tx
@@ -296,7 +297,7 @@ impl PgSink {
             )
             .await?
             .get(0);
-        if empty {
+        if defer_indexes && empty {
             for statement in drop_index_statements(entity) {
                 tx.batch_execute(&statement).await?;
             }

@@ -192,6 +192,7 @@ impl SqliteSink {
         entity: &'static EntitySpec,
         watermark: Option<String>,
         parts: Vec<Part>,
+        defer_indexes: bool,
     ) -> Result<(), SyncError> {
         self.call(move |c, _| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -200,7 +201,7 @@ impl SqliteSink {
                 [],
                 |r| r.get(0),
             )?;
-            if empty {
+            if defer_indexes && empty {
                 for statement in drop_index_statements(entity) {
                     tx.execute_batch(&statement)?;
                 }
