@@ -77,6 +77,38 @@ async fn a_first_scan_asks_for_no_page_past_an_id_range_it_has_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_scan_over_rows_already_there_updates_them_in_place() {
+    let sandbox = sandbox(300).await;
+    let db = temp_db("rescan");
+    let mut opts = options(Destination::Sqlite(db.clone()));
+    opts.entities = vec!["tickets".into()];
+    let first = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(first.is_ok(), "{first}");
+    // Forget the cursor (a first scan starts over), leave one row stale and one soft-deleted.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (stale, gone): (i64, i64) = conn
+        .query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    conn.execute_batch(&format!(
+        "DELETE FROM sync_state WHERE entity = 'tickets';
+         UPDATE tickets SET data = '{{}}', last_updated = '2001-01-01T00:00:00Z' WHERE id = {stale};
+         UPDATE tickets SET deleted_at = '2001-01-01T00:00:00Z' WHERE id = {gone};"
+    ))
+    .unwrap();
+    drop(conn);
+    let again = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(again.is_ok(), "{again}");
+    let t = &again.entities[0];
+    assert_eq!(t.mode, "full", "{again}");
+    assert_eq!((t.inserted, t.updated, t.unchanged), (1, 1, 298), "{again}");
+    let server = server_snapshot(&sandbox).await;
+    let mirror = sqlite_snapshot(&db);
+    assert_eq!(mirror["tickets"], server["tickets"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_after_a_burst_converges_with_requests_proportional_to_changes() {
     let sandbox = sandbox(400).await;
     let db = temp_db("incremental");
