@@ -271,7 +271,7 @@ pub(crate) async fn sync_entity(
     let state = ctx.sink.lock().await.state(spec).await?;
     let mode = match state.phase {
         Phase::New => {
-            plan_full(ctx, spec).await?;
+            plan_full(ctx, spec, tally).await?;
             full_scan(ctx, spec, tally).await?;
             "full"
         }
@@ -300,20 +300,60 @@ pub(crate) async fn sync_entity(
 }
 
 /// The watermark (highest `lastUpdated` now) and the id ranges of a first scan.
-async fn plan_full(ctx: &Arc<Ctx>, spec: &'static EntitySpec) -> Result<(), SyncError> {
+///
+/// The watermark is read as a whole page of the newest records: an entity that fits in it
+/// (boards, priorities, members: most entities but a handful) is then complete, written with
+/// its range already done, in one request instead of three.
+async fn plan_full(
+    ctx: &Arc<Ctx>,
+    spec: &'static EntitySpec,
+    tally: &Tally,
+) -> Result<(), SyncError> {
     let newest = ctx
         .fetch(
             spec,
             spec.path,
             vec![
                 ("orderBy", "lastUpdated desc".into()),
-                ("pageSize", "1".into()),
+                ("pageSize", PAGE_SIZE.to_string()),
             ],
             false,
             None,
         )
         .await?;
     let watermark = newest.rows.first().and_then(|r| r.last_updated.clone());
+    let defer = defer_indexes(ctx.client.config().rate_limit());
+    if !newest.more && newest.rows.len() < PAGE_SIZE {
+        // One response, so one consistent reading of the whole entity.
+        let last = newest.rows.iter().map(|r| r.id).max().unwrap_or(0);
+        let whole = Part {
+            index: 0,
+            hi: None,
+            page_id: 0,
+            done: false,
+        };
+        ctx.sink
+            .lock()
+            .await
+            .plan_full(spec, watermark, vec![whole], defer)
+            .await?;
+        ctx.progress.add(spec, newest.rows.len() as u64);
+        let batch = Batch {
+            entity: spec,
+            rows: newest.rows,
+            replace_parent: None,
+            recent: None,
+            cursor: Cursor::Part {
+                part: 0,
+                page_id: last,
+                done: true,
+            },
+            run_id: ctx.run_id,
+            delta: RunDelta::default(),
+        };
+        ctx.write(batch, tally).await?;
+        return Ok(());
+    }
     let highest = ctx
         .fetch(
             spec,
@@ -342,12 +382,7 @@ async fn plan_full(ctx: &Arc<Ctx>, spec: &'static EntitySpec) -> Result<(), Sync
     ctx.sink
         .lock()
         .await
-        .plan_full(
-            spec,
-            watermark,
-            parts,
-            defer_indexes(ctx.client.config().rate_limit()),
-        )
+        .plan_full(spec, watermark, parts, defer)
         .await
 }
 

@@ -77,6 +77,46 @@ async fn a_first_scan_asks_for_no_page_past_an_id_range_it_has_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_that_fits_in_one_page_costs_one_request_to_mirror() {
+    let sandbox = sandbox(300).await;
+    let db = temp_db("one-page");
+    let mut opts = options(Destination::Sqlite(db.clone()));
+    opts.entities = vec!["members".into(), "boards".into(), "tickets".into()];
+    let before = requests_served(&sandbox).await;
+    let summary = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    let used = requests_served(&sandbox).await - before;
+    assert!(summary.is_ok(), "{summary}");
+    for e in &summary.entities {
+        assert_eq!(e.requests, 1, "{summary}");
+        assert!(e.fetched > 0, "{summary}");
+    }
+    assert_eq!(used, 3, "{summary}");
+    let server = server_snapshot(&sandbox).await;
+    let mirror = sqlite_snapshot(&db);
+    for entity in ["members", "boards", "tickets"] {
+        assert_eq!(mirror[entity], server[entity], "{entity}");
+    }
+    // Complete: the next run is incremental, and a change made now is picked up.
+    admin_post(
+        &sandbox,
+        "mutate",
+        &json!({"entity": "tickets", "insert": 0, "update": 3, "delete": 0}),
+    )
+    .await;
+    let next = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(next.is_ok(), "{next}");
+    assert!(
+        next.entities.iter().all(|e| e.mode == "incremental"),
+        "{next}"
+    );
+    assert_eq!(next.entities[2].updated, 3, "{next}");
+    assert_eq!(
+        sqlite_snapshot(&db)["tickets"],
+        server_snapshot(&sandbox).await["tickets"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_scan_over_rows_already_there_updates_them_in_place() {
     let sandbox = sandbox(300).await;
     let db = temp_db("rescan");
