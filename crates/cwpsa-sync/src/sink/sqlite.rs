@@ -235,6 +235,14 @@ impl SqliteSink {
             if let Err(e) = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
                 tracing::debug!("checkpoint before the index builds: {e}");
             }
+            // An index build is a sort of the whole column: SQLite may spread it over helper
+            // threads (the scan is over, so the cores are free).
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            c.query_row(
+                &format!("PRAGMA threads = {}", cores.min(4)),
+                [],
+                |_| Ok(()),
+            )?;
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = crate::time::now();
             tx.execute(
