@@ -6,6 +6,7 @@
 //!   fraction of the ceiling (60 × 1000), and the 429s the sandbox answered (target: ≥ 97 %, 0);
 //! - `cpu`: rate limiting off, end-to-end tickets/s, the client's CPU time against the
 //!   sandbox's for the same export (target: under a third), and decode-only MB/s of a page;
+//! - `decode`: only the decode-only figures of `cpu` (quicker, to compare decoders);
 //! - `rss`: the client's peak resident memory while streaming every ticket (target with
 //!   1,000,000 tickets: under 100 MB).
 //!
@@ -68,8 +69,9 @@ fn main() {
         match m.trim() {
             "ceiling" => runtime.block_on(ceiling(tickets)),
             "cpu" => runtime.block_on(cpu(tickets)),
+            "decode" => runtime.block_on(decode(tickets)),
             "rss" => runtime.block_on(rss(tickets)),
-            other => eprintln!("unknown CWPSA_BENCH_MODE `{other}` (ceiling, cpu, rss)"),
+            other => eprintln!("unknown CWPSA_BENCH_MODE `{other}` (ceiling, cpu, decode, rss)"),
         }
     }
 }
@@ -263,12 +265,20 @@ async fn cpu(tickets: usize) {
         total as f64 / elapsed.as_secs_f64(),
         client_cpu / server_cpu.max(0.01)
     );
+    decode_only(&served.client).await;
+}
 
+/// The `decode` mode: only the decode-only figures, against a sandbox that serves one page.
+async fn decode(tickets: usize) {
+    let served = start(tickets, false, RateLimit::Off);
+    decode_only(&served.client).await;
+}
+
+async fn decode_only(client: &Client) {
     // Decode only: one page of 1000 tickets decoded again and again by the client (and
     // dropped), in CPU seconds of this thread, as the machine is shared; then two floors for
     // the same page: serde_json parsing it without building anything, and into untyped values.
-    let body = served
-        .client
+    let body = client
         .request(cwpsa::Method::GET, TICKETS)
         .param("pageSize", PAGE.to_string())
         .send()
