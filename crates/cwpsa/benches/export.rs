@@ -276,8 +276,9 @@ async fn decode(tickets: usize) {
 
 async fn decode_only(client: &Client) {
     // Decode only: one page of 1000 tickets decoded again and again by the client (and
-    // dropped), in CPU seconds of this thread, as the machine is shared; then two floors for
-    // the same page: serde_json parsing it without building anything, and into untyped values.
+    // dropped), in CPU seconds of this thread, as the machine is shared; then floors for the
+    // same page: serde_json parsing it without building anything, parsing it and copying out
+    // every string (what any decoder into owned `String`s allocates), and into untyped values.
     let body = client
         .request(cwpsa::Method::GET, TICKETS)
         .param("pageSize", PAGE.to_string())
@@ -305,11 +306,84 @@ async fn decode_only(client: &Client) {
             .unwrap()
             .len()
     });
+    decode_rate(
+        "floor: parse, and copy out every string (`Vec<Strings>`)",
+        page.body.len(),
+        || serde_json::from_str::<Vec<Strings>>(text).unwrap().len(),
+    );
     decode_rate("untyped `Vec<Value>`", page.body.len(), || {
         serde_json::from_str::<Vec<serde_json::Value>>(text)
             .unwrap()
             .len()
     });
+}
+
+/// A record's strings, each copied into a `String` of its own (keys and everything else
+/// skipped): a floor for decoders whose records own their strings.
+struct Strings(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strings, D::Error> {
+        let mut strings = Vec::with_capacity(64);
+        serde::de::DeserializeSeed::deserialize(CopyStrings(&mut strings), d)?;
+        Ok(Strings(strings))
+    }
+}
+
+/// Walks any JSON value, pushing a copy of every string value it meets.
+struct CopyStrings<'a>(&'a mut Vec<String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for CopyStrings<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CopyStrings<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push(v.to_owned());
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(CopyStrings(self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(CopyStrings(self.0))?;
+        }
+        Ok(())
+    }
 }
 
 /// Decodes a page for 3 s and prints the rate per CPU-second of this thread (and per wall
