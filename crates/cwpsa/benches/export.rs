@@ -6,6 +6,7 @@
 //!   fraction of the ceiling (60 × 1000), and the 429s the sandbox answered (target: ≥ 97 %, 0);
 //! - `cpu`: rate limiting off, end-to-end tickets/s, the client's CPU time against the
 //!   sandbox's for the same export (target: under a third), and decode-only MB/s of a page;
+//! - `decode`: only the decode-only figures of `cpu` (quicker, to compare decoders);
 //! - `rss`: the client's peak resident memory while streaming every ticket (target with
 //!   1,000,000 tickets: under 100 MB).
 //!
@@ -68,8 +69,9 @@ fn main() {
         match m.trim() {
             "ceiling" => runtime.block_on(ceiling(tickets)),
             "cpu" => runtime.block_on(cpu(tickets)),
+            "decode" => runtime.block_on(decode(tickets)),
             "rss" => runtime.block_on(rss(tickets)),
-            other => eprintln!("unknown CWPSA_BENCH_MODE `{other}` (ceiling, cpu, rss)"),
+            other => eprintln!("unknown CWPSA_BENCH_MODE `{other}` (ceiling, cpu, decode, rss)"),
         }
     }
 }
@@ -263,12 +265,21 @@ async fn cpu(tickets: usize) {
         total as f64 / elapsed.as_secs_f64(),
         client_cpu / server_cpu.max(0.01)
     );
+    decode_only(&served.client).await;
+}
 
+/// The `decode` mode: only the decode-only figures, against a sandbox that serves one page.
+async fn decode(tickets: usize) {
+    let served = start(tickets, false, RateLimit::Off);
+    decode_only(&served.client).await;
+}
+
+async fn decode_only(client: &Client) {
     // Decode only: one page of 1000 tickets decoded again and again by the client (and
-    // dropped), in CPU seconds of this thread, as the machine is shared; then two floors for
-    // the same page: serde_json parsing it without building anything, and into untyped values.
-    let body = served
-        .client
+    // dropped), in CPU seconds of this thread, as the machine is shared; then floors for the
+    // same page: serde_json parsing it without building anything, parsing it and copying out
+    // every string (what any decoder into owned `String`s allocates), and into untyped values.
+    let body = client
         .request(cwpsa::Method::GET, TICKETS)
         .param("pageSize", PAGE.to_string())
         .send()
@@ -295,11 +306,91 @@ async fn cpu(tickets: usize) {
             .unwrap()
             .len()
     });
+    decode_rate(
+        "floor: parse, and copy out every string (`Vec<Strings>`)",
+        page.body.len(),
+        || {
+            let records = serde_json::from_str::<Vec<Strings>>(text).unwrap();
+            assert!(
+                records.iter().all(|r| !r.0.is_empty()),
+                "every ticket has strings"
+            );
+            records.len()
+        },
+    );
     decode_rate("untyped `Vec<Value>`", page.body.len(), || {
         serde_json::from_str::<Vec<serde_json::Value>>(text)
             .unwrap()
             .len()
     });
+}
+
+/// A record's strings, each copied into a `String` of its own (keys and everything else
+/// skipped): a floor for decoders whose records own their strings.
+struct Strings(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strings, D::Error> {
+        let mut strings = Vec::with_capacity(64);
+        serde::de::DeserializeSeed::deserialize(CopyStrings(&mut strings), d)?;
+        Ok(Strings(strings))
+    }
+}
+
+/// Walks any JSON value, pushing a copy of every string value it meets.
+struct CopyStrings<'a>(&'a mut Vec<String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for CopyStrings<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CopyStrings<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push(v.to_owned());
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(CopyStrings(self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(CopyStrings(self.0))?;
+        }
+        Ok(())
+    }
 }
 
 /// Decodes a page for 3 s and prints the rate per CPU-second of this thread (and per wall
