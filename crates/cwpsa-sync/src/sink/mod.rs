@@ -256,6 +256,28 @@ impl Sink {
         }
     }
 
+    /// Connections beside the main one (opened first, with the lock) for a first scan's pages,
+    /// `writers - 1` of them into PostgreSQL, whose server parses each connection's records in
+    /// a process of its own; none into SQLite, which has one writer.
+    pub async fn open_part_writers(
+        destination: &Destination,
+        entities: &[&'static EntitySpec],
+        soft_delete: bool,
+        writers: usize,
+    ) -> Result<Vec<Sink>, SyncError> {
+        let Destination::Postgres { url, schema } = destination else {
+            return Ok(Vec::new());
+        };
+        let mut sinks = Vec::with_capacity(writers.saturating_sub(1));
+        for _ in 1..writers {
+            sinks.push(Sink::Postgres(
+                postgres::PgSink::open_part_writer(url, schema.as_deref(), entities, soft_delete)
+                    .await?,
+            ));
+        }
+        Ok(sinks)
+    }
+
     pub async fn state(&mut self, entity: &'static EntitySpec) -> Result<EntityState, SyncError> {
         dispatch!(self, s => s.state(entity))
     }
