@@ -38,25 +38,14 @@ impl Schema {
         }
     }
 
-    /// Whether some session holds the sync's advisory lock on this schema (an advisory
-    /// lock on a bigint key shows in `pg_locks` as its high and low 32 bits).
+    /// Whether some session holds the sync's advisory lock on this schema.
     async fn sync_lock_held(&self) -> bool {
-        let key = format!("cwpsa-sync:{}", self.name);
-        self.client()
-            .await
-            .query_one(
-                "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted \
-                 AND classid::bigint = (hashtext($1)::bigint >> 32) & 4294967295 \
-                 AND objid::bigint = hashtext($1)::bigint & 4294967295",
-                &[&key],
-            )
-            .await
-            .unwrap()
-            .get(0)
+        self.sync_lock_holders().await > 0
     }
 
     /// How many sessions hold the sync's advisory lock (the main connection and the part
-    /// writers each hold it, shared).
+    /// writers each hold it, shared). An advisory lock on a bigint key shows in `pg_locks`
+    /// as its high and low 32 bits.
     async fn sync_lock_holders(&self) -> i64 {
         let key = format!("cwpsa-sync:{}", self.name);
         self.client()

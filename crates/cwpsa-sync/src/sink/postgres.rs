@@ -90,26 +90,7 @@ impl PgSink {
                 .await?;
         }
         if lock {
-            let key = lock_key(schema);
-            let got: bool = sink
-                .client
-                .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&key])
-                .await?
-                .get(0);
-            if !got {
-                return Err(SyncError::Locked(format!(
-                    "another sync is writing to {} (its advisory lock is held); wait for it to finish",
-                    redact_url(url)
-                )));
-            }
-            // Held shared from now on, so that the part writers' connections hold it too: a
-            // second sync's exclusive try fails while any connection of this one lives.
-            sink.client
-                .execute("SELECT pg_advisory_lock_shared(hashtext($1))", &[&key])
-                .await?;
-            sink.client
-                .execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key])
-                .await?;
+            sink.take_lock(url, schema, true).await?;
             sink.migrate().await?;
             for spec in entities {
                 sink.ensure_table(spec).await?;
@@ -132,24 +113,44 @@ impl PgSink {
                 .batch_execute(&format!("SET search_path TO {}", ident(schema)))
                 .await?;
         }
-        let got: bool = sink
-            .client
-            .query_one(
-                "SELECT pg_try_advisory_lock_shared(hashtext($1))",
-                &[&lock_key(schema)],
-            )
-            .await?
-            .get(0);
-        if !got {
-            return Err(SyncError::Locked(format!(
-                "another sync took the advisory lock of {}; wait for it to finish",
-                redact_url(url)
-            )));
-        }
+        sink.take_lock(url, schema, false).await?;
         for spec in entities {
             sink.create_stage(spec).await?;
         }
         Ok(sink)
+    }
+
+    /// Takes the sync's advisory lock. Every connection of a sync holds it shared, so that a
+    /// second sync is kept out while any of them lives (the main one may be lost first). The
+    /// `first` connection tries it exclusive, which fails while any other session holds it.
+    async fn take_lock(
+        &self,
+        url: &str,
+        schema: Option<&str>,
+        first: bool,
+    ) -> Result<(), SyncError> {
+        let key = lock_key(schema);
+        let try_lock = if first {
+            "SELECT pg_try_advisory_lock(hashtext($1))"
+        } else {
+            "SELECT pg_try_advisory_lock_shared(hashtext($1))"
+        };
+        let got: bool = self.client.query_one(try_lock, &[&key]).await?.get(0);
+        if !got {
+            return Err(SyncError::Locked(format!(
+                "another sync is writing to {} (its advisory lock is held); wait for it to finish",
+                redact_url(url)
+            )));
+        }
+        if first {
+            self.client
+                .execute("SELECT pg_advisory_lock_shared(hashtext($1))", &[&key])
+                .await?;
+            self.client
+                .execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key])
+                .await?;
+        }
+        Ok(())
     }
 
     async fn connect(url: &str, soft_delete: bool) -> Result<PgSink, SyncError> {
