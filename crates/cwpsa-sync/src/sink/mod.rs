@@ -270,10 +270,21 @@ impl Sink {
         };
         let mut sinks = Vec::with_capacity(writers.saturating_sub(1));
         for _ in 1..writers {
-            sinks.push(Sink::Postgres(
-                postgres::PgSink::open_part_writer(url, schema.as_deref(), entities, soft_delete)
-                    .await?,
-            ));
+            match postgres::PgSink::open_part_writer(url, schema.as_deref(), entities, soft_delete)
+                .await
+            {
+                Ok(sink) => sinks.push(Sink::Postgres(sink)),
+                // Fewer connections (a server near its max_connections) only slow a first
+                // scan down.
+                Err(e @ SyncError::Destination(_)) => {
+                    tracing::warn!(
+                        "first scans write on {} connection(s): {e}",
+                        sinks.len() + 1
+                    );
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(sinks)
     }
