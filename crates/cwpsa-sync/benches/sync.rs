@@ -235,7 +235,7 @@ async fn bench_b() {
         assert!(summary.is_ok(), "{summary}");
         let t = &summary.entities[0];
         println!(
-            "(b) {name}: {} tickets in {:.1}s end to end = {:.0} tickets/s (time in the writer {:.1}s); the sync process used {cpu:.1} CPU-s = {:.0} tickets per CPU-second (fetch, gunzip, parse, write); the sandbox, in another process, {sandbox_cpu:.1} CPU-s",
+            "(b) {name}: {} tickets in {:.1}s end to end = {:.0} tickets/s (time in the writers, summed over parallel connections, {:.1}s); the sync process used {cpu:.1} CPU-s = {:.0} tickets per CPU-second (fetch, gunzip, parse, write); the sandbox, in another process, {sandbox_cpu:.1} CPU-s",
             t.fetched,
             t.elapsed.as_secs_f64(),
             t.fetched as f64 / t.elapsed.as_secs_f64(),

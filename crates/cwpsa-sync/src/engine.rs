@@ -129,6 +129,9 @@ fn entity_for_path(path: &str) -> Option<&'static EntitySpec> {
 pub(crate) struct Ctx {
     pub client: Client,
     pub sink: Arc<Mutex<Sink>>,
+    /// The connections a first scan's parts are written on, the main one first (empty: all
+    /// on the main one).
+    pub part_writers: Vec<Arc<Mutex<Sink>>>,
     pub options: SyncOptions,
     pub run_id: i64,
     pub counters: Arc<Counters>,
@@ -143,7 +146,8 @@ pub(crate) struct Tally {
     pub updated: AtomicU64,
     pub unchanged: AtomicU64,
     pub deleted: AtomicU64,
-    /// Time spent writing pages into the destination.
+    /// Time spent writing pages into the destination, summed over the connections that write
+    /// a first scan's parts in parallel.
     pub write_nanos: AtomicU64,
 }
 
@@ -220,7 +224,7 @@ impl Ctx {
         let fetched = batch.rows.len();
         dedupe(&mut batch.rows);
         batch.delta = self.counters.take(batch.entity);
-        let mut sink = self.sink.lock().await;
+        let mut sink = self.sink_for(&batch.cursor).lock().await;
         let started = std::time::Instant::now();
         let outcome = sink.write(batch).await?;
         tally
@@ -229,6 +233,18 @@ impl Ctx {
         drop(sink);
         tally.add(fetched, &outcome);
         Ok(outcome)
+    }
+
+    /// The connection a page is written on: each part of a first scan always on the same
+    /// one, so its pages (each committing the part's cursor) commit in order.
+    fn sink_for(&self, cursor: &Cursor) -> &Mutex<Sink> {
+        match cursor {
+            Cursor::Part { part, .. } if !self.part_writers.is_empty() => {
+                let writers = self.part_writers.len() as i64;
+                &self.part_writers[part.rem_euclid(writers) as usize]
+            }
+            _ => &self.sink,
+        }
     }
 
     /// Flushes counters not yet written with a page into the ledger.

@@ -114,7 +114,8 @@ pub struct EntitySummary {
     pub requests: u64,
     pub rate_limited: u64,
     pub elapsed: Duration,
-    /// The part of `elapsed` spent writing into the destination (pages are fetched meanwhile).
+    /// Time spent writing into the destination (pages are fetched meanwhile), summed over the
+    /// connections a first scan writes on in parallel: it can exceed `elapsed`.
     pub writing: Duration,
     pub error: Option<String>,
 }
@@ -184,10 +185,17 @@ impl fmt::Display for Summary {
     }
 }
 
+/// The most connections a first scan writes on (PostgreSQL; SQLite has one writer). Each
+/// connection's records are parsed into `jsonb` by a server process of its own, which was the
+/// bound with one.
+const MAX_PART_WRITERS: usize = 4;
+
 /// An open destination and client, reused across passes (watch mode runs many).
 pub(crate) struct Session {
     client: cwpsa::Client,
     sink: Arc<Mutex<Sink>>,
+    /// See [`Ctx::part_writers`].
+    part_writers: Vec<Arc<Mutex<Sink>>>,
     counters: Arc<Counters>,
     options: SyncOptions,
     specs: Vec<&'static EntitySpec>,
@@ -201,10 +209,27 @@ impl Session {
         let config = config.with_event_hook(move |event| observer.observe(event));
         let client = cwpsa::Client::new(config)
             .map_err(|e| SyncError::Options(format!("client configuration: {e}")))?;
-        let sink = Sink::open(&options.destination, &specs, options.soft_delete, true).await?;
+        let sink = Arc::new(Mutex::new(
+            Sink::open(&options.destination, &specs, options.soft_delete, true).await?,
+        ));
+        let extra = Sink::open_part_writers(
+            &options.destination,
+            &specs,
+            options.soft_delete,
+            options.concurrency.min(MAX_PART_WRITERS),
+        )
+        .await?;
+        let part_writers = if extra.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(sink.clone())
+                .chain(extra.into_iter().map(|s| Arc::new(Mutex::new(s))))
+                .collect()
+        };
         Ok(Session {
             client,
-            sink: Arc::new(Mutex::new(sink)),
+            sink,
+            part_writers,
             counters,
             options: options.clone(),
             specs,
@@ -226,6 +251,7 @@ impl Session {
         let ctx = Arc::new(Ctx {
             client: self.client.clone(),
             sink: self.sink.clone(),
+            part_writers: self.part_writers.clone(),
             options: self.options.clone(),
             run_id,
             counters: self.counters.clone(),

@@ -82,6 +82,7 @@ pub async fn watch(
     let ctx = Arc::new(Ctx {
         client: session.client.clone(),
         sink: session.sink.clone(),
+        part_writers: session.part_writers.clone(),
         options: session.options.clone(),
         run_id,
         counters: session.counters.clone(),

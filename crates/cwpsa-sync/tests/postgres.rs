@@ -38,14 +38,20 @@ impl Schema {
         }
     }
 
-    /// Whether some session holds the sync's advisory lock on this schema (an advisory
-    /// lock on a bigint key shows in `pg_locks` as its high and low 32 bits).
+    /// Whether some session holds the sync's advisory lock on this schema.
     async fn sync_lock_held(&self) -> bool {
+        self.sync_lock_holders().await > 0
+    }
+
+    /// How many sessions hold the sync's advisory lock (the main connection and the part
+    /// writers each hold it, shared). An advisory lock on a bigint key shows in `pg_locks`
+    /// as its high and low 32 bits.
+    async fn sync_lock_holders(&self) -> i64 {
         let key = format!("cwpsa-sync:{}", self.name);
         self.client()
             .await
             .query_one(
-                "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
                  AND classid::bigint = (hashtext($1)::bigint >> 32) & 4294967295 \
                  AND objid::bigint = hashtext($1)::bigint & 4294967295",
                 &[&key],
@@ -148,23 +154,27 @@ async fn first_sync_then_a_burst_converge_exactly_in_postgres() {
         .collect();
     assert_eq!(indexes, expected_indexes());
     // A first scan over rows already there (its state lost) cannot copy straight into the
-    // table: it falls back to the upsert and changes nothing.
+    // table: it falls back to the upsert and changes nothing. Time entries (ids from 50,000)
+    // are scanned in several parts, so on the part writers' connections too.
     client
-        .execute("DELETE FROM sync_state WHERE entity = 'tickets'", &[])
+        .execute(
+            "DELETE FROM sync_state WHERE entity IN ('tickets', 'time_entries')",
+            &[],
+        )
         .await
         .unwrap();
-    let mut tickets_only = opts.clone();
-    tickets_only.entities = vec!["tickets".into()];
-    let rescan = cwpsa_sync::run(config(&sandbox), &tickets_only)
-        .await
-        .unwrap();
-    let tickets = &rescan.entities[0];
-    assert_eq!(tickets.mode, "full", "{rescan}");
-    assert_eq!(
-        (tickets.inserted, tickets.unchanged),
-        (0, tickets.fetched),
-        "{rescan}"
-    );
+    let mut rescanned = opts.clone();
+    rescanned.entities = vec!["tickets".into(), "time_entries".into()];
+    let rescan = cwpsa_sync::run(config(&sandbox), &rescanned).await.unwrap();
+    for entity in &rescan.entities {
+        assert_eq!(entity.mode, "full", "{rescan}");
+        assert!(entity.fetched > 0, "{rescan}");
+        assert_eq!(
+            (entity.inserted, entity.unchanged),
+            (0, entity.fetched),
+            "{rescan}"
+        );
+    }
     assert_same(&server_snapshot(&sandbox).await, &schema.snapshot().await);
 
     admin_post(
@@ -229,6 +239,15 @@ async fn soft_delete_guard_and_lock_in_postgres() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // Its part writers hold the lock too, so that the lock outlives a lost main connection
+    // for as long as any of them can still write.
+    while schema.sync_lock_holders().await < 2 {
+        assert!(
+            !running.is_finished(),
+            "the first run ended before its part writers were seen holding the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let refused = cwpsa_sync::run(config(&sandbox), &opts).await;
     assert!(matches!(refused, Err(SyncError::Locked(_))), "{refused:?}");
     assert!(running.await.unwrap().unwrap().is_ok());
@@ -266,6 +285,55 @@ async fn soft_delete_guard_and_lock_in_postgres() {
     for entity in ["companies", "tickets", "ticket_notes"] {
         assert_eq!(mirror[entity], server[entity], "{entity}");
     }
+    schema.drop().await;
+}
+
+/// Values that need care on the way into PostgreSQL's binary COPY: text with a tab, a
+/// newline, a backslash, quotes and NUL (which `text` cannot hold), a record with `\u0000`
+/// (which `jsonb` cannot hold), and times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awkward_values_arrive_intact_in_postgres() {
+    let Some(url) = url() else { return };
+    let schema = Schema::new(&url, "awkward");
+    let sandbox = sandbox(20).await;
+    let api = cwpsa::Client::new(config(&sandbox)).unwrap();
+    let company = server_snapshot(&sandbox).await["companies"]
+        .keys()
+        .copied()
+        .next()
+        .unwrap();
+    let summary = "tab\there, new\nline, back\\slash \"quoted\" nul\u{0} é ✓";
+    let created: serde_json::Value = api
+        .create(
+            "service/tickets",
+            &json!({"summary": summary, "company": {"id": company}}),
+        )
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let mut opts = options(schema.destination());
+    opts.entities = vec!["tickets".into()];
+    let run = cwpsa_sync::run(config(&sandbox), &opts).await.unwrap();
+    assert!(run.is_ok(), "{run}");
+    let row = schema
+        .client()
+        .await
+        .query_one(
+            "SELECT summary, data ->> 'summary', company_id, synced_at > now() - interval '1 hour',
+                to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+             FROM tickets WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), summary.replace('\0', ""));
+    assert_eq!(row.get::<_, String>(1), summary.replace('\0', "\u{fffd}"));
+    assert_eq!(row.get::<_, i64>(2), company);
+    assert!(row.get::<_, bool>(3), "synced_at is now");
+    assert_eq!(
+        row.get::<_, Option<String>>(4).as_deref(),
+        created["_info"]["lastUpdated"].as_str()
+    );
     schema.drop().await;
 }
 

@@ -256,6 +256,39 @@ impl Sink {
         }
     }
 
+    /// Connections beside the main one (opened first, with the lock) for a first scan's pages,
+    /// `writers - 1` of them into PostgreSQL, whose server parses each connection's records in
+    /// a process of its own; none into SQLite, which has one writer.
+    pub async fn open_part_writers(
+        destination: &Destination,
+        entities: &[&'static EntitySpec],
+        soft_delete: bool,
+        writers: usize,
+    ) -> Result<Vec<Sink>, SyncError> {
+        let Destination::Postgres { url, schema } = destination else {
+            return Ok(Vec::new());
+        };
+        let mut sinks = Vec::with_capacity(writers.saturating_sub(1));
+        for _ in 1..writers {
+            match postgres::PgSink::open_part_writer(url, schema.as_deref(), entities, soft_delete)
+                .await
+            {
+                Ok(sink) => sinks.push(Sink::Postgres(sink)),
+                // Fewer connections (a server near its max_connections) only slow a first
+                // scan down.
+                Err(e @ SyncError::Destination(_)) => {
+                    tracing::warn!(
+                        "first scans write on {} connection(s): {e}",
+                        sinks.len() + 1
+                    );
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sinks)
+    }
+
     pub async fn state(&mut self, entity: &'static EntitySpec) -> Result<EntityState, SyncError> {
         dispatch!(self, s => s.state(entity))
     }

@@ -2,7 +2,9 @@
 //! upserted from there in one transaction; a session advisory lock (released when the
 //! connection ends, however the process ends) keeps a second sync out.
 
-use std::borrow::Cow;
+mod copy;
+mod jsonb;
+
 use std::fmt::Write as _;
 
 use bytes::Bytes;
@@ -16,7 +18,8 @@ use super::{
 };
 use crate::entities::{ENTITIES, EntitySpec, Kind};
 use crate::error::SyncError;
-use crate::record::Cell;
+use crate::record::{Cell, Row};
+use copy::CopyRows;
 
 pub(crate) struct PgSink {
     client: Client,
@@ -41,14 +44,14 @@ fn sql_type(kind: Kind) -> &'static str {
     }
 }
 
-/// `COPY target FROM STDIN` with rows in COPY's text format.
+/// `COPY target FROM STDIN` with rows in COPY's binary format (see [`copy_rows`]).
 async fn copy_into(
     tx: &tokio_postgres::Transaction<'_>,
     target: &str,
     rows: Bytes,
 ) -> Result<(), tokio_postgres::Error> {
     let sink = tx
-        .copy_in::<_, Bytes>(&format!("COPY {target} FROM STDIN"))
+        .copy_in::<_, Bytes>(&format!("COPY {target} FROM STDIN (FORMAT binary)"))
         .await?;
     tokio::pin!(sink);
     sink.send(rows).await?;
@@ -60,7 +63,13 @@ fn stage(spec: &EntitySpec) -> String {
     ident(&format!("stage_{}", spec.name))
 }
 
+/// The advisory lock's key: one sync per schema.
+fn lock_key(schema: Option<&str>) -> String {
+    format!("cwpsa-sync:{}", schema.unwrap_or("(default search path)"))
+}
+
 impl PgSink {
+    /// Connects, takes the advisory lock (with `lock`), migrates and creates the tables.
     pub async fn open(
         url: &str,
         schema: Option<&str>,
@@ -68,25 +77,7 @@ impl PgSink {
         soft_delete: bool,
         lock: bool,
     ) -> Result<PgSink, SyncError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|e| {
-            let why = SyncError::from(e);
-            SyncError::Destination(format!("cannot connect to {}: {why}", redact_url(url)))
-        })?;
-        let connection = tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!("PostgreSQL connection ended: {}", SyncError::from(e));
-            }
-        });
-        let mut sink = PgSink {
-            client,
-            soft_delete,
-            connection,
-        };
-        // A commit need not wait for its WAL flush: a server crash may lose the last pages
-        // but never splits a page from its cursor, and a rerun fetches them again.
-        sink.client
-            .batch_execute("SET synchronous_commit = off")
-            .await?;
+        let mut sink = PgSink::connect(url, soft_delete).await?;
         if let Some(schema) = schema {
             let schema = ident(schema);
             if lock {
@@ -99,23 +90,89 @@ impl PgSink {
                 .await?;
         }
         if lock {
-            let key = format!("cwpsa-sync:{}", schema.unwrap_or("(default search path)"));
-            let got: bool = sink
-                .client
-                .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&key])
-                .await?
-                .get(0);
-            if !got {
-                return Err(SyncError::Locked(format!(
-                    "another sync is writing to {} (its advisory lock is held); wait for it to finish",
-                    redact_url(url)
-                )));
-            }
+            sink.take_lock(url, schema, true).await?;
             sink.migrate().await?;
             for spec in entities {
                 sink.ensure_table(spec).await?;
             }
         }
+        Ok(sink)
+    }
+
+    /// One more connection for a first scan's pages, beside the main one (opened with `lock`
+    /// first): each connection's records are parsed by a server process of its own.
+    pub async fn open_part_writer(
+        url: &str,
+        schema: Option<&str>,
+        entities: &[&'static EntitySpec],
+        soft_delete: bool,
+    ) -> Result<PgSink, SyncError> {
+        let mut sink = PgSink::connect(url, soft_delete).await?;
+        if let Some(schema) = schema {
+            sink.client
+                .batch_execute(&format!("SET search_path TO {}", ident(schema)))
+                .await?;
+        }
+        sink.take_lock(url, schema, false).await?;
+        for spec in entities {
+            sink.create_stage(spec).await?;
+        }
+        Ok(sink)
+    }
+
+    /// Takes the sync's advisory lock. Every connection of a sync holds it shared, so that a
+    /// second sync is kept out while any of them lives (the main one may be lost first). The
+    /// `first` connection tries it exclusive, which fails while any other session holds it.
+    async fn take_lock(
+        &self,
+        url: &str,
+        schema: Option<&str>,
+        first: bool,
+    ) -> Result<(), SyncError> {
+        let key = lock_key(schema);
+        let try_lock = if first {
+            "SELECT pg_try_advisory_lock(hashtext($1))"
+        } else {
+            "SELECT pg_try_advisory_lock_shared(hashtext($1))"
+        };
+        let got: bool = self.client.query_one(try_lock, &[&key]).await?.get(0);
+        if !got {
+            return Err(SyncError::Locked(format!(
+                "another sync is writing to {} (its advisory lock is held); wait for it to finish",
+                redact_url(url)
+            )));
+        }
+        if first {
+            self.client
+                .execute("SELECT pg_advisory_lock_shared(hashtext($1))", &[&key])
+                .await?;
+            self.client
+                .execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn connect(url: &str, soft_delete: bool) -> Result<PgSink, SyncError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|e| {
+            let why = SyncError::from(e);
+            SyncError::Destination(format!("cannot connect to {}: {why}", redact_url(url)))
+        })?;
+        let connection = tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!("PostgreSQL connection ended: {}", SyncError::from(e));
+            }
+        });
+        let sink = PgSink {
+            client,
+            soft_delete,
+            connection,
+        };
+        // A commit need not wait for its WAL flush: a server crash may lose the last pages
+        // but never splits a page from its cursor, and a rerun fetches them again.
+        sink.client
+            .batch_execute("SET synchronous_commit = off")
+            .await?;
         Ok(sink)
     }
 
@@ -227,10 +284,16 @@ impl PgSink {
                 self.client.batch_execute(&statement).await?;
             }
         }
+        self.create_stage(spec).await
+    }
+
+    /// The connection's staging table for `spec`'s pages (temporary tables are per session).
+    async fn create_stage(&mut self, spec: &EntitySpec) -> Result<(), SyncError> {
         self.client
             .batch_execute(&format!(
-                "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {table}) ON COMMIT DELETE ROWS",
-                stage(spec)
+                "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS",
+                stage(spec),
+                ident(spec.name)
             ))
             .await?;
         Ok(())
@@ -355,39 +418,9 @@ impl PgSink {
         let spec = batch.entity;
         let table = ident(spec.name);
         let stage = stage(spec);
-        let now = crate::time::now();
-        let mut copy = Vec::with_capacity(
-            batch
-                .rows
-                .iter()
-                .map(|r| r.json.as_bytes().len() + 256)
-                .sum(),
-        );
-        for row in &batch.rows {
-            let _ = write!(copy_text(&mut copy), "{}", row.id);
-            for cell in &row.cells {
-                copy.push(b'\t');
-                match cell {
-                    Cell::Null => copy.extend_from_slice(b"\\N"),
-                    Cell::Int(i) => {
-                        let _ = write!(copy_text(&mut copy), "{i}");
-                    }
-                    Cell::Real(f) => {
-                        let _ = write!(copy_text(&mut copy), "{f}");
-                    }
-                    Cell::Bool(b) => copy.push(if *b { b't' } else { b'f' }),
-                    Cell::Text(s) => escape_copy(&mut copy, s.as_bytes()),
-                }
-            }
-            copy.extend_from_slice(b"\t\\N\t");
-            copy.extend_from_slice(now.as_bytes());
-            copy.push(b'\t');
-            escape_copy(&mut copy, &strip_nul_escapes(row.json.as_bytes()));
-            copy.push(b'\n');
-        }
+        let copy = copy_rows(spec, &batch.rows, crate::time::now_secs())?;
         let names: Vec<String> = spec.columns.iter().map(|c| ident(c.name)).collect();
         let list = format!("id, {}, deleted_at, synced_at, data", names.join(", "));
-        let copy = Bytes::from(copy);
         let mut tx = self.client.transaction().await?;
         let mut outcome = Outcome::default();
         // A first scan's page goes straight into the table when none of its ids is there yet
@@ -507,6 +540,9 @@ impl PgSink {
                 .await?;
             }
         }
+        // Last: first-scan pages commit in parallel on several connections and queue on this
+        // ledger row's lock, which is then held only until the commit, never while waiting
+        // for another lock (no deadlock).
         add_delta(
             &tx,
             batch.run_id,
@@ -838,89 +874,64 @@ async fn add_delta(
     Ok(())
 }
 
-/// `write!` into a byte buffer.
-fn copy_text(buf: &mut Vec<u8>) -> impl std::fmt::Write + '_ {
-    struct W<'a>(&'a mut Vec<u8>);
-    impl std::fmt::Write for W<'_> {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.extend_from_slice(s.as_bytes());
-            Ok(())
-        }
+/// A page's rows as the binary payload of `COPY {table} (id, <columns>, deleted_at,
+/// synced_at, data)`.
+fn copy_rows(spec: &EntitySpec, rows: &[Row], synced_at: i64) -> Result<Bytes, SyncError> {
+    let fields = u16::try_from(spec.columns.len() + 4)
+        .map_err(|_| SyncError::Destination(format!("{}: too many columns", spec.name)))?;
+    let mut copy = CopyRows::with_capacity(
+        rows.iter()
+            .map(|r| r.json.as_bytes().len() + 16 * usize::from(fields))
+            .sum(),
+    );
+    for row in rows {
+        copy.row(fields);
+        copy.int8(row.id);
+        copy_cells(&mut copy, spec, &row.cells)
+            .and_then(|()| {
+                copy.null();
+                copy.timestamptz(synced_at)?;
+                copy.jsonb(row.json.as_bytes())
+            })
+            .map_err(|why| {
+                SyncError::Destination(format!(
+                    "PostgreSQL: cannot write {} {}: {why}",
+                    spec.name, row.id
+                ))
+            })?;
     }
-    W(buf)
+    Ok(copy.finish())
 }
 
-/// COPY's text format: backslash, tab, newline and carriage return are escaped; NUL, which a
-/// `text` value cannot hold, is dropped.
-fn escape_copy(out: &mut Vec<u8>, text: &[u8]) {
-    for &b in text {
-        match b {
-            0 => {}
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.push(b),
-        }
+/// A row's typed cells, each in its column's binary form.
+fn copy_cells(copy: &mut CopyRows, spec: &EntitySpec, cells: &[Cell]) -> Result<(), String> {
+    if cells.len() != spec.columns.len() {
+        return Err(format!(
+            "{} cells for {} columns",
+            cells.len(),
+            spec.columns.len()
+        ));
     }
-}
-
-/// `jsonb` cannot hold U+0000: its escape becomes U+FFFD (the original text is otherwise kept).
-/// Works on UTF-8 bytes: a backslash and the escape's letters are ASCII, and no byte of a
-/// multi-byte character is.
-fn strip_nul_escapes(json: &[u8]) -> Cow<'_, [u8]> {
-    const NUL: &[u8] = b"\\u0000";
-    if !json.windows(NUL.len()).any(|w| w == NUL) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = Vec::with_capacity(json.len());
-    let mut i = 0;
-    while i < json.len() {
-        if json[i] == b'\\' {
-            if json[i..].starts_with(NUL) {
-                out.extend_from_slice(b"\\ufffd");
-                i += NUL.len();
-            } else {
-                // An escape: its next byte is never the start of another escape.
-                out.extend_from_slice(&json[i..(i + 2).min(json.len())]);
-                i += 2;
+    for (column, cell) in spec.columns.iter().zip(cells) {
+        match (column.kind, cell) {
+            (_, Cell::Null) => copy.null(),
+            (Kind::Int, Cell::Int(i)) => copy.int8(*i),
+            (Kind::Real, Cell::Real(f)) => copy.float8(*f),
+            (Kind::Bool, Cell::Bool(b)) => copy.bool(*b),
+            (Kind::Text, Cell::Text(s)) => copy.text(s.as_bytes())?,
+            (Kind::Time, Cell::Text(s)) => {
+                let secs = crate::time::parse(s)
+                    .ok_or_else(|| format!("{} is not a time: {s:?}", column.name))?;
+                copy.timestamptz(secs)
+                    .map_err(|why| format!("{}: {why}", column.name))?;
             }
-        } else {
-            out.push(json[i]);
-            i += 1;
+            (kind, _) => {
+                return Err(format!(
+                    "{} ({kind:?}) holds a cell of another type",
+                    column.name
+                ));
+            }
         }
     }
-    Cow::Owned(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nul_escapes_are_replaced_but_escaped_backslashes_are_not() {
-        assert_eq!(
-            &*strip_nul_escapes(br#"{"a":"x\u0000y"}"#),
-            br#"{"a":"x\ufffdy"}"#
-        );
-        assert_eq!(
-            &*strip_nul_escapes(br#"{"a":"x\\u0000y"}"#),
-            br#"{"a":"x\\u0000y"}"#
-        );
-        assert_eq!(
-            &*strip_nul_escapes("{\"a\":\"é\\u0000\"}".as_bytes()),
-            "{\"a\":\"é\\ufffd\"}".as_bytes()
-        );
-        assert_eq!(
-            &*strip_nul_escapes(br#"{"a":"plain"}"#),
-            br#"{"a":"plain"}"#
-        );
-    }
-
-    #[test]
-    fn copy_text_is_escaped() {
-        let mut out = Vec::new();
-        escape_copy(&mut out, b"a\tb\nc\\d\0e\r");
-        assert_eq!(out, b"a\\tb\\nc\\\\de\\r");
-    }
+    Ok(())
 }
