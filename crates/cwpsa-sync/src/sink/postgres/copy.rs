@@ -12,9 +12,10 @@ const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 const JSONB_VERSION: u8 = 1;
 /// Seconds from the Unix epoch to PostgreSQL's, 2000-01-01T00:00:00Z.
 const POSTGRES_EPOCH: i64 = 946_684_800;
-/// 0001-01-01T00:00:00Z: the text input of `timestamptz` takes no earlier year in our
-/// `YYYY-...` form (it has no year 0 and reads `-001` as no date).
-const YEAR_ONE: i64 = -62_135_596_800;
+/// The earliest `timestamptz`, 4714-11-24T00:00:00Z BC: every time the sync reads (years 0000
+/// to 9999; 0000 is 1 BC) is later, so a record's odd date never stops a sync. (The text
+/// input this replaced refused the year 0000.)
+const EARLIEST: i64 = -210_866_803_200;
 
 /// A COPY payload being built, row by row.
 pub(super) struct CopyRows {
@@ -59,13 +60,12 @@ impl CopyRows {
         self.sized(|buf| buf.extend(value.iter().filter(|b| **b != 0)))
     }
 
-    /// A `timestamptz` at `secs` since the Unix epoch; `Err` before the year 1, which the
-    /// column's text input (what this replaced) also refuses.
+    /// A `timestamptz` at `secs` since the Unix epoch; `Err` before the earliest the type
+    /// holds.
     pub fn timestamptz(&mut self, secs: i64) -> Result<(), String> {
-        if secs < YEAR_ONE {
+        if secs < EARLIEST {
             return Err(format!(
-                "{} is before the year 1, which PostgreSQL's timestamptz input refuses",
-                crate::time::format(secs)
+                "{secs} seconds from 1970 is before the earliest time PostgreSQL holds (4714 BC)"
             ));
         }
         self.field(&((secs - POSTGRES_EPOCH) * 1_000_000).to_be_bytes());
@@ -174,12 +174,13 @@ mod tests {
     }
 
     #[test]
-    fn a_time_the_server_would_refuse_is_an_error() {
+    fn every_time_the_sync_reads_is_one_the_server_holds() {
         let mut copy = CopyRows::with_capacity(0);
-        let year_one = crate::time::parse("0001-01-01T00:00:00Z").unwrap();
-        assert!(copy.timestamptz(year_one).is_ok());
-        let err = copy.timestamptz(year_one - 1).unwrap_err();
-        assert!(err.contains("0000-12-31T23:59:59Z"), "{err}");
+        let year_zero = crate::time::parse("0000-01-01T00:00:00Z").unwrap();
+        assert!(copy.timestamptz(year_zero).is_ok());
+        assert!(copy.timestamptz(EARLIEST).is_ok());
+        let err = copy.timestamptz(EARLIEST - 1).unwrap_err();
+        assert!(err.contains("4714 BC"), "{err}");
         assert!(copy.jsonb(b"{\"a\":").is_err());
     }
 }
