@@ -341,8 +341,7 @@ async fn plan_full(
     let defer = defer_indexes(ctx.client.config().rate_limit());
     if !newest.more && newest.rows.len() < PAGE_SIZE {
         // One response, so one consistent reading of the whole entity.
-        let last = newest.rows.iter().map(|r| r.id).max().unwrap_or(0);
-        let whole = Part {
+        let mut whole = Part {
             index: 0,
             hi: None,
             page_id: 0,
@@ -351,23 +350,12 @@ async fn plan_full(
         ctx.sink
             .lock()
             .await
-            .plan_full(spec, watermark, vec![whole], defer)
+            .plan_full(spec, watermark, vec![whole.clone()], defer)
             .await?;
-        ctx.progress.add(spec, newest.rows.len() as u64);
-        let batch = Batch {
-            entity: spec,
-            rows: newest.rows,
-            replace_parent: None,
-            recent: None,
-            cursor: Cursor::Part {
-                part: 0,
-                page_id: last,
-                done: true,
-            },
-            run_id: ctx.run_id,
-            delta: RunDelta::default(),
-        };
-        ctx.write(batch, tally).await?;
+        whole.page_id = newest.rows.iter().map(|r| r.id).max().unwrap_or(0);
+        whole.done = true;
+        ctx.write(part_page(ctx, spec, newest.rows, &whole), tally)
+            .await?;
         return Ok(());
     }
     let highest = ctx
@@ -477,26 +465,32 @@ async fn scan_part(
         // pages (a full page ending on the range's bound would cost one more, empty request).
         part.done =
             !page.more || page.rows.is_empty() || part.hi.is_some_and(|hi| part.page_id >= hi);
-        ctx.progress.add(spec, page.rows.len() as u64);
-        let batch = Batch {
-            entity: spec,
-            rows: page.rows,
-            replace_parent: None,
-            recent: None,
-            cursor: Cursor::Part {
-                part: part.index,
-                page_id: part.page_id,
-                done: part.done,
-            },
-            run_id: ctx.run_id,
-            delta: RunDelta::default(),
-        };
+        let batch = part_page(ctx, spec, page.rows, &part);
         if part.done {
             ctx.write(batch, tally).await?;
             return Ok(());
         }
         let (_, next) = tokio::try_join!(ctx.write(batch, tally), fetch_after(part.page_id))?;
         page = next;
+    }
+}
+
+/// A page of a first scan's id range, to be written with the range's cursor (`part` as it
+/// stands after the page); counted in the progress display.
+fn part_page(ctx: &Ctx, spec: &'static EntitySpec, rows: Vec<Row>, part: &Part) -> Batch {
+    ctx.progress.add(spec, rows.len() as u64);
+    Batch {
+        entity: spec,
+        rows,
+        replace_parent: None,
+        recent: None,
+        cursor: Cursor::Part {
+            part: part.index,
+            page_id: part.page_id,
+            done: part.done,
+        },
+        run_id: ctx.run_id,
+        delta: RunDelta::default(),
     }
 }
 
