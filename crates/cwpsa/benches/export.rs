@@ -268,7 +268,8 @@ async fn cpu(tickets: usize) {
     decode_only(&served.client).await;
 }
 
-/// The `decode` mode: only the decode-only figures, against a sandbox that serves one page.
+/// The `decode` mode: only the decode-only figures, on a page of the same sandbox as `cpu`
+/// (seeded with `tickets`, kept in `CWPSA_BENCH_DIR`), without the export before them.
 async fn decode(tickets: usize) {
     let served = start(tickets, false, RateLimit::Off);
     decode_only(&served.client).await;

@@ -716,9 +716,9 @@ fn to_sql(cell: &Cell) -> rusqlite::types::ToSqlOutput<'_> {
     }
 }
 
-/// `INSERT INTO table (id, columns..., deleted_at, synced_at, data) VALUES (...)`, numbered
-/// parameters in that order (`deleted_at` is NULL).
-fn insert_sql(spec: &EntitySpec) -> String {
+/// `INSERT INTO table (id, columns..., deleted_at, synced_at, data) VALUES (...)` (numbered
+/// parameters in that order; `deleted_at` is NULL) that replaces the row holding the id, if any.
+fn upsert_sql(spec: &EntitySpec) -> String {
     let mut sql = format!("INSERT INTO {} (id", ident(spec.name));
     for c in spec.columns {
         sql.push_str(", ");
@@ -729,26 +729,18 @@ fn insert_sql(spec: &EntitySpec) -> String {
     for i in 0..n {
         let _ = write!(sql, ", ?{}", i + 2);
     }
-    let _ = write!(sql, ", NULL, ?{}, ?{})", n + 2, n + 3);
-    sql
-}
-
-/// [`insert_sql`] that replaces the row holding the id, if any.
-fn upsert_sql(spec: &EntitySpec) -> String {
-    let mut sql = insert_sql(spec);
-    sql.push_str(" ON CONFLICT (id) DO UPDATE SET ");
+    let _ = write!(
+        sql,
+        ", NULL, ?{}, ?{}) ON CONFLICT (id) DO UPDATE SET ",
+        n + 2,
+        n + 3
+    );
     for c in spec.columns {
         let name = ident(c.name);
         let _ = write!(sql, "{name} = excluded.{name}, ");
     }
     sql.push_str("deleted_at = NULL, synced_at = excluded.synced_at, data = excluded.data");
     sql
-}
-
-/// Whether `e` is an insert refused because the id is taken.
-fn id_taken(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 fn write_batch(c: &mut Connection, soft: bool, batch: &Batch) -> Result<Outcome, SyncError> {
@@ -762,19 +754,38 @@ fn write_batch(c: &mut Connection, soft: bool, batch: &Batch) -> Result<Outcome,
             ident(spec.name)
         ))?;
         let mut upsert = tx.prepare_cached(&upsert_sql(spec))?;
-        // A first scan's rows are new, except those of a page an interrupted run or an earlier
-        // scan already wrote: they are inserted outright, and looked up only when the id turns
-        // out to be taken (the lookup was a tenth of a first sync's CPU).
-        let mut insert = match batch.cursor {
-            Cursor::Part { .. } => Some(tx.prepare_cached(&insert_sql(spec))?),
-            _ => None,
-        };
         let mut pend = tx.prepare_cached(
             "INSERT INTO sync_pending (entity, parent_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         let children: Vec<&EntitySpec> = spec.children().collect();
         let n = spec.columns.len();
         for row in &batch.rows {
+            let before: Option<(Option<String>, bool)> = prev
+                .query_row([row.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let changed = match before {
+                None | Some((_, true)) => {
+                    outcome.inserted += 1;
+                    true
+                }
+                Some((lu, false)) if lu != row.last_updated => {
+                    outcome.updated += 1;
+                    true
+                }
+                Some(_) => {
+                    outcome.unchanged += 1;
+                    false
+                }
+            };
+            let recent = batch
+                .recent
+                .as_deref()
+                .is_some_and(|cutoff| row.last_updated.as_deref().is_some_and(|lu| lu >= cutoff));
+            if changed || recent {
+                for child in &children {
+                    pend.execute(params![child.name, row.id])?;
+                }
+            }
             let mut values: Vec<rusqlite::types::ToSqlOutput<'_>> = Vec::with_capacity(n + 3);
             values.push(rusqlite::types::ToSqlOutput::Owned(
                 rusqlite::types::Value::Integer(row.id),
@@ -786,47 +797,7 @@ fn write_batch(c: &mut Connection, soft: bool, batch: &Batch) -> Result<Outcome,
             values.push(rusqlite::types::ToSqlOutput::Borrowed(
                 rusqlite::types::ValueRef::Text(row.json.as_bytes()),
             ));
-            let inserted = match insert.as_mut() {
-                Some(insert) => match insert.execute(rusqlite::params_from_iter(values.iter())) {
-                    Ok(_) => true,
-                    Err(e) if id_taken(&e) => false,
-                    Err(e) => return Err(e.into()),
-                },
-                None => false,
-            };
-            let changed = if inserted {
-                outcome.inserted += 1;
-                true
-            } else {
-                let before: Option<(Option<String>, bool)> = prev
-                    .query_row([row.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                let changed = match before {
-                    None | Some((_, true)) => {
-                        outcome.inserted += 1;
-                        true
-                    }
-                    Some((lu, false)) if lu != row.last_updated => {
-                        outcome.updated += 1;
-                        true
-                    }
-                    Some(_) => {
-                        outcome.unchanged += 1;
-                        false
-                    }
-                };
-                upsert.execute(rusqlite::params_from_iter(values.iter()))?;
-                changed
-            };
-            let recent = batch
-                .recent
-                .as_deref()
-                .is_some_and(|cutoff| row.last_updated.as_deref().is_some_and(|lu| lu >= cutoff));
-            if changed || recent {
-                for child in &children {
-                    pend.execute(params![child.name, row.id])?;
-                }
-            }
+            upsert.execute(rusqlite::params_from_iter(values.iter()))?;
         }
     }
     if let (Some(parent), Some((_, column))) = (batch.replace_parent, spec.parent) {
